@@ -1,0 +1,209 @@
+/* analyze.c — drives one input through the pipeline.
+ *
+ * The first lines (a bounded window) are held back until the format is known, then replayed;
+ * everything after streams. WinSCP lines are held one line back, because a line with no mark
+ * continues the line before it (forum wrapping, lost CRs) and must be matched as one. */
+#include "analyze.h"
+#include "tokenize.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define WINDOW_LINES 200
+#define WINDOW_BYTES (256 * 1024)
+#define JOIN_MAX (8 * 1024)
+
+struct pending {
+	bool live;
+	struct event ev;
+	struct sbuf raw;         /* the first physical line, as read */
+	struct sbuf body;        /* its body, with continuation lines joined */
+};
+
+struct run {
+	struct analyzer *a;
+	unsigned input;
+	enum format fmt;
+	enum family textfam;
+	struct pending pend;
+};
+
+static void feed(struct run *r, const struct event *ev)
+{
+	engine_feed(r->a->e, r->a->tr, ev);
+}
+
+static void flush_pending(struct run *r)
+{
+	if (!r->pend.live)
+		return;
+	r->pend.ev.raw = r->pend.raw.s;
+	r->pend.ev.body = r->pend.body.s;
+	r->pend.ev.bodylen = r->pend.body.len;
+	feed(r, &r->pend.ev);
+	r->pend.live = false;
+}
+
+/* Keep a WinSCP event back: its text is copied, since the reader's buffer moves on. */
+static void hold(struct run *r, const struct event *ev)
+{
+	struct pending *p = &r->pend;
+	p->ev = *ev;
+	sb_clear(&p->raw);
+	sb_add(&p->raw, ev->raw, ev->rawlen);
+	sb_clear(&p->body);
+	sb_add(&p->body, ev->body, ev->bodylen);
+	if (ev->channel) /* the channel name lies inside raw: re-point it into the copy */
+		p->ev.channel = p->raw.s + (ev->channel - ev->raw);
+	if (ev->ts)
+		p->ev.ts = p->raw.s + (ev->ts - ev->raw);
+	p->live = true;
+}
+
+static void join_continuation(struct run *r, const char *s, size_t n)
+{
+	struct pending *p = &r->pend;
+	if (p->body.len + n + 1 > JOIN_MAX)
+		return;
+	sb_addc(&p->body, ' ');
+	sb_add(&p->body, s, n);
+}
+
+static bool starts(const char *s, size_t n, const char *p)
+{
+	size_t k = strlen(p);
+	return n >= k && memcmp(s, p, k) == 0;
+}
+
+static void tokenize_text(struct run *r, const char *s, size_t n, struct event *ev)
+{
+	switch (r->textfam) {
+	case FAM_PUTTY:
+		tok_putty(s, n, ev);
+		break;
+	case FAM_SSHD:
+		tok_sshd_bare(s, n, ev);
+		break;
+	case FAM_WINSCP: /* .NET exception text and other unmarked WinSCP prose */
+		ev->fam = FAM_WINSCP;
+		ev->famask = FAMBIT(FAM_WINSCP);
+		ev->mark = MARK_PLAIN;
+		ev->body = s;
+		ev->bodylen = n;
+		break;
+	case FAM_OPENSSH:
+		tok_openssh(s, n, ev);
+		break;
+	default: /* unknown: a bare error line may be either client's */
+		tok_openssh(s, n, ev);
+		ev->famask = FAMBIT(FAM_OPENSSH) | FAMBIT(FAM_PUTTY);
+		break;
+	}
+}
+
+static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno)
+{
+	struct event ev = { .input = r->input, .line = lineno, .raw = s, .rawlen = n };
+	if (r->fmt == FMT_WINSCP_XML) {
+		tok_winscp_xml(s, n, &ev);
+		feed(r, &ev);
+		return;
+	}
+	if (tok_winscp(s, n, &ev)) {
+		flush_pending(r);
+		if (ev.noise)
+			feed(r, &ev);
+		else
+			hold(r, &ev);
+		return;
+	}
+	if (r->pend.live) {
+		if (!is_blank(s, n) && !starts(s, n, "Event Log: ") && !starts(s, n, "debug")) {
+			join_continuation(r, s, n);
+			return;
+		}
+		flush_pending(r);
+	}
+	if (starts(s, n, "Event Log: ")) {
+		tok_putty(s, n, &ev);
+	} else if (n > 15 && (s[3] == ' ' || s[4] == '-' || s[0] == '<' || s[0] == '{') && tok_sshd(s, n, &ev)) {
+		/* syslog / journal line */
+	} else {
+		tokenize_text(r, s, n, &ev);
+	}
+	feed(r, &ev);
+}
+
+struct window {
+	struct sbuf text;
+	size_t *off, *len;
+	uint64_t *no;
+	size_t n;
+};
+
+int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
+		  void (*on_format)(const struct input_info *, void *), void *arg)
+{
+	struct input in;
+	info->name = xstrdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
+	if (input_open(&in, path) < 0) {
+		info->error = xstrdup(in.err);
+		info->encoding = "unknown";
+		input_close(&in);
+		return -1;
+	}
+	struct run r = { .a = a, .input = info->index };
+	sb_init(&r.pend.raw);
+	sb_init(&r.pend.body);
+	struct window w = { 0 };
+	sb_init(&w.text);
+	w.off = xmalloc(WINDOW_LINES * sizeof *w.off);
+	w.len = xmalloc(WINDOW_LINES * sizeof *w.len);
+	w.no = xmalloc(WINDOW_LINES * sizeof *w.no);
+	struct detector d = { 0 };
+	struct line ln;
+	int rc;
+	bool more = false;
+	while ((rc = input_next(&in, &ln)) > 0) {
+		detect_line(&d, ln.s, ln.len);
+		w.off[w.n] = w.text.len;
+		w.len[w.n] = ln.len;
+		w.no[w.n++] = ln.no;
+		sb_add(&w.text, ln.s, ln.len);
+		if (w.n == WINDOW_LINES || w.text.len >= WINDOW_BYTES) {
+			more = true;
+			break;
+		}
+	}
+	r.fmt = a->forced_format >= 0 ? (enum format)a->forced_format : detect_decide(&d);
+	r.textfam = format_text_family(r.fmt);
+	info->format = r.fmt;
+	info->encoding = input_encoding_name(&in);
+	info->gzip = in.gz;
+	if (on_format)
+		on_format(info, arg);
+	for (size_t i = 0; i < w.n; i++)
+		process_line(&r, w.text.s + w.off[i], w.len[i], w.no[i]);
+	sb_free(&w.text);
+	free(w.off);
+	free(w.len);
+	free(w.no);
+	if (more && rc > 0)
+		while ((rc = input_next(&in, &ln)) > 0)
+			process_line(&r, ln.s, ln.len, ln.no);
+	flush_pending(&r);
+	tracker_flush(a->tr);
+	sb_free(&r.pend.raw);
+	sb_free(&r.pend.body);
+	info->lines = in.lineno;
+	info->bytes = in.bytes;
+	info->truncated_lines = in.truncated_lines;
+	info->invalid_utf8 = in.invalid_utf8;
+	info->nul_bytes = in.nul_bytes;
+	info->encoding = input_encoding_name(&in);
+	if (rc < 0)
+		info->error = xstrdup(in.err);
+	input_close(&in);
+	return rc < 0 ? -1 : 0;
+}

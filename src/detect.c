@@ -1,0 +1,177 @@
+/* detect.c — scoring signature lines. Each family has lines no other family prints
+ * (a WinSCP timestamped mark, "OpenSSH_9.2p1, OpenSSL", plink's "We claim version:",
+ * a syslog "sshd[PID]:" tag); the highest score over the first lines wins. Prose around
+ * a pasted log scores nothing, so it does not sway the decision. */
+#include "detect.h"
+#include "tokenize.h"
+
+#include <string.h>
+
+static const char *const names[FMT_COUNT] = {
+	"unknown", "winscp", "winscp-xml", "putty", "putty-log", "openssh", "sshd-syslog",
+	"sshd-journal", "sshd",
+};
+
+const char *format_name(enum format f)
+{
+	return names[f];
+}
+
+int format_from_name(const char *s)
+{
+	for (int i = 1; i < FMT_COUNT; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+enum family format_text_family(enum format f)
+{
+	switch (f) {
+	case FMT_WINSCP:
+	case FMT_WINSCP_XML:
+		return FAM_WINSCP;
+	case FMT_PUTTY:
+	case FMT_PUTTY_LOG:
+		return FAM_PUTTY;
+	case FMT_OPENSSH:
+		return FAM_OPENSSH;
+	case FMT_SSHD_SYSLOG:
+	case FMT_SSHD_JOURNAL:
+	case FMT_SSHD:
+		return FAM_SSHD;
+	default:
+		return FAM_NONE;
+	}
+}
+
+static bool starts(const char *s, size_t n, const char *p)
+{
+	size_t k = strlen(p);
+	return n >= k && memcmp(s, p, k) == 0;
+}
+
+static bool contains(const char *s, size_t n, const char *p)
+{
+	size_t k = strlen(p);
+	if (k > n)
+		return false;
+	for (size_t i = 0; i + k <= n; i++)
+		if (s[i] == p[0] && memcmp(s + i, p, k) == 0)
+			return true;
+	return false;
+}
+
+struct sig {
+	const char *text;
+	bool anywhere;
+	enum format fmt;
+	int weight;
+};
+
+/* Lines only one family prints. Weights: 10 = decisive, 5 = strong, 2-3 = typical. */
+static const struct sig sigs[] = {
+	{ "WinSCP Version ", true, FMT_WINSCP, 10 },
+	{ "NetBox Version ", true, FMT_WINSCP, 10 },
+	{ "WinSCP.SessionRemoteException", true, FMT_WINSCP, 10 },
+	{ "Authentication log (see session log for details):", true, FMT_WINSCP, 5 },
+	{ "http://winscp.net/schema/session/1.0", true, FMT_WINSCP_XML, 30 },
+	{ "=~=~=~=~=~=~=~=~=~=~=~= PuTTY log ", false, FMT_PUTTY_LOG, 30 },
+	{ "Event Log: ", false, FMT_PUTTY_LOG, 3 },
+	{ "Looking up host \"", false, FMT_PUTTY, 5 },
+	{ "We claim version: ", false, FMT_PUTTY, 5 },
+	{ "Remote version: ", false, FMT_PUTTY, 3 },
+	{ "Using username \"", false, FMT_PUTTY, 3 },
+	{ "FATAL ERROR: ", false, FMT_PUTTY, 5 },
+	{ "Server refused our key", false, FMT_PUTTY, 3 },
+	{ "Access granted", false, FMT_PUTTY, 3 },
+	{ "Access denied", false, FMT_PUTTY, 2 },
+	{ "Unable to use key file \"", false, FMT_PUTTY, 5 },
+	{ "Remote side unexpectedly closed network connection", false, FMT_PUTTY, 3 },
+	{ "Host key fingerprint is:", false, FMT_PUTTY, 3 },
+	{ "Unable to open connection:", false, FMT_PUTTY, 5 },
+	{ "Cannot confirm a host key in batch mode", false, FMT_PUTTY, 5 },
+	{ "Cannot answer interactive prompts in batch mode", false, FMT_PUTTY, 5 },
+	{ "The host key is not cached for this server", false, FMT_PUTTY, 5 },
+	{ "WARNING - POTENTIAL SECURITY BREACH!", false, FMT_PUTTY, 5 },
+	{ "Password authentication failed", false, FMT_PUTTY, 3 },
+	{ "psftp: ", false, FMT_PUTTY, 3 },
+	{ "Offered public key", false, FMT_PUTTY, 3 },
+	{ "Initialised ", false, FMT_PUTTY, 2 },
+	{ "OpenSSH_", false, FMT_OPENSSH, 4 },
+	{ "debug1: OpenSSH_", false, FMT_OPENSSH, 10 },
+	{ "debug1: Reading configuration data", false, FMT_OPENSSH, 5 },
+	{ "debug1: Connecting to ", false, FMT_OPENSSH, 5 },
+	{ "debug1: Authenticating to ", false, FMT_OPENSSH, 5 },
+	{ "debug1: ", false, FMT_OPENSSH, 1 },
+	{ "ssh: ", false, FMT_OPENSSH, 5 },
+	{ "Permission denied (", true, FMT_OPENSSH, 5 },
+	{ "Host key verification failed.", false, FMT_OPENSSH, 5 },
+	{ "kex_exchange_identification: ", false, FMT_OPENSSH, 5 },
+	{ "ssh_exchange_identification: ", false, FMT_OPENSSH, 5 },
+	{ "Unable to negotiate with ", false, FMT_OPENSSH, 3 },
+	{ "Load key \"", false, FMT_OPENSSH, 5 },
+	{ "client_loop: ", false, FMT_OPENSSH, 5 },
+	{ "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@", false, FMT_OPENSSH, 3 },
+	{ "Warning: Permanently added", false, FMT_OPENSSH, 5 },
+	{ "Warning: Identity file ", false, FMT_OPENSSH, 5 },
+	{ "scp: ", false, FMT_OPENSSH, 3 },
+	{ "Connection closed by ", false, FMT_OPENSSH, 1 },
+	{ "Connection reset by ", false, FMT_OPENSSH, 1 },
+	{ "subsystem request failed on channel", false, FMT_OPENSSH, 5 },
+	{ "Server listening on ", false, FMT_SSHD, 5 },
+	{ "debug1: sshd version ", false, FMT_SSHD, 20 },
+	{ "Failed password for ", false, FMT_SSHD, 5 },
+	{ "Failed publickey for ", false, FMT_SSHD, 5 },
+	{ "Accepted publickey for ", false, FMT_SSHD, 5 },
+	{ "Accepted password for ", false, FMT_SSHD, 5 },
+	{ "Invalid user ", false, FMT_SSHD, 3 },
+	{ " [preauth]", true, FMT_SSHD, 3 },
+	{ "Authentication refused: ", false, FMT_SSHD, 5 },
+	{ "pam_unix(sshd:", true, FMT_SSHD, 5 },
+	{ "Starting session: ", false, FMT_SSHD, 5 },
+	{ "debug1: userauth-request for user", false, FMT_SSHD, 10 },
+};
+
+void detect_line(struct detector *d, const char *s, size_t n)
+{
+	d->lines++;
+	if (n == 0)
+		return;
+	if (winscp_shape(s, n)) {
+		d->score[FMT_WINSCP] += 2;
+		if (contains(s, n, "WinSCP Version ") || contains(s, n, "NetBox Version "))
+			d->score[FMT_WINSCP] += 10;
+		return;
+	}
+	size_t off;
+	const char *prog, *pid;
+	size_t pl, pidl;
+	if (syslog_prefix(s, n, &off, &prog, &pl, &pid, &pidl)) {
+		if (pl >= 4 && memcmp(prog, "sshd", 4) == 0)
+			d->score[FMT_SSHD_SYSLOG] += 5;
+		return;
+	}
+	if (s[0] == '{' && contains(s, n, "\"MESSAGE\"") && contains(s, n, "\"sshd")) {
+		d->score[FMT_SSHD_JOURNAL] += 5;
+		return;
+	}
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		const struct sig *g = &sigs[i];
+		if (g->anywhere ? contains(s, n, g->text) : starts(s, n, g->text))
+			d->score[g->fmt] += g->weight;
+	}
+}
+
+enum format detect_decide(const struct detector *d)
+{
+	/* The earlier format wins a tie (its signatures are the more specific ones). */
+	enum format best = FMT_UNKNOWN;
+	for (int f = 1; f < FMT_COUNT; f++)
+		if (d->score[f] > d->score[best])
+			best = (enum format)f;
+	/* A PuTTY log file's event lines are PuTTY text. */
+	if (best == FMT_PUTTY && d->score[FMT_PUTTY_LOG] >= 30)
+		best = FMT_PUTTY_LOG;
+	return best;
+}

@@ -1,0 +1,22 @@
+/* engine.h — runs the rule table over events: a literal prefilter picks the few patterns a
+ * line could match, PCRE2 (JIT) confirms them, and matches are handed to the session. */
+#ifndef LOGLENS_ENGINE_H
+#define LOGLENS_ENGINE_H
+
+#include "event.h"
+#include "rules.h"
+#include "session.h"
+
+struct engine;
+
+struct engine *engine_new(struct ruletable *t);
+void engine_free(struct engine *e);
+void engine_feed(struct engine *e, struct tracker *tr, const struct event *ev);
+
+/* Statistics for --stats and the benchmark. */
+struct engine_stats {
+	uint64_t events, noise, prefilter_hits, regex_runs, matches;
+};
+const struct engine_stats *engine_stats(const struct engine *e);
+
+#endif

@@ -1,0 +1,445 @@
+/* input.c — bytes to numbered lines.
+ *
+ * Layers, bottom up: read(2) → optional gunzip (detected by magic, not by name) → optional
+ * UTF-16 → UTF-8 (BOM, or the zero-byte pattern PowerShell 5.1's "2>" leaves) → line split.
+ * Line ends are LF, CRLF, or a lone CR. */
+#include "input.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RAW_SIZE (256 * 1024)
+#define BUF_SIZE (1024 * 1024)
+
+const char *input_display_name(const struct input *in)
+{
+	return strcmp(in->name, "-") == 0 ? "<stdin>" : in->name;
+}
+
+const char *input_encoding_name(const struct input *in)
+{
+	switch (in->enc) {
+	case ENC_UTF8_BOM:
+		return "utf-8-bom";
+	case ENC_UTF16LE:
+		return "utf-16le";
+	case ENC_UTF16BE:
+		return "utf-16be";
+	default:
+		return in->invalid_utf8 ? "unknown-8bit" : "utf-8";
+	}
+}
+
+static void set_errno_error(struct input *in, const char *what)
+{
+	snprintf(in->err, sizeof in->err, "%s: %s: %s", input_display_name(in), what, strerror(errno));
+}
+
+/* read(2) with EINTR retry; -1 on error. */
+static ssize_t read_fd(struct input *in, void *dst, size_t n)
+{
+	for (;;) {
+		ssize_t r = read(in->fd, dst, n);
+		if (r >= 0 || errno != EINTR)
+			return r;
+	}
+}
+
+static int fill_raw(struct input *in)
+{
+	if (in->raw_eof)
+		return 0;
+	ssize_t r = read_fd(in, in->raw, RAW_SIZE);
+	if (r < 0) {
+		set_errno_error(in, "read error");
+		return -1;
+	}
+	in->raw_pos = 0;
+	in->raw_len = (size_t)r;
+	if (r == 0)
+		in->raw_eof = true;
+	return r > 0;
+}
+
+/* Inflated bytes; a gzip stream may be followed by another (concatenated members). */
+static ssize_t read_gunzip(struct input *in, void *dst, size_t n)
+{
+	in->zs.next_out = dst;
+	in->zs.avail_out = (uInt)n;
+	while (in->zs.avail_out == n) {
+		if (in->gz_done)
+			return 0;
+		if (in->raw_pos == in->raw_len) {
+			int f = fill_raw(in);
+			if (f < 0)
+				return -1;
+			if (f == 0) {
+				snprintf(in->err, sizeof in->err, "%s: truncated gzip data",
+					 input_display_name(in));
+				return -1;
+			}
+		}
+		in->zs.next_in = in->raw + in->raw_pos;
+		in->zs.avail_in = (uInt)(in->raw_len - in->raw_pos);
+		int z = inflate(&in->zs, Z_NO_FLUSH);
+		in->raw_pos = in->raw_len - in->zs.avail_in;
+		if (z == Z_STREAM_END) {
+			if (in->raw_pos == in->raw_len && fill_raw(in) <= 0) {
+				in->gz_done = true;
+			} else if (in->raw[in->raw_pos] == 0x1f) {
+				inflateReset(&in->zs);
+			} else {
+				in->gz_done = true; /* trailing garbage after the member: ignore */
+			}
+		} else if (z != Z_OK && z != Z_BUF_ERROR) {
+			snprintf(in->err, sizeof in->err, "%s: corrupt gzip data (%s)",
+				 input_display_name(in), in->zs.msg ? in->zs.msg : "inflate error");
+			return -1;
+		}
+	}
+	return (ssize_t)(n - in->zs.avail_out);
+}
+
+/* The byte stream after gunzip (or the raw stream). */
+static ssize_t read_plain(struct input *in, void *dst, size_t n)
+{
+	if (in->gz)
+		return read_gunzip(in, dst, n);
+	if (in->raw_pos < in->raw_len) {
+		size_t k = in->raw_len - in->raw_pos;
+		if (k > n)
+			k = n;
+		memcpy(dst, in->raw + in->raw_pos, k);
+		in->raw_pos += k;
+		return (ssize_t)k;
+	}
+	if (in->raw_eof)
+		return 0;
+	ssize_t r = read_fd(in, dst, n);
+	if (r < 0) {
+		set_errno_error(in, "read error");
+		return -1;
+	}
+	return r;
+}
+
+static size_t put_utf8(unsigned char *d, uint32_t c)
+{
+	if (c < 0x80) {
+		d[0] = (unsigned char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		d[0] = (unsigned char)(0xC0 | (c >> 6));
+		d[1] = (unsigned char)(0x80 | (c & 0x3F));
+		return 2;
+	}
+	if (c < 0x10000) {
+		d[0] = (unsigned char)(0xE0 | (c >> 12));
+		d[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+		d[2] = (unsigned char)(0x80 | (c & 0x3F));
+		return 3;
+	}
+	d[0] = (unsigned char)(0xF0 | (c >> 18));
+	d[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+	d[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+	d[3] = (unsigned char)(0x80 | (c & 0x3F));
+	return 4;
+}
+
+/* UTF-16 → UTF-8. Unpaired surrogates become U+FFFD. dst must hold n bytes, n >= 8. */
+static ssize_t read_utf16(struct input *in, unsigned char *dst, size_t n)
+{
+	size_t out = 0;
+	bool le = in->enc == ENC_UTF16LE;
+	while (out + 4 <= n) {
+		if (in->plain_len - in->plain_pos < 4 && !in->plain_eof) {
+			memmove(in->plain, in->plain + in->plain_pos, in->plain_len - in->plain_pos);
+			in->plain_len -= in->plain_pos;
+			in->plain_pos = 0;
+			ssize_t r = read_plain(in, in->plain + in->plain_len, RAW_SIZE - in->plain_len);
+			if (r < 0)
+				return -1;
+			if (r == 0)
+				in->plain_eof = true;
+			in->plain_len += (size_t)r;
+			continue;
+		}
+		size_t avail = in->plain_len - in->plain_pos;
+		if (avail < 2) {
+			if (avail == 1) { /* odd trailing byte: a truncated file */
+				out += put_utf8(dst + out, 0xFFFD);
+				in->plain_pos++;
+			}
+			break;
+		}
+		const unsigned char *p = in->plain + in->plain_pos;
+		uint32_t u = le ? (uint32_t)(p[0] | p[1] << 8) : (uint32_t)(p[0] << 8 | p[1]);
+		size_t used = 2;
+		if (u >= 0xD800 && u < 0xDC00 && avail >= 4) {
+			uint32_t v = le ? (uint32_t)(p[2] | p[3] << 8) : (uint32_t)(p[2] << 8 | p[3]);
+			if (v >= 0xDC00 && v < 0xE000) {
+				u = 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00);
+				used = 4;
+			} else {
+				u = 0xFFFD;
+			}
+		} else if (u >= 0xD800 && u < 0xE000) {
+			u = 0xFFFD;
+		}
+		in->plain_pos += used;
+		out += put_utf8(dst + out, u);
+	}
+	return (ssize_t)out;
+}
+
+static ssize_t read_decoded(struct input *in, char *dst, size_t n)
+{
+	if (in->enc == ENC_UTF16LE || in->enc == ENC_UTF16BE)
+		return read_utf16(in, (unsigned char *)dst, n);
+	if (in->plain_pos < in->plain_len) {
+		size_t k = in->plain_len - in->plain_pos;
+		if (k > n)
+			k = n;
+		memcpy(dst, in->plain + in->plain_pos, k);
+		in->plain_pos += k;
+		return (ssize_t)k;
+	}
+	return read_plain(in, dst, n);
+}
+
+/* UTF-16 without a BOM: ASCII text leaves a zero in every other byte. */
+static enum encoding guess_utf16(const unsigned char *p, size_t n)
+{
+	size_t pairs = n / 2, zero_odd = 0, zero_even = 0;
+	if (pairs > 256)
+		pairs = 256;
+	if (pairs < 4)
+		return ENC_UTF8;
+	for (size_t i = 0; i < pairs; i++) {
+		zero_even += p[2 * i] == 0;
+		zero_odd += p[2 * i + 1] == 0;
+	}
+	if (zero_odd * 10 >= pairs * 7 && zero_even * 10 <= pairs)
+		return ENC_UTF16LE;
+	if (zero_even * 10 >= pairs * 7 && zero_odd * 10 <= pairs)
+		return ENC_UTF16BE;
+	return ENC_UTF8;
+}
+
+/* Look at the first bytes: gzip magic, then a BOM or the UTF-16 zero pattern. */
+static int sniff(struct input *in)
+{
+	if (fill_raw(in) < 0)
+		return -1;
+	if (in->raw_len >= 2 && in->raw[0] == 0x1f && in->raw[1] == 0x8b) {
+		in->gz = true;
+		if (inflateInit2(&in->zs, 16 + MAX_WBITS) != Z_OK) {
+			snprintf(in->err, sizeof in->err, "%s: cannot start gzip decoder", input_display_name(in));
+			return -1;
+		}
+		in->zs_live = true;
+	}
+	/* Stage up to 4 KiB of plain bytes to look at. */
+	while (in->plain_len < 4096 && !in->plain_eof) {
+		ssize_t r = read_plain(in, in->plain + in->plain_len, 4096 - in->plain_len);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			in->plain_eof = true;
+		in->plain_len += (size_t)r;
+	}
+	const unsigned char *p = in->plain;
+	size_t n = in->plain_len;
+	if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
+		in->enc = ENC_UTF8_BOM;
+		in->plain_pos = 3;
+	} else if (n >= 2 && p[0] == 0xFF && p[1] == 0xFE) {
+		in->enc = ENC_UTF16LE;
+		in->bom_utf16 = true;
+		in->plain_pos = 2;
+	} else if (n >= 2 && p[0] == 0xFE && p[1] == 0xFF) {
+		in->enc = ENC_UTF16BE;
+		in->bom_utf16 = true;
+		in->plain_pos = 2;
+	} else {
+		in->enc = guess_utf16(p, n);
+	}
+	return 0;
+}
+
+int input_open(struct input *in, const char *path)
+{
+	memset(in, 0, sizeof *in);
+	in->name = xstrdup(path);
+	in->fd = -1;
+	if (strcmp(path, "-") == 0) {
+		in->fd = 0;
+	} else {
+		in->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (in->fd < 0) {
+			set_errno_error(in, "cannot open");
+			return -1;
+		}
+		struct stat st;
+		if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			snprintf(in->err, sizeof in->err, "%s: is a directory", in->name);
+			return -1;
+		}
+	}
+	in->raw = xmalloc(RAW_SIZE);
+	in->plain = xmalloc(RAW_SIZE);
+	in->buf = xmalloc(BUF_SIZE);
+	return sniff(in);
+}
+
+void input_close(struct input *in)
+{
+	if (in->zs_live)
+		inflateEnd(&in->zs);
+	if (in->fd > 0)
+		close(in->fd);
+	free(in->raw);
+	free(in->plain);
+	free(in->buf);
+	free(in->name);
+	memset(in, 0, sizeof *in);
+	in->fd = -1;
+}
+
+/* Count invalid UTF-8 sequences and NUL bytes (reported, never fatal). */
+static void scan_bytes(struct input *in, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = p[i];
+		if (c < 0x80) {
+			in->nul_bytes += c == 0;
+			i++;
+			continue;
+		}
+		size_t k = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+		if (k == 0 || i + k > n) {
+			in->invalid_utf8 += k == 0;
+			i += k == 0 ? 1 : n - i; /* a sequence cut by the buffer edge is not counted */
+			continue;
+		}
+		size_t j = 1;
+		while (j < k && (p[i + j] & 0xC0) == 0x80)
+			j++;
+		if (j < k)
+			in->invalid_utf8++;
+		i += j;
+	}
+}
+
+/* Refill buf after moving the unread tail to the front. 1: more data, 0: EOF, -1: error. */
+static int refill(struct input *in)
+{
+	if (in->eof)
+		return 0;
+	size_t tail = in->end - in->start;
+	if (in->start > 0) {
+		memmove(in->buf, in->buf + in->start, tail);
+		in->start = 0;
+		in->end = tail;
+	}
+	ssize_t r = read_decoded(in, in->buf + in->end, BUF_SIZE - in->end);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		in->eof = true;
+		return 0;
+	}
+	scan_bytes(in, (unsigned char *)in->buf + in->end, (size_t)r);
+	in->end += (size_t)r;
+	in->bytes += (uint64_t)r;
+	return 1;
+}
+
+static void emit(struct input *in, struct line *ln, const char *s, size_t len, bool truncated)
+{
+	ln->s = s;
+	ln->len = len;
+	ln->no = ++in->lineno;
+	ln->truncated = truncated;
+	in->truncated_lines += truncated;
+}
+
+int input_next(struct input *in, struct line *ln)
+{
+	for (;;) {
+		char *p = in->buf + in->start;
+		size_t avail = in->end - in->start;
+		if (in->cr_pending && avail > 0) {
+			in->cr_pending = false;
+			if (*p == '\n') {
+				in->start++;
+				continue;
+			}
+		}
+		if (in->skipping) {
+			char *nl = avail ? memchr(p, '\n', avail) : NULL;
+			char *cr = avail ? memchr(p, '\r', nl ? (size_t)(nl - p) : avail) : NULL;
+			char *eol = cr ? cr : nl;
+			if (eol) {
+				in->skipping = false;
+				in->start += (size_t)(eol - p) + 1;
+				in->cr_pending = eol == cr;
+				continue;
+			}
+			in->start = in->end;
+			int r = refill(in);
+			if (r <= 0) {
+				in->skipping = false;
+				return r;
+			}
+			continue;
+		}
+		char *nl = avail ? memchr(p, '\n', avail) : NULL;
+		size_t seg = nl ? (size_t)(nl - p) : avail;
+		char *cr = seg ? memchr(p, '\r', seg) : NULL;
+		if (cr && cr + 1 == p + avail && !in->eof) {
+			nl = NULL; /* a CR at the buffer's edge: is an LF next? read on */
+		} else if (cr) {
+			size_t len = (size_t)(cr - p);
+			bool crlf = cr + 1 < p + avail && cr[1] == '\n';
+			in->start += len + (crlf ? 2 : 1);
+			if (!crlf && cr + 1 == p + avail)
+				in->cr_pending = true;
+			if (len > LINE_MAX_MATCH)
+				len = LINE_MAX_MATCH;
+			emit(in, ln, p, len, (size_t)(cr - p) > LINE_MAX_MATCH);
+			return 1;
+		}
+		if (nl) {
+			size_t len = (size_t)(nl - p);
+			in->start += len + 1;
+			bool cut = len > LINE_MAX_MATCH;
+			emit(in, ln, p, cut ? LINE_MAX_MATCH : len, cut);
+			return 1;
+		}
+		if (avail >= LINE_MAX_MATCH && !(cr && cr + 1 == p + avail)) {
+			/* Overlong: hand out the first LINE_MAX_MATCH bytes, skip to the line end. */
+			in->start += LINE_MAX_MATCH;
+			in->skipping = true;
+			emit(in, ln, p, LINE_MAX_MATCH, true);
+			return 1;
+		}
+		if (in->eof) {
+			if (avail == 0)
+				return 0;
+			in->start = in->end;
+			emit(in, ln, p, avail, false);
+			return 1;
+		}
+		int r = refill(in);
+		if (r < 0)
+			return -1;
+	}
+}

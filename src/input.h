@@ -1,0 +1,59 @@
+/* input.h — open a file or stdin, undo gzip and UTF-16, split into numbered lines.
+ * Memory is constant whatever the input size: lines longer than LINE_MAX_MATCH are cut
+ * (and flagged) but still counted, so line numbers never drift. */
+#ifndef LOGLENS_INPUT_H
+#define LOGLENS_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <zlib.h>
+
+#define LINE_MAX_MATCH (64 * 1024)
+
+enum encoding { ENC_UTF8, ENC_UTF8_BOM, ENC_UTF16LE, ENC_UTF16BE };
+
+struct line {
+	const char *s;      /* not NUL-terminated; valid until the next input_next() */
+	size_t len;
+	uint64_t no;        /* 1-based */
+	bool truncated;     /* the line was longer than LINE_MAX_MATCH */
+};
+
+struct input {
+	char *name;                 /* as given; "-" is shown as "<stdin>" */
+	int fd;
+	bool gz;
+	enum encoding enc;
+	bool bom_utf16;
+	/* raw bytes from the descriptor (only staged while sniffing or inflating) */
+	unsigned char *raw;
+	size_t raw_pos, raw_len;
+	bool raw_eof;
+	z_stream zs;
+	bool zs_live, gz_done;
+	/* plain (inflated) bytes staged for UTF-16 decoding */
+	unsigned char *plain;
+	size_t plain_pos, plain_len;
+	bool plain_eof;
+	/* decoded UTF-8 bytes, split into lines */
+	char *buf;
+	size_t start, end;
+	bool eof;
+	bool skipping;              /* inside the cut-off tail of an overlong line */
+	bool cr_pending;            /* a CR ended the last line; swallow one LF */
+	uint64_t lineno;
+	uint64_t bytes;             /* decoded bytes seen */
+	uint64_t invalid_utf8;      /* count of invalid UTF-8 sequences seen */
+	uint64_t nul_bytes;
+	uint64_t truncated_lines;
+	char err[512];              /* set when input_next() returns -1 */
+};
+
+int input_open(struct input *in, const char *path);
+int input_next(struct input *in, struct line *ln);
+void input_close(struct input *in);
+const char *input_display_name(const struct input *in);
+const char *input_encoding_name(const struct input *in);
+
+#endif

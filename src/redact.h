@@ -1,0 +1,22 @@
+/* redact.h — keeping secrets out of reports. Passwords are always masked; with --redact,
+ * hosts, addresses, users, paths, fingerprints and e-mail addresses become stable pseudonyms
+ * (the same value always the same pseudonym within a run, so the story still reads). */
+#ifndef LOGLENS_REDACT_H
+#define LOGLENS_REDACT_H
+
+#include <stdbool.h>
+
+#include "util.h"
+
+struct redactor;
+
+enum pseudo_kind { PK_HOST, PK_IP, PK_USER, PK_PATH, PK_FP, PK_EMAIL, PK_COUNT };
+
+struct redactor *redactor_new(void);
+void redactor_free(struct redactor *r);
+/* Teach it a value known to be of a kind (from session facts), so plain mentions are caught. */
+void redactor_learn(struct redactor *r, enum pseudo_kind k, const char *value);
+/* Append text with passwords masked and, if r is not NULL, pseudonyms applied. */
+void redact_text(struct redactor *r, struct sbuf *out, const char *text, size_t n);
+
+#endif

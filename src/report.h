@@ -1,0 +1,59 @@
+/* report.h — rendering sessions and findings. Reporters read sessions; they parse nothing. */
+#ifndef LOGLENS_REPORT_H
+#define LOGLENS_REPORT_H
+
+#include <stdio.h>
+
+#include "analyze.h"
+#include "rules.h"
+#include "session.h"
+
+struct redactor;
+
+struct report_opts {
+	enum lang lang;
+	bool color;
+	struct redactor *redact;   /* NULL: no pseudonyms */
+};
+
+struct reporter {
+	void (*begin)(struct reporter *);
+	void (*input_begin)(struct reporter *, const struct input_info *);
+	void (*session)(struct reporter *, const struct session *);
+	void (*input_end)(struct reporter *, const struct input_info *);
+	void (*end)(struct reporter *, int exit_code);
+	FILE *out;
+	struct report_opts o;
+	const struct ruletable *t;
+	/* shared state */
+	unsigned nsessions;
+	const struct input_info **inputs;
+	unsigned ninputs;
+};
+
+void reporter_text_init(struct reporter *r);
+void reporter_json_init(struct reporter *r);
+
+/* UI words in both languages (report_i18n.c). */
+enum label {
+	L_SESSION, L_REACHED, L_OUTCOME, L_SERVER, L_WHAT_TO_DO, L_CANDIDATES, L_CHECK,
+	L_EVIDENCE, L_LINE, L_ALSO_EXPLAINS, L_MORE, L_NO_SESSIONS, L_SUCCESS_PLAIN,
+	L_CONFIDENCE, L_INPUT_ERROR, L_LINES, L_UNEXPLAINED_TITLE, L_UNEXPLAINED_DIAG,
+	L_UNEXPLAINED_STEP1, L_UNEXPLAINED_STEP2, L_UNEXPLAINED_STEP3, L_NO_FINDINGS_UNKNOWN,
+	L_WARNING, L_ERROR, L_INFO, L_DOWNGRADED, L_COUNT
+};
+const char *label(enum lang l, enum label k);
+const char *phase_label(enum lang l, enum phase p);
+const char *outcome_label(enum lang l, enum outcome o);
+const char *format_label(enum lang l, enum format f);
+const char *text_of(const struct text *t, enum lang l);
+
+/* Render a rule text for a finding, with placeholders filled and redaction applied. */
+void render_finding_text(struct sbuf *out, const char *tmpl, const struct finding *f,
+			 const struct session *s, const struct report_opts *o);
+/* Evidence / free text as shown: passwords masked always, pseudonyms with --redact. */
+void render_shown(struct sbuf *out, const char *text, const struct report_opts *o);
+/* client → user@host:port summary pieces */
+void session_target(struct sbuf *out, const struct session *s, const struct report_opts *o);
+
+#endif

@@ -1,0 +1,38 @@
+/* report_common.c — what both reporters render the same way: filled-in rule texts,
+ * masked evidence, the one-line target summary. */
+#include "report.h"
+#include "redact.h"
+
+#include <string.h>
+
+void render_shown(struct sbuf *out, const char *text, const struct report_opts *o)
+{
+	redact_text(o->redact, out, text, strlen(text));
+}
+
+void render_finding_text(struct sbuf *out, const char *tmpl, const struct finding *f,
+			 const struct session *s, const struct report_opts *o)
+{
+	struct sbuf raw;
+	sb_init(&raw);
+	render_template(&raw, tmpl, f->hit, s);
+	render_shown(out, raw.s ? raw.s : "", o);
+	sb_free(&raw);
+}
+
+/* "plink 0.78 → tuser@127.0.0.1:2222 (ssh)" without the client part. */
+void session_target(struct sbuf *out, const struct session *s, const struct report_opts *o)
+{
+	struct sbuf t;
+	sb_init(&t);
+	const char *host = s->facts[F_HOST] ? s->facts[F_HOST] : s->facts[F_ADDRESS];
+	if (s->facts[F_USER])
+		sb_printf(&t, "%s@", s->facts[F_USER]);
+	sb_adds(&t, host ? host : "?");
+	if (s->facts[F_PORT])
+		sb_printf(&t, ":%s", s->facts[F_PORT]);
+	if (s->facts[F_PROTOCOL])
+		sb_printf(&t, " (%s)", s->facts[F_PROTOCOL]);
+	render_shown(out, t.s, o);
+	sb_free(&t);
+}

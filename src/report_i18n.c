@@ -1,0 +1,86 @@
+/* report_i18n.c — the reporters' own words, in English and Japanese. Diagnoses and remedies
+ * are not here: they are rule data. */
+#include "report.h"
+
+static const char *const labels[L_COUNT][LANG_COUNT] = {
+	[L_SESSION] = { "Session", "セッション" },
+	[L_REACHED] = { "reached", "到達段階" },
+	[L_OUTCOME] = { "outcome", "結果" },
+	[L_SERVER] = { "server", "サーバー" },
+	[L_WHAT_TO_DO] = { "What to do:", "対処方法:" },
+	[L_CANDIDATES] = { "Possible causes, most likely first:", "考えられる原因(可能性の高い順):" },
+	[L_CHECK] = { "check", "確認" },
+	[L_EVIDENCE] = { "Evidence:", "根拠となるログ行:" },
+	[L_LINE] = { "line", "行" },
+	[L_ALSO_EXPLAINS] = { "Also explains", "この原因で説明される症状" },
+	[L_MORE] = { "More:", "参考:" },
+	[L_NO_SESSIONS] = { "No connection attempt found in this input.", "この入力には接続の試行が見つかりませんでした。" },
+	[L_SUCCESS_PLAIN] = { "The connection succeeded; no problem found.", "接続は成功しています。問題は見つかりませんでした。" },
+	[L_CONFIDENCE] = { "confidence", "確度" },
+	[L_INPUT_ERROR] = { "error", "エラー" },
+	[L_LINES] = { "lines", "行" },
+	[L_UNEXPLAINED_TITLE] = { "The connection failed for a reason no rule recognises",
+				  "接続に失敗しましたが、既知のどの原因にも当てはまりません" },
+	[L_UNEXPLAINED_DIAG] = { "The log shows a failure, but none of loglens's diagnoses matched it. The last error lines are quoted below.",
+				 "ログには失敗が記録されていますが、loglens の診断のどれにも一致しませんでした。最後のエラー行を下に示します。" },
+	[L_UNEXPLAINED_STEP1] = { "Read the quoted lines: they are the client's last words before it gave up.",
+				  "下に示した行を確認してください。クライアントが接続をあきらめる直前に出力した内容です。" },
+	[L_UNEXPLAINED_STEP2] = { "Capture a more detailed log and run loglens again: ssh -vvv, plink -v, or WinSCP with logging level \"Debug 1\".",
+				  "より詳しいログを取って loglens にもう一度かけてください(ssh -vvv、plink -v、WinSCP ならログレベル「デバッグ 1」)。" },
+	[L_UNEXPLAINED_STEP3] = { "If it still is not recognised, send the log and the server's sshd log (journalctl -u ssh) to the server's administrator.",
+				  "それでも原因が分からない場合は、このログとサーバー側の sshd ログ(journalctl -u ssh)をサーバー管理者に送ってください。" },
+	[L_NO_FINDINGS_UNKNOWN] = { "The log ends before the connection finished; no problem was recognised.",
+				    "接続が終わる前にログが途切れています。問題は見つかりませんでした。" },
+	[L_WARNING] = { "WARNING", "警告" },
+	[L_ERROR] = { "ERROR", "エラー" },
+	[L_INFO] = { "NOTE", "情報" },
+	[L_DOWNGRADED] = { "(did not stop the connection)", "(接続は続行されました)" },
+};
+
+static const char *const phases[PH_COUNT][LANG_COUNT] = {
+	{ "nothing", "開始前" }, { "name lookup", "名前解決" }, { "TCP connect", "TCP 接続" },
+	{ "SSH banner exchange", "SSH バナー交換" }, { "key exchange", "鍵交換" },
+	{ "host key check", "ホスト鍵の確認" }, { "authentication", "認証" },
+	{ "session", "セッション開始" }, { "SFTP", "SFTP 開始" }, { "file transfer", "ファイル転送" },
+};
+
+static const char *const outcomes[3][LANG_COUNT] = {
+	{ "unknown", "不明" }, { "success", "成功" }, { "FAILED", "失敗" },
+};
+
+static const char *const formats[FMT_COUNT][LANG_COUNT] = {
+	{ "unrecognised text", "不明な形式のテキスト" },
+	{ "WinSCP session log", "WinSCP セッションログ" },
+	{ "WinSCP XML log", "WinSCP XML ログ" },
+	{ "PuTTY/plink/psftp output", "PuTTY/plink/psftp の出力" },
+	{ "PuTTY log file", "PuTTY ログファイル" },
+	{ "OpenSSH client output", "OpenSSH クライアントの出力" },
+	{ "sshd syslog", "sshd の syslog" },
+	{ "sshd journal (JSON)", "sshd のジャーナル (JSON)" },
+	{ "sshd log", "sshd のログ" },
+};
+
+const char *label(enum lang l, enum label k)
+{
+	return labels[k][l];
+}
+
+const char *phase_label(enum lang l, enum phase p)
+{
+	return phases[p][l];
+}
+
+const char *outcome_label(enum lang l, enum outcome o)
+{
+	return outcomes[o][l];
+}
+
+const char *format_label(enum lang l, enum format f)
+{
+	return formats[f][l];
+}
+
+const char *text_of(const struct text *t, enum lang l)
+{
+	return t->s[l] ? t->s[l] : t->s[LANG_EN] ? t->s[LANG_EN] : "";
+}

@@ -1,0 +1,372 @@
+/* report_json.c — the --json document (schema in loglens(1)). Written as a stream: sessions
+ * go out as they close, so memory stays flat however long the input; "inputs" comes last
+ * because line counts are known only at the end. Strings are escaped here rather than by
+ * cJSON so that NUL bytes and invalid UTF-8 from a log still give valid JSON. */
+#include "report.h"
+#include "redact.h"
+#include "util.h"
+#include "version.h"
+
+#include <string.h>
+
+static void jraw(struct reporter *r, const char *s)
+{
+	fputs(s, r->out);
+}
+
+/* A JSON string: control characters escaped, invalid UTF-8 bytes as U+FFFD. */
+static void jstrn(struct reporter *r, const char *s, size_t n)
+{
+	FILE *f = r->out;
+	fputc('"', f);
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+		if (c < 0x80) {
+			switch (c) {
+			case '"': fputs("\\\"", f); break;
+			case '\\': fputs("\\\\", f); break;
+			case '\n': fputs("\\n", f); break;
+			case '\r': fputs("\\r", f); break;
+			case '\t': fputs("\\t", f); break;
+			default:
+				if (c < 0x20 || c == 0x7f)
+					fprintf(f, "\\u%04x", c);
+				else
+					fputc(c, f);
+			}
+			i++;
+			continue;
+		}
+		size_t k = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+		bool ok = k && i + k <= n;
+		for (size_t j = 1; ok && j < k; j++)
+			ok = (p[i + j] & 0xC0) == 0x80;
+		if (ok && k == 3) { /* no overlongs, no surrogates */
+			ok = !(c == 0xE0 && p[i + 1] < 0xA0) && !(c == 0xED && p[i + 1] >= 0xA0);
+		} else if (ok && k == 4) {
+			ok = !(c == 0xF0 && p[i + 1] < 0x90) && !(c == 0xF4 && p[i + 1] >= 0x90);
+		}
+		if (ok) {
+			fwrite(p + i, 1, k, f);
+			i += k;
+		} else {
+			fputs("\\ufffd", f);
+			i++;
+		}
+	}
+	fputc('"', f);
+}
+
+static void jstr(struct reporter *r, const char *s)
+{
+	if (!s)
+		jraw(r, "null");
+	else
+		jstrn(r, s, strlen(s));
+}
+
+/* A string from the log or a rule, as the user may see it: masked / redacted. */
+static void jshown(struct reporter *r, const char *s)
+{
+	if (!s) {
+		jraw(r, "null");
+		return;
+	}
+	struct sbuf b;
+	sb_init(&b);
+	render_shown(&b, s, &r->o);
+	jstrn(r, b.s ? b.s : "", b.len);
+	sb_free(&b);
+}
+
+static void jkey(struct reporter *r, const char *k)
+{
+	jstr(r, k);
+	fputc(':', r->out);
+}
+
+static void begin(struct reporter *r)
+{
+	fprintf(r->out, "{\"schema_version\":1,\"tool\":{\"name\":\"loglens\",\"version\":\"%s\"},"
+		"\"language\":\"%s\",\"sessions\":[", LOGLENS_VERSION, r->o.lang == LANG_JA ? "ja" : "en");
+}
+
+static void input_begin(struct reporter *r, const struct input_info *in)
+{
+	(void)r;
+	(void)in;
+}
+
+static void evidence_array(struct reporter *r, const struct evidence *ev, int n, unsigned inputs_multi)
+{
+	fputc('[', r->out);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputc(',', r->out);
+		fputc('{', r->out);
+		if (inputs_multi)
+			fprintf(r->out, "\"input\":%u,", ev[i].input);
+		fprintf(r->out, "\"line\":%llu,\"text\":", (unsigned long long)ev[i].line);
+		jshown(r, ev[i].text);
+		if (ev[i].truncated)
+			jraw(r, ",\"truncated\":true");
+		fputc('}', r->out);
+	}
+	fputc(']', r->out);
+}
+
+static void texts_array(struct reporter *r, const struct text *t, int n, const struct finding *f,
+			const struct session *s)
+{
+	fputc('[', r->out);
+	struct sbuf b;
+	sb_init(&b);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputc(',', r->out);
+		sb_clear(&b);
+		render_finding_text(&b, text_of(&t[i], r->o.lang), f, s, &r->o);
+		jstrn(r, b.s ? b.s : "", b.len);
+	}
+	sb_free(&b);
+	fputc(']', r->out);
+}
+
+static void ftext(struct reporter *r, const char *key, const char *tmpl, const struct finding *f,
+		  const struct session *s)
+{
+	struct sbuf b;
+	sb_init(&b);
+	render_finding_text(&b, tmpl, f, s, &r->o);
+	fputc(',', r->out);
+	jkey(r, key);
+	jstrn(r, b.s ? b.s : "", b.len);
+	sb_free(&b);
+}
+
+static void finding_object(struct reporter *r, const struct session *s, const struct finding *f, bool nested);
+
+static void explains_array(struct reporter *r, const struct session *s, const struct finding *f)
+{
+	bool any = false;
+	for (int i = 0; i < s->nfindings; i++) {
+		const struct finding *g = &s->findings[i];
+		if (g->folded_by != f->id)
+			continue;
+		jraw(r, any ? "," : ",\"explains\":[");
+		any = true;
+		finding_object(r, s, g, true);
+	}
+	if (any)
+		fputc(']', r->out);
+}
+
+static void finding_object(struct reporter *r, const struct session *s, const struct finding *f, bool nested)
+{
+	enum lang l = r->o.lang;
+	unsigned multi = s->inputs & (s->inputs - 1);
+	fputc('{', r->out);
+	jkey(r, "id");
+	jstr(r, f->id);
+	fprintf(r->out, ",\"severity\":\"%s\",\"confidence\":\"%s\"", severity_name(f->severity),
+		confidence_name(f->confidence));
+	if (f->downgraded)
+		jraw(r, ",\"before_success\":true");
+	if (f->rule) {
+		jraw(r, ",\"rule\":");
+		jstr(r, f->rule->id);
+		ftext(r, "title", text_of(&f->rule->title, l), f, s);
+		ftext(r, "diagnosis", text_of(&f->rule->diagnosis, l), f, s);
+		jraw(r, ",\"remedy\":");
+		texts_array(r, f->rule->remedy, f->rule->nremedy, f, s);
+		if (f->rule->ncands) {
+			jraw(r, ",\"candidates\":[");
+			for (int i = 0; i < f->rule->ncands; i++) {
+				fputs(i ? ",{" : "{", r->out);
+				struct sbuf b;
+				sb_init(&b);
+				render_finding_text(&b, text_of(&f->rule->cands[i].cause, l), f, s, &r->o);
+				jkey(r, "cause");
+				jstrn(r, b.s ? b.s : "", b.len);
+				sb_clear(&b);
+				render_finding_text(&b, text_of(&f->rule->cands[i].check, l), f, s, &r->o);
+				jraw(r, ",\"check\":");
+				jstrn(r, b.s ? b.s : "", b.len);
+				sb_free(&b);
+				fputc('}', r->out);
+			}
+			fputc(']', r->out);
+		}
+	} else {
+		jraw(r, ",\"rule\":null,\"title\":");
+		jstr(r, label(l, L_UNEXPLAINED_TITLE));
+		jraw(r, ",\"diagnosis\":");
+		jstr(r, label(l, L_UNEXPLAINED_DIAG));
+		jraw(r, ",\"remedy\":[");
+		jstr(r, label(l, L_UNEXPLAINED_STEP1));
+		fputc(',', r->out);
+		jstr(r, label(l, L_UNEXPLAINED_STEP2));
+		fputc(',', r->out);
+		jstr(r, label(l, L_UNEXPLAINED_STEP3));
+		fputc(']', r->out);
+	}
+	jraw(r, ",\"evidence\":");
+	evidence_array(r, f->ev, f->nev, multi);
+	if (f->hit)
+		fprintf(r->out, ",\"occurrences\":%llu", (unsigned long long)f->hit->count);
+	jraw(r, ",\"fields\":{");
+	for (int i = 0; f->hit && i < f->hit->ncaps; i++) {
+		if (i)
+			fputc(',', r->out);
+		jkey(r, f->hit->caps[i].name);
+		jshown(r, f->hit->caps[i].value);
+	}
+	jraw(r, "},\"references\":[");
+	for (int i = 0; f->rule && i < f->rule->nrefs; i++) {
+		if (i)
+			fputc(',', r->out);
+		jstr(r, f->rule->refs[i]);
+	}
+	fputc(']', r->out);
+	if (!nested)
+		explains_array(r, s, f);
+	fputc('}', r->out);
+}
+
+static void learn_facts(struct reporter *r, const struct session *s)
+{
+	if (!r->o.redact)
+		return;
+	redactor_learn(r->o.redact, PK_HOST, s->facts[F_HOST]);
+	redactor_learn(r->o.redact, PK_USER, s->facts[F_USER]);
+	redactor_learn(r->o.redact, PK_PATH, s->facts[F_KEYFILE]);
+	redactor_learn(r->o.redact, PK_PATH, s->facts[F_KNOWN_HOSTS_FILE]);
+	redactor_learn(r->o.redact, PK_HOST, s->facts[F_SESSION_NAME]);
+}
+
+static void session(struct reporter *r, const struct session *s)
+{
+	learn_facts(r, s);
+	if (r->nsessions++)
+		fputc(',', r->out);
+	fputc('{', r->out);
+	if (s->inputs & (s->inputs - 1)) {
+		jraw(r, "\"input\":[");
+		bool first = true;
+		for (unsigned i = 0; i < 32; i++)
+			if (s->inputs & (1u << i)) {
+				fprintf(r->out, first ? "%u" : ",%u", i);
+				first = false;
+			}
+		fputc(']', r->out);
+	} else {
+		fprintf(r->out, "\"input\":%u", s->first_input);
+	}
+	fprintf(r->out, ",\"index\":%u,\"channel\":", s->index);
+	jshown(r, s->channel);
+	jraw(r, ",\"client\":");
+	if (s->facts[F_CLIENT] && s->facts[F_CLIENT_VERSION]) {
+		struct sbuf b;
+		sb_init(&b);
+		sb_printf(&b, "%s %s", s->facts[F_CLIENT], s->facts[F_CLIENT_VERSION]);
+		jstr(r, b.s);
+		sb_free(&b);
+	} else {
+		jstr(r, s->facts[F_CLIENT]);
+	}
+	jraw(r, ",\"target\":{\"host\":");
+	jshown(r, s->facts[F_HOST] ? s->facts[F_HOST] : s->facts[F_ADDRESS]);
+	jraw(r, ",\"address\":");
+	jshown(r, s->facts[F_ADDRESS]);
+	jraw(r, ",\"port\":");
+	if (s->facts[F_PORT] && strspn(s->facts[F_PORT], "0123456789") == strlen(s->facts[F_PORT]) && strlen(s->facts[F_PORT]) < 6)
+		jraw(r, s->facts[F_PORT]);
+	else
+		jraw(r, "null");
+	jraw(r, ",\"user\":");
+	jshown(r, s->facts[F_USER]);
+	jraw(r, ",\"protocol\":");
+	jstr(r, s->facts[F_PROTOCOL]);
+	jraw(r, "},\"server\":");
+	jstr(r, s->facts[F_SERVER]);
+	jraw(r, ",\"hostkey\":{\"type\":");
+	jstr(r, s->facts[F_HOSTKEY_TYPE]);
+	jraw(r, ",\"fingerprint\":");
+	jshown(r, s->facts[F_HOSTKEY_FP]);
+	jraw(r, "},\"auth_methods\":");
+	jstr(r, s->facts[F_METHODS]);
+	jraw(r, ",\"auth_attempts\":[");
+	for (int i = 0; i < s->nauth; i++) {
+		fputs(i ? ",{" : "{", r->out);
+		jkey(r, "method");
+		jstr(r, s->auth[i].method);
+		jraw(r, ",\"key\":");
+		jshown(r, s->auth[i].key);
+		jraw(r, ",\"result\":");
+		jstr(r, s->auth[i].result);
+		fprintf(r->out, ",\"line\":%llu}", (unsigned long long)s->auth[i].line);
+	}
+	fprintf(r->out, "],\"phase\":\"%s\",\"outcome\":\"%s\",\"lines\":{\"first\":%llu,\"last\":%llu},\"facts\":{",
+		phase_name(s->phase), outcome_name(s->outcome), (unsigned long long)s->first_line,
+		(unsigned long long)s->last_line);
+	bool first = true;
+	for (int k = 0; k < F_COUNT; k++) {
+		if (!s->facts[k])
+			continue;
+		if (!first)
+			fputc(',', r->out);
+		first = false;
+		jkey(r, fact_name((enum fact)k));
+		jshown(r, s->facts[k]);
+	}
+	jraw(r, "},\"findings\":[");
+	first = true;
+	for (int i = 0; i < s->nfindings; i++) {
+		if (s->findings[i].folded_by)
+			continue;
+		if (!first)
+			fputc(',', r->out);
+		first = false;
+		finding_object(r, s, &s->findings[i], false);
+	}
+	jraw(r, "]}");
+}
+
+static void input_end(struct reporter *r, const struct input_info *in)
+{
+	r->inputs = xrealloc(r->inputs, (r->ninputs + 1) * sizeof *r->inputs);
+	r->inputs[r->ninputs++] = in;
+}
+
+static void end(struct reporter *r, int code)
+{
+	jraw(r, "],\"inputs\":[");
+	for (unsigned i = 0; i < r->ninputs; i++) {
+		const struct input_info *in = r->inputs[i];
+		if (i)
+			fputc(',', r->out);
+		fprintf(r->out, "{\"index\":%u,\"name\":", in->index);
+		jshown(r, in->name);
+		fprintf(r->out, ",\"format\":\"%s\",\"encoding\":\"%s\",\"compression\":%s,\"lines\":%llu,"
+			"\"bytes\":%llu,\"sessions\":%u,\"truncated_lines\":%llu,\"invalid_utf8\":%llu,\"error\":",
+			format_name(in->format), in->encoding ? in->encoding : "unknown",
+			in->gzip ? "\"gzip\"" : "null", (unsigned long long)in->lines,
+			(unsigned long long)in->bytes, in->sessions, (unsigned long long)in->truncated_lines,
+			(unsigned long long)in->invalid_utf8);
+		jshown(r, in->error);
+		fputc('}', r->out);
+	}
+	fprintf(r->out, "],\"exit_code\":%d}\n", code);
+	free(r->inputs);
+	r->inputs = NULL;
+}
+
+void reporter_json_init(struct reporter *r)
+{
+	r->begin = begin;
+	r->input_begin = input_begin;
+	r->session = session;
+	r->input_end = input_end;
+	r->end = end;
+}

@@ -1,0 +1,206 @@
+/* report_text.c — the human report: one summary line per session, then the findings in rank
+ * order with numbered steps and the evidence lines. Colour only when asked (a terminal,
+ * NO_COLOR unset, or --color=always). */
+#include "report.h"
+#include "redact.h"
+#include "util.h"
+
+#include <string.h>
+
+#define C_BOLD "\033[1m"
+#define C_RED "\033[31m"
+#define C_YELLOW "\033[33m"
+#define C_GREEN "\033[32m"
+#define C_DIM "\033[2m"
+#define C_CYAN "\033[36m"
+#define C_OFF "\033[0m"
+
+static const char *c(const struct reporter *r, const char *code)
+{
+	return r->o.color ? code : "";
+}
+
+static void begin(struct reporter *r)
+{
+	(void)r;
+}
+
+static void input_begin(struct reporter *r, const struct input_info *in)
+{
+	struct sbuf b;
+	sb_init(&b);
+	render_shown(&b, in->name, &r->o);
+	fprintf(r->out, "%s== %s: %s (%s)%s\n", c(r, C_BOLD), b.s, format_label(r->o.lang, in->format),
+		in->encoding, c(r, C_OFF));
+	sb_free(&b);
+}
+
+/* Print a multi-line text with a hanging indent. */
+static void indented(struct reporter *r, const char *indent, const char *first, const char *text)
+{
+	fputs(indent, r->out);
+	fputs(first, r->out);
+	for (const char *p = text; *p; p++) {
+		fputc(*p, r->out);
+		if (*p == '\n' && p[1]) {
+			fputs(indent, r->out);
+			for (size_t i = 0; i < strlen(first); i++)
+				fputc(' ', r->out);
+		}
+	}
+	fputc('\n', r->out);
+}
+
+static void evidence_lines(struct reporter *r, const struct evidence *ev, int n, bool multi, const char *indent)
+{
+	struct sbuf b;
+	sb_init(&b);
+	for (int i = 0; i < n; i++) {
+		sb_clear(&b);
+		render_shown(&b, ev[i].text, &r->o);
+		/* control characters would garble a terminal */
+		for (size_t k = 0; k < b.len; k++)
+			if ((unsigned char)b.s[k] < 0x20 && b.s[k] != '\t')
+				b.s[k] = '?';
+		if (multi)
+			fprintf(r->out, "%s%s#%u %s %llu:%s %s\n", indent, c(r, C_DIM), ev[i].input,
+				label(r->o.lang, L_LINE), (unsigned long long)ev[i].line, c(r, C_OFF), b.s);
+		else
+			fprintf(r->out, "%s%s%s %llu:%s %s\n", indent, c(r, C_DIM), label(r->o.lang, L_LINE),
+				(unsigned long long)ev[i].line, c(r, C_OFF), b.s);
+	}
+	sb_free(&b);
+}
+
+static const char *sev_color(enum severity s)
+{
+	return s == SEV_ERROR ? C_RED : s == SEV_WARNING ? C_YELLOW : C_CYAN;
+}
+
+static const char *sev_label(enum lang l, enum severity s)
+{
+	return label(l, s == SEV_ERROR ? L_ERROR : s == SEV_WARNING ? L_WARNING : L_INFO);
+}
+
+static void finding(struct reporter *r, const struct session *s, const struct finding *f, int rank)
+{
+	enum lang l = r->o.lang;
+	bool multi = s->inputs & (s->inputs - 1);
+	struct sbuf b;
+	sb_init(&b);
+	if (f->rule)
+		render_finding_text(&b, text_of(&f->rule->title, l), f, s, &r->o);
+	else
+		sb_adds(&b, label(l, L_UNEXPLAINED_TITLE));
+	fprintf(r->out, "\n  %d. %s%s%s%s %s%s%s  %s[%s, %s: %s]%s%s%s\n", rank, c(r, C_BOLD), c(r, sev_color(f->severity)),
+		sev_label(l, f->severity), c(r, C_OFF), c(r, C_BOLD), b.s, c(r, C_OFF), c(r, C_DIM), f->id,
+		label(l, L_CONFIDENCE), confidence_name(f->confidence), c(r, C_OFF),
+		f->downgraded ? " " : "", f->downgraded ? label(l, L_DOWNGRADED) : "");
+	sb_clear(&b);
+	if (f->rule)
+		render_finding_text(&b, text_of(&f->rule->diagnosis, l), f, s, &r->o);
+	else
+		sb_adds(&b, label(l, L_UNEXPLAINED_DIAG));
+	indented(r, "     ", "", b.s);
+	fprintf(r->out, "     %s\n", label(l, L_WHAT_TO_DO));
+	if (f->rule) {
+		for (int i = 0; i < f->rule->nremedy; i++) {
+			sb_clear(&b);
+			render_finding_text(&b, text_of(&f->rule->remedy[i], l), f, s, &r->o);
+			char num[16];
+			snprintf(num, sizeof num, "%d. ", i + 1);
+			indented(r, "       ", num, b.s);
+		}
+		if (f->rule->ncands) {
+			fprintf(r->out, "     %s\n", label(l, L_CANDIDATES));
+			for (int i = 0; i < f->rule->ncands; i++) {
+				sb_clear(&b);
+				render_finding_text(&b, text_of(&f->rule->cands[i].cause, l), f, s, &r->o);
+				char num[16];
+				snprintf(num, sizeof num, "%c) ", 'a' + (i % 26));
+				indented(r, "       ", num, b.s);
+				sb_clear(&b);
+				render_finding_text(&b, text_of(&f->rule->cands[i].check, l), f, s, &r->o);
+				fprintf(r->out, "          %s%s:%s %s\n", c(r, C_DIM), label(l, L_CHECK), c(r, C_OFF), b.s);
+			}
+		}
+	} else {
+		indented(r, "       ", "1. ", label(l, L_UNEXPLAINED_STEP1));
+		indented(r, "       ", "2. ", label(l, L_UNEXPLAINED_STEP2));
+		indented(r, "       ", "3. ", label(l, L_UNEXPLAINED_STEP3));
+	}
+	if (f->nev) {
+		fprintf(r->out, "     %s\n", label(l, L_EVIDENCE));
+		evidence_lines(r, f->ev, f->nev, multi, "       ");
+	}
+	for (int i = 0; i < s->nfindings; i++) {
+		const struct finding *g = &s->findings[i];
+		if (g->folded_by != f->id)
+			continue;
+		fprintf(r->out, "     %s: %s", label(l, L_ALSO_EXPLAINS), g->id);
+		if (g->nev)
+			fprintf(r->out, " (%s %llu)", label(l, L_LINE), (unsigned long long)g->ev[0].line);
+		fputc('\n', r->out);
+	}
+	if (f->rule && f->rule->nrefs) {
+		fprintf(r->out, "     %s", label(l, L_MORE));
+		for (int i = 0; i < f->rule->nrefs; i++)
+			fprintf(r->out, " %s", f->rule->refs[i]);
+		fputc('\n', r->out);
+	}
+	sb_free(&b);
+}
+
+static void session(struct reporter *r, const struct session *s)
+{
+	enum lang l = r->o.lang;
+	r->nsessions++;
+	if (r->o.redact) {
+		redactor_learn(r->o.redact, PK_HOST, s->facts[F_HOST]);
+		redactor_learn(r->o.redact, PK_USER, s->facts[F_USER]);
+		redactor_learn(r->o.redact, PK_PATH, s->facts[F_KEYFILE]);
+	}
+	struct sbuf b;
+	sb_init(&b);
+	session_target(&b, s, &r->o);
+	const char *oc = s->outcome == OUT_FAILED ? C_RED : s->outcome == OUT_SUCCESS ? C_GREEN : C_YELLOW;
+	fprintf(r->out, "\n%s%s %u%s%s%s%s", c(r, C_BOLD), label(l, L_SESSION), s->index + 1, c(r, C_OFF),
+		s->channel ? " [" : "", s->channel ? s->channel : "", s->channel ? "]" : "");
+	fprintf(r->out, ": %s%s%s → %s; %s: %s; %s: %s%s%s\n",
+		s->facts[F_CLIENT] ? s->facts[F_CLIENT] : "?", s->facts[F_CLIENT_VERSION] ? " " : "",
+		s->facts[F_CLIENT_VERSION] ? s->facts[F_CLIENT_VERSION] : "", b.s,
+		label(l, L_REACHED), phase_label(l, s->phase), label(l, L_OUTCOME), c(r, oc),
+		outcome_label(l, s->outcome), c(r, C_OFF));
+	if (s->facts[F_SERVER])
+		fprintf(r->out, "  %s: %s\n", label(l, L_SERVER), s->facts[F_SERVER]);
+	sb_free(&b);
+	int rank = 0;
+	for (int i = 0; i < s->nfindings; i++)
+		if (!s->findings[i].folded_by)
+			finding(r, s, &s->findings[i], ++rank);
+	if (rank == 0)
+		fprintf(r->out, "  %s\n", label(l, s->outcome == OUT_SUCCESS ? L_SUCCESS_PLAIN : L_NO_FINDINGS_UNKNOWN));
+}
+
+static void input_end(struct reporter *r, const struct input_info *in)
+{
+	if (in->sessions == 0 && !in->error)
+		fprintf(r->out, "  %s (%llu %s)\n", label(r->o.lang, L_NO_SESSIONS), (unsigned long long)in->lines,
+			label(r->o.lang, L_LINES));
+	fputc('\n', r->out);
+}
+
+static void end(struct reporter *r, int code)
+{
+	(void)r;
+	(void)code;
+}
+
+void reporter_text_init(struct reporter *r)
+{
+	r->begin = begin;
+	r->input_begin = input_begin;
+	r->session = session;
+	r->input_end = input_end;
+	r->end = end;
+}

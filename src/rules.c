@@ -1,0 +1,918 @@
+/* rules.c — reading and validating rule files (cJSON), compiling patterns (PCRE2).
+ * Every error names the file, the line and column, and the rule id. */
+#include "rules.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Limits that keep a hostile or careless rule from hanging a run. */
+#define MATCH_LIMIT 200000
+#define DEPTH_LIMIT 5000
+#define JIT_STACK_MAX (1024 * 1024)
+
+static const char *const fact_names[F_COUNT] = {
+	"client", "client_version", "host", "address", "port", "user", "protocol", "server",
+	"hostkey_type", "hostkey_fingerprint", "keyfile", "known_hosts_file", "known_hosts_line",
+	"methods", "source_address", "source_port", "pid", "winscp_log_level", "timezone",
+	"session_name", "proxy", "tunnel", "ftps", "passive", "password_configured",
+	"keyfile_configured", "exit_status",
+};
+
+static const char *const phase_names[PH_COUNT] = {
+	"none", "resolve", "connect", "banner", "kex", "hostkey", "auth", "session", "sftp", "transfer",
+};
+
+const char *fact_name(enum fact f) { return fact_names[f]; }
+const char *phase_name(enum phase p) { return phase_names[p]; }
+
+int fact_from_name(const char *s, size_t n)
+{
+	for (int i = 0; i < F_COUNT; i++)
+		if (strlen(fact_names[i]) == n && memcmp(fact_names[i], s, n) == 0)
+			return i;
+	return -1;
+}
+
+const char *outcome_name(enum outcome o)
+{
+	return o == OUT_SUCCESS ? "success" : o == OUT_FAILED ? "failed" : "unknown";
+}
+
+const char *severity_name(enum severity s)
+{
+	return s == SEV_ERROR ? "error" : s == SEV_WARNING ? "warning" : "info";
+}
+
+const char *confidence_name(enum confidence c)
+{
+	return c == CONF_HIGH ? "high" : c == CONF_MEDIUM ? "medium" : "low";
+}
+
+struct ruletable *rules_new(void)
+{
+	struct ruletable *t = xcalloc(1, sizeof *t);
+	t->mctx = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(t->mctx, MATCH_LIMIT);
+	pcre2_set_depth_limit(t->mctx, DEPTH_LIMIT);
+	t->jit_stack = pcre2_jit_stack_create(32 * 1024, JIT_STACK_MAX, NULL);
+	if (t->jit_stack)
+		pcre2_jit_stack_assign(t->mctx, NULL, t->jit_stack);
+	return t;
+}
+
+static void free_text(struct text *x)
+{
+	for (int l = 0; l < LANG_COUNT; l++)
+		free(x->s[l]);
+}
+
+static void free_strv(char **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void free_refs(struct ref *r, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(r[i].name);
+		free(r[i].idx);
+	}
+	free(r);
+}
+
+static void free_rule(struct rule *r)
+{
+	free(r->id);
+	free(r->diag);
+	free(r->file);
+	for (int i = 0; i < r->nsets; i++)
+		free(r->sets[i].tmpl);
+	free(r->sets);
+	free(r->auth_method);
+	free(r->auth_key);
+	free(r->auth_result);
+	free_refs(r->requires, r->nrequires);
+	free_refs(r->requires_any, r->nrequires_any);
+	free_refs(r->excludes, r->nexcludes);
+	free_strv(r->explains, r->nexplains);
+	free_text(&r->title);
+	free_text(&r->diagnosis);
+	for (int i = 0; i < r->nremedy; i++)
+		free_text(&r->remedy[i]);
+	free(r->remedy);
+	for (int i = 0; i < r->ncands; i++) {
+		free_text(&r->cands[i].cause);
+		free_text(&r->cands[i].check);
+	}
+	free(r->cands);
+	free_strv(r->refs, r->nrefs);
+	free_strv(r->ex_match, r->nex_match);
+	free_strv(r->ex_nomatch, r->nex_nomatch);
+}
+
+void rules_free(struct ruletable *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < t->nrules; i++)
+		free_rule(&t->rules[i]);
+	for (int i = 0; i < t->npats; i++) {
+		free(t->pats[i].regex);
+		free(t->pats[i].literal);
+		pcre2_code_free(t->pats[i].code);
+	}
+	free(t->rules);
+	free(t->pats);
+	pcre2_match_context_free(t->mctx);
+	pcre2_jit_stack_free(t->jit_stack);
+	free(t);
+}
+
+/* ---- error positions ---- */
+
+struct loadctx {
+	const char *file;
+	const char *text;
+	size_t len;
+	const char *rule_id;
+	int errors;
+};
+
+static void offset_to_linecol(const char *text, size_t off, int *line, int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off && text[i]; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+/* Where a rule starts in the file: the position of its "id" value. */
+static size_t rule_offset(const struct loadctx *c)
+{
+	if (!c->rule_id)
+		return 0;
+	struct sbuf needle;
+	sb_init(&needle);
+	sb_printf(&needle, "\"%s\"", c->rule_id);
+	const char *p = strstr(c->text, needle.s);
+	sb_free(&needle);
+	return p ? (size_t)(p - c->text) : 0;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void load_error(struct loadctx *c, const char *fmt, ...)
+{
+	int line, col;
+	offset_to_linecol(c->text, rule_offset(c), &line, &col);
+	fprintf(stderr, "%s: %s:%d:%d: ", progname, c->file, line, col);
+	if (c->rule_id)
+		fprintf(stderr, "rule '%s': ", c->rule_id);
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	c->errors++;
+}
+
+/* ---- field readers ---- */
+
+static char *get_string(struct loadctx *c, const cJSON *o, const char *key, bool required)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!v) {
+		if (required)
+			load_error(c, "missing \"%s\"", key);
+		return NULL;
+	}
+	if (!cJSON_IsString(v)) {
+		load_error(c, "\"%s\" must be a string", key);
+		return NULL;
+	}
+	return xstrdup(v->valuestring);
+}
+
+static bool read_text(struct loadctx *c, const cJSON *v, const char *what, struct text *out)
+{
+	if (!cJSON_IsObject(v)) {
+		load_error(c, "%s must be an object {\"en\": …, \"ja\": …}", what);
+		return false;
+	}
+	static const char *const langs[LANG_COUNT] = { "en", "ja" };
+	for (const cJSON *k = v->child; k; k = k->next) {
+		if (strcmp(k->string, "en") != 0 && strcmp(k->string, "ja") != 0)
+			load_error(c, "%s: unknown language \"%s\"", what, k->string);
+	}
+	bool ok = true;
+	for (int l = 0; l < LANG_COUNT; l++) {
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(v, langs[l]);
+		if (!cJSON_IsString(s) || !*s->valuestring) {
+			load_error(c, "%s: missing \"%s\" text", what, langs[l]);
+			ok = false;
+			continue;
+		}
+		out->s[l] = xstrdup(s->valuestring);
+	}
+	return ok;
+}
+
+static char **read_strv(struct loadctx *c, const cJSON *v, const char *what, int *n)
+{
+	*n = 0;
+	if (!v)
+		return NULL;
+	if (!cJSON_IsArray(v)) {
+		load_error(c, "\"%s\" must be an array of strings", what);
+		return NULL;
+	}
+	int k = cJSON_GetArraySize(v);
+	char **out = xcalloc((size_t)k + 1, sizeof *out);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, v) {
+		if (!cJSON_IsString(e)) {
+			load_error(c, "\"%s\" must be an array of strings", what);
+			continue;
+		}
+		out[(*n)++] = xstrdup(e->valuestring);
+	}
+	return out;
+}
+
+static struct ref *read_refs(struct loadctx *c, const cJSON *v, const char *what, int *n)
+{
+	char **names = read_strv(c, v, what, n);
+	if (!names)
+		return NULL;
+	struct ref *r = xcalloc((size_t)*n + 1, sizeof *r);
+	for (int i = 0; i < *n; i++)
+		r[i].name = names[i];
+	free(names);
+	return r;
+}
+
+static int enum_lookup(const char *s, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static unsigned read_families(struct loadctx *c, const cJSON *v)
+{
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0) {
+		load_error(c, "\"families\" must be a non-empty array");
+		return 0;
+	}
+	unsigned m = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, v) {
+		enum family f = cJSON_IsString(e) ? family_from_name(e->valuestring) : FAM_NONE;
+		if (f == FAM_NONE)
+			load_error(c, "unknown family %s%s%s (winscp, putty, openssh, sshd)",
+				   cJSON_IsString(e) ? "\"" : "", cJSON_IsString(e) ? e->valuestring : "?",
+				   cJSON_IsString(e) ? "\"" : "");
+		else
+			m |= FAMBIT(f);
+	}
+	return m;
+}
+
+static unsigned read_marks(struct loadctx *c, const cJSON *v)
+{
+	if (!v)
+		return ~0u;
+	if (!cJSON_IsArray(v)) {
+		load_error(c, "\"marks\" must be an array");
+		return ~0u;
+	}
+	unsigned m = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, v) {
+		enum mark k = cJSON_IsString(e) ? mark_from_name(e->valuestring) : MARK_NONE;
+		if (k == MARK_NONE)
+			load_error(c, "unknown mark (. < > ! * debug1 debug2 debug3 plain event)");
+		else
+			m |= MARKBIT(k);
+	}
+	return m;
+}
+
+static void add_pattern(struct ruletable *t, struct loadctx *c, int rule, const cJSON *e)
+{
+	const char *re = NULL, *lit = NULL;
+	if (cJSON_IsString(e)) {
+		re = e->valuestring;
+	} else if (cJSON_IsObject(e)) {
+		for (const cJSON *k = e->child; k; k = k->next)
+			if (strcmp(k->string, "regex") != 0 && strcmp(k->string, "literal") != 0)
+				load_error(c, "pattern: unknown key \"%s\"", k->string);
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(e, "regex");
+		const cJSON *l = cJSON_GetObjectItemCaseSensitive(e, "literal");
+		re = cJSON_IsString(r) ? r->valuestring : NULL;
+		lit = cJSON_IsString(l) ? l->valuestring : NULL;
+		if (l && !lit)
+			load_error(c, "pattern: \"literal\" must be a string");
+	}
+	if (!re || !*re) {
+		load_error(c, "a pattern must be a non-empty regex string or {\"regex\": …}");
+		return;
+	}
+	if (t->npats == t->patcap) {
+		t->patcap = t->patcap ? 2 * t->patcap : 256;
+		t->pats = xrealloc(t->pats, (size_t)t->patcap * sizeof *t->pats);
+	}
+	struct pattern *p = &t->pats[t->npats++];
+	memset(p, 0, sizeof *p);
+	p->regex = xstrdup(re);
+	p->literal = lit && *lit ? xstrdup(lit) : regex_required_literal(re);
+	p->litlen = p->literal ? strlen(p->literal) : 0;
+	p->rule = rule;
+}
+
+/* Compile a pattern; report a bad regex with the PCRE2 message and offset. */
+static bool compile_pattern(struct ruletable *t, struct pattern *p, struct loadctx *c)
+{
+	if (p->code)
+		return true;
+	if (p->failed)
+		return false;
+	int errcode;
+	PCRE2_SIZE erroff;
+	p->code = pcre2_compile((PCRE2_SPTR)p->regex, PCRE2_ZERO_TERMINATED,
+				PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &errcode, &erroff, NULL);
+	if (!p->code) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(errcode, msg, sizeof msg);
+		if (c)
+			load_error(c, "bad regex at offset %zu: %s", (size_t)erroff, (char *)msg);
+		else
+			warnx_("rule '%s': bad regex at offset %zu: %s", t->rules[p->rule].id,
+			       (size_t)erroff, (char *)msg);
+		p->failed = true;
+		return false;
+	}
+	pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+	return true;
+}
+
+bool rules_compile(struct ruletable *t, struct pattern *p)
+{
+	return compile_pattern(t, p, NULL);
+}
+
+static const char *const rule_keys[] = {
+	"id", "kind", "families", "marks", "patterns", "sets", "phase", "outcome", "session",
+	"auth", "severity", "confidence", "priority", "requires", "requires_any", "excludes",
+	"explains", "title", "diagnosis", "remedy", "candidates", "references", "examples",
+	"comment", NULL
+};
+
+static bool valid_id(const char *id)
+{
+	if (!*id)
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= '0' && *p <= '9') && !strchr(".-/_", *p))
+			return false;
+	return strchr(id, '.') != NULL;
+}
+
+static void read_sets(struct loadctx *c, struct rule *r, const cJSON *v)
+{
+	if (!v)
+		return;
+	if (!cJSON_IsObject(v)) {
+		load_error(c, "\"sets\" must be an object");
+		return;
+	}
+	r->sets = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof *r->sets);
+	for (const cJSON *k = v->child; k; k = k->next) {
+		int f = fact_from_name(k->string, strlen(k->string));
+		if (f < 0 || !cJSON_IsString(k)) {
+			load_error(c, "sets: \"%s\" is not a fact name with a string template", k->string);
+			continue;
+		}
+		r->sets[r->nsets].fact = (enum fact)f;
+		r->sets[r->nsets++].tmpl = xstrdup(k->valuestring);
+	}
+}
+
+static void read_auth(struct loadctx *c, struct rule *r, const cJSON *v)
+{
+	if (!v)
+		return;
+	if (!cJSON_IsObject(v)) {
+		load_error(c, "\"auth\" must be an object");
+		return;
+	}
+	for (const cJSON *k = v->child; k; k = k->next)
+		if (strcmp(k->string, "method") && strcmp(k->string, "key") && strcmp(k->string, "result"))
+			load_error(c, "auth: unknown key \"%s\"", k->string);
+	r->auth_method = get_string(c, v, "method", true);
+	r->auth_key = get_string(c, v, "key", false);
+	r->auth_result = get_string(c, v, "result", true);
+	static const char *const results[] = { "offered", "accepted", "refused", "failed", "success" };
+	if (r->auth_result && enum_lookup(r->auth_result, results, 5) < 0)
+		load_error(c, "auth: result must be offered, accepted, refused, failed or success");
+}
+
+static void read_finding_texts(struct loadctx *c, struct rule *r, const cJSON *o)
+{
+	const cJSON *v;
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "title")))
+		read_text(c, v, "title", &r->title);
+	else
+		load_error(c, "missing \"title\"");
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "diagnosis")))
+		read_text(c, v, "diagnosis", &r->diagnosis);
+	else
+		load_error(c, "missing \"diagnosis\"");
+	v = cJSON_GetObjectItemCaseSensitive(o, "remedy");
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0) {
+		load_error(c, "missing \"remedy\" (a non-empty array of {\"en\",\"ja\"})");
+	} else {
+		r->remedy = xcalloc((size_t)cJSON_GetArraySize(v), sizeof *r->remedy);
+		const cJSON *e;
+		cJSON_ArrayForEach(e, v) read_text(c, e, "remedy step", &r->remedy[r->nremedy++]);
+	}
+	v = cJSON_GetObjectItemCaseSensitive(o, "candidates");
+	if (v) {
+		if (!cJSON_IsArray(v)) {
+			load_error(c, "\"candidates\" must be an array");
+		} else {
+			r->cands = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof *r->cands);
+			const cJSON *e;
+			cJSON_ArrayForEach(e, v) {
+				struct candidate *cd = &r->cands[r->ncands++];
+				read_text(c, cJSON_GetObjectItemCaseSensitive(e, "cause"), "candidate cause", &cd->cause);
+				read_text(c, cJSON_GetObjectItemCaseSensitive(e, "check"), "candidate check", &cd->check);
+			}
+		}
+	}
+}
+
+static void read_examples(struct loadctx *c, struct rule *r, const cJSON *v)
+{
+	if (!cJSON_IsObject(v)) {
+		load_error(c, "missing \"examples\" ({\"match\": [...], \"no_match\": [...]})");
+		return;
+	}
+	for (const cJSON *k = v->child; k; k = k->next)
+		if (strcmp(k->string, "match") && strcmp(k->string, "no_match"))
+			load_error(c, "examples: unknown key \"%s\"", k->string);
+	r->ex_match = read_strv(c, cJSON_GetObjectItemCaseSensitive(v, "match"), "examples.match", &r->nex_match);
+	r->ex_nomatch = read_strv(c, cJSON_GetObjectItemCaseSensitive(v, "no_match"), "examples.no_match", &r->nex_nomatch);
+	if (r->nex_match == 0)
+		load_error(c, "examples.match must hold at least one line");
+	if (r->nex_nomatch == 0)
+		load_error(c, "examples.no_match must hold at least one near-miss line");
+}
+
+static void read_enums(struct loadctx *c, struct rule *r, const cJSON *o)
+{
+	static const char *const sev[] = { "info", "warning", "error" };
+	static const char *const conf[] = { "low", "medium", "high" };
+	static const char *const outc[] = { "unknown", "success", "failed" };
+	char *s;
+	r->severity = SEV_ERROR;
+	r->confidence = CONF_HIGH;
+	r->priority = 50;
+	if ((s = get_string(c, o, "severity", false))) {
+		int k = enum_lookup(s, sev, 3);
+		if (k < 0)
+			load_error(c, "severity must be error, warning or info");
+		else
+			r->severity = (enum severity)k;
+		free(s);
+	}
+	if ((s = get_string(c, o, "confidence", false))) {
+		int k = enum_lookup(s, conf, 3);
+		if (k < 0)
+			load_error(c, "confidence must be high, medium or low");
+		else
+			r->confidence = (enum confidence)k;
+		free(s);
+	}
+	if ((s = get_string(c, o, "outcome", false))) {
+		int k = enum_lookup(s, outc, 3);
+		if (k < 1)
+			load_error(c, "outcome must be success or failed");
+		else
+			r->outcome = (enum outcome)k;
+		free(s);
+	}
+	if ((s = get_string(c, o, "phase", false))) {
+		int k = enum_lookup(s, phase_names, PH_COUNT);
+		if (k < 1)
+			load_error(c, "unknown phase \"%s\"", s);
+		else
+			r->phase = (enum phase)k;
+		free(s);
+	}
+	if ((s = get_string(c, o, "session", false))) {
+		if (strcmp(s, "start") == 0)
+			r->session_start = true;
+		else
+			load_error(c, "session must be \"start\"");
+		free(s);
+	}
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "priority");
+	if (p) {
+		if (!cJSON_IsNumber(p) || p->valuedouble < 0 || p->valuedouble > 100)
+			load_error(c, "priority must be a number from 0 to 100");
+		else
+			r->priority = p->valueint;
+	}
+}
+
+/* Find the slot for a rule id: a replacement keeps the original's place. */
+static struct rule *rule_slot(struct ruletable *t, const char *id)
+{
+	for (int i = 0; i < t->nrules; i++)
+		if (strcmp(t->rules[i].id, id) == 0) {
+			/* Drop the old rule's patterns by detaching them (they stay, unused). */
+			for (int k = 0; k < t->rules[i].npats; k++)
+				t->pats[t->rules[i].first_pat + k].rule = -1;
+			free_rule(&t->rules[i]);
+			memset(&t->rules[i], 0, sizeof t->rules[i]);
+			return &t->rules[i];
+		}
+	if (t->nrules == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 128;
+		t->rules = xrealloc(t->rules, (size_t)t->cap * sizeof *t->rules);
+	}
+	struct rule *r = &t->rules[t->nrules++];
+	memset(r, 0, sizeof *r);
+	return r;
+}
+
+static void read_rule(struct ruletable *t, struct loadctx *c, const cJSON *o)
+{
+	c->rule_id = NULL;
+	if (!cJSON_IsObject(o)) {
+		load_error(c, "each entry of \"rules\" must be an object");
+		return;
+	}
+	const cJSON *idv = cJSON_GetObjectItemCaseSensitive(o, "id");
+	if (!cJSON_IsString(idv) || !valid_id(idv->valuestring)) {
+		load_error(c, "a rule needs an \"id\" like \"auth.key-refused/putty\" (a-z 0-9 . - / _)");
+		return;
+	}
+	c->rule_id = idv->valuestring;
+	int before = c->errors;
+	for (const cJSON *k = o->child; k; k = k->next) {
+		bool known = false;
+		for (int i = 0; rule_keys[i]; i++)
+			known |= strcmp(k->string, rule_keys[i]) == 0;
+		if (!known)
+			load_error(c, "unknown key \"%s\"", k->string);
+	}
+	for (int i = 0; i < t->nrules; i++)
+		if (strcmp(t->rules[i].id, idv->valuestring) == 0 && strcmp(t->rules[i].file, c->file) == 0)
+			load_error(c, "duplicate id in the same file");
+	struct rule *r = rule_slot(t, idv->valuestring);
+	int ri = (int)(r - t->rules);
+	r->id = xstrdup(idv->valuestring);
+	const char *slash = strchr(r->id, '/');
+	r->diag = slash ? xstrndup(r->id, (size_t)(slash - r->id)) : xstrdup(r->id);
+	r->file = xstrdup(c->file);
+	char *kind = get_string(c, o, "kind", false);
+	if (kind && strcmp(kind, "signal") != 0 && strcmp(kind, "finding") != 0)
+		load_error(c, "kind must be \"finding\" or \"signal\"");
+	r->signal = kind && strcmp(kind, "signal") == 0;
+	free(kind);
+	if (r->signal && strncmp(r->id, "sig.", 4) != 0)
+		load_error(c, "a signal's id must begin with \"sig.\"");
+	if (!r->signal && strcmp(r->diag, "unexplained") == 0)
+		load_error(c, "\"unexplained\" is made by the engine, not by a rule");
+	r->famask = read_families(c, cJSON_GetObjectItemCaseSensitive(o, "families"));
+	r->markmask = read_marks(c, cJSON_GetObjectItemCaseSensitive(o, "marks"));
+	const cJSON *pats = cJSON_GetObjectItemCaseSensitive(o, "patterns");
+	r->first_pat = t->npats;
+	if (!cJSON_IsArray(pats) || cJSON_GetArraySize(pats) == 0) {
+		load_error(c, "\"patterns\" must be a non-empty array");
+	} else {
+		const cJSON *e;
+		cJSON_ArrayForEach(e, pats) add_pattern(t, c, ri, e);
+	}
+	r->npats = t->npats - r->first_pat;
+	for (int i = 0; i < r->npats; i++)
+		compile_pattern(t, &t->pats[r->first_pat + i], c) ;
+	read_sets(c, r, cJSON_GetObjectItemCaseSensitive(o, "sets"));
+	read_auth(c, r, cJSON_GetObjectItemCaseSensitive(o, "auth"));
+	read_enums(c, r, o);
+	r->requires = read_refs(c, cJSON_GetObjectItemCaseSensitive(o, "requires"), "requires", &r->nrequires);
+	r->requires_any = read_refs(c, cJSON_GetObjectItemCaseSensitive(o, "requires_any"), "requires_any", &r->nrequires_any);
+	r->excludes = read_refs(c, cJSON_GetObjectItemCaseSensitive(o, "excludes"), "excludes", &r->nexcludes);
+	r->explains = read_strv(c, cJSON_GetObjectItemCaseSensitive(o, "explains"), "explains", &r->nexplains);
+	r->refs = read_strv(c, cJSON_GetObjectItemCaseSensitive(o, "references"), "references", &r->nrefs);
+	if (!r->signal)
+		read_finding_texts(c, r, o);
+	read_examples(c, r, cJSON_GetObjectItemCaseSensitive(o, "examples"));
+	(void)before;
+}
+
+int rules_load_text(struct ruletable *t, const char *file, const char *text, size_t len)
+{
+	struct loadctx c = { .file = file, .text = text, .len = len };
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+	if (!root) {
+		int line, col;
+		offset_to_linecol(text, end ? (size_t)(end - text) : 0, &line, &col);
+		fprintf(stderr, "%s: %s:%d:%d: invalid JSON\n", progname, file, line, col);
+		return -1;
+	}
+	const cJSON *rules = cJSON_GetObjectItemCaseSensitive(root, "rules");
+	if (!cJSON_IsObject(root) || !cJSON_IsArray(rules)) {
+		load_error(&c, "a rule file is an object {\"rules\": [ … ]}");
+	} else {
+		for (const cJSON *k = root->child; k; k = k->next)
+			if (strcmp(k->string, "rules") != 0 && strcmp(k->string, "comment") != 0)
+				load_error(&c, "unknown top-level key \"%s\"", k->string);
+		const cJSON *e;
+		cJSON_ArrayForEach(e, rules) read_rule(t, &c, e);
+	}
+	cJSON_Delete(root);
+	return c.errors ? -1 : 0;
+}
+
+static int load_file(struct ruletable *t, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		warnx_("%s: cannot open rule file: %s", path, strerror(errno));
+		return -1;
+	}
+	struct sbuf b;
+	sb_init(&b);
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		sb_add(&b, chunk, n);
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		warnx_("%s: read error", path);
+		sb_free(&b);
+		return -1;
+	}
+	if (!b.s)
+		sb_adds(&b, "");
+	int r = rules_load_text(t, path, b.s, b.len);
+	sb_free(&b);
+	return r;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int rules_load_path(struct ruletable *t, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		warnx_("%s: cannot open rule file: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return load_file(t, path);
+	DIR *d = opendir(path);
+	if (!d) {
+		warnx_("%s: cannot read rule directory: %s", path, strerror(errno));
+		return -1;
+	}
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t k = strlen(de->d_name);
+		if (k > 5 && strcmp(de->d_name + k - 5, ".json") == 0) {
+			names = xrealloc(names, (n + 1) * sizeof *names);
+			struct sbuf p;
+			sb_init(&p);
+			sb_printf(&p, "%s/%s", path, de->d_name);
+			names[n++] = sb_steal(&p);
+		}
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, cmp_str);
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (load_file(t, names[i]) < 0)
+			rc = -1;
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+/* Resolve a name to rule indexes: an exact rule id, or every variant of a diagnosis id. */
+static int resolve_ref(struct ruletable *t, struct ref *r)
+{
+	r->idx = xcalloc((size_t)t->nrules + 1, sizeof *r->idx);
+	r->n = 0;
+	for (int i = 0; i < t->nrules; i++)
+		if (t->rules[i].id && (strcmp(t->rules[i].id, r->name) == 0 || strcmp(t->rules[i].diag, r->name) == 0))
+			r->idx[r->n++] = i;
+	return r->n ? 0 : -1;
+}
+
+int rules_link(struct ruletable *t)
+{
+	int bad = 0;
+	for (int i = 0; i < t->nrules; i++) {
+		struct rule *r = &t->rules[i];
+		struct { struct ref *v; int n; const char *what; } lists[] = {
+			{ r->requires, r->nrequires, "requires" },
+			{ r->requires_any, r->nrequires_any, "requires_any" },
+			{ r->excludes, r->nexcludes, "excludes" },
+		};
+		for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+			for (int k = 0; k < lists[l].n; k++)
+				if (resolve_ref(t, &lists[l].v[k]) < 0) {
+					warnx_("%s: rule '%s': %s names no rule: \"%s\"", r->file, r->id,
+					       lists[l].what, lists[l].v[k].name);
+					bad++;
+				}
+	}
+	return bad ? -1 : 0;
+}
+
+static bool pattern_matches(struct ruletable *t, struct pattern *p, const char *s, pcre2_match_data *md)
+{
+	if (!compile_pattern(t, p, NULL))
+		return false;
+	int rc = pcre2_match(p->code, (PCRE2_SPTR)s, strlen(s), 0, 0, md, t->mctx);
+	return rc >= 0;
+}
+
+int rules_check(struct ruletable *t, bool verbose)
+{
+	int problems = 0;
+	pcre2_match_data *md = pcre2_match_data_create(64, NULL);
+	for (int i = 0; i < t->nrules; i++) {
+		struct rule *r = &t->rules[i];
+		for (int k = 0; k < r->npats; k++) {
+			struct pattern *p = &t->pats[r->first_pat + k];
+			if (!compile_pattern(t, p, NULL))
+				problems++;
+			else if (!p->literal)
+				fprintf(stderr, "%s: %s: rule '%s': note: pattern %d has no required literal; it runs on every line of its families\n",
+					progname, r->file, r->id, k + 1);
+		}
+		for (int e = 0; e < r->nex_match; e++) {
+			bool any = false;
+			for (int k = 0; k < r->npats && !any; k++)
+				any = pattern_matches(t, &t->pats[r->first_pat + k], r->ex_match[e], md);
+			if (!any) {
+				fprintf(stderr, "%s: %s: rule '%s': example does not match: %s\n", progname, r->file, r->id, r->ex_match[e]);
+				if (verbose)
+					printf("FAIL %s example %d does not match\n", r->id, e + 1);
+				problems++;
+			} else if (verbose) {
+				printf("PASS %s example %d\n", r->id, e + 1);
+			}
+		}
+		for (int e = 0; e < r->nex_nomatch; e++) {
+			int hit = -1;
+			for (int k = 0; k < r->npats && hit < 0; k++)
+				if (pattern_matches(t, &t->pats[r->first_pat + k], r->ex_nomatch[e], md))
+					hit = k;
+			if (hit >= 0) {
+				fprintf(stderr, "%s: %s: rule '%s': near-miss matches pattern %d: %s\n", progname, r->file, r->id, hit + 1, r->ex_nomatch[e]);
+				if (verbose)
+					printf("FAIL %s near-miss %d matches\n", r->id, e + 1);
+				problems++;
+			} else if (verbose) {
+				printf("PASS %s near-miss %d\n", r->id, e + 1);
+			}
+		}
+	}
+	pcre2_match_data_free(md);
+	return problems;
+}
+
+/* ---- the literal a regex requires ---- */
+
+/* Characters that end a literal run, or need a look at what follows. */
+static bool is_meta(char c)
+{
+	return strchr("\\^$.[]|()?*+{}", c) != NULL;
+}
+
+char *regex_required_literal(const char *re)
+{
+	if (strstr(re, "(?i") || strstr(re, "(?x"))
+		return NULL;
+	struct sbuf best, cur;
+	sb_init(&best);
+	sb_init(&cur);
+	int depth = 0;
+	bool top_alt = false;
+	for (const char *p = re; *p; p++) {
+		char c = *p;
+		if (depth > 0) {
+			if (c == '\\' && p[1])
+				p++;
+			else if (c == '[') {
+				for (p++; *p && *p != ']'; p++)
+					if (*p == '\\' && p[1])
+						p++;
+				if (!*p)
+					break;
+			} else if (c == '(')
+				depth++;
+			else if (c == ')')
+				depth--;
+			continue;
+		}
+		bool literal_char = false;
+		char lc = c;
+		if (c == '\\' && p[1]) {
+			char n = p[1];
+			if (strchr(".^$|()[]{}?*+\\/\"'-:=@#%&,;<>!~` ", n)) {
+				literal_char = true;
+				lc = n;
+				p++;
+			} else {
+				p++; /* \d \s \w \b \x… : not literal */
+				if (n == 'x' && p[1] == '{')
+					while (p[1] && *p != '}')
+						p++;
+			}
+		} else if (!is_meta(c)) {
+			literal_char = true;
+		}
+		if (literal_char && p[1] && (p[1] == '?' || p[1] == '*' || (p[1] == '{' && p[2] == '0')))
+			literal_char = false; /* optional */
+		if (literal_char) {
+			sb_addc(&cur, lc);
+			if (p[1] == '+') {
+				if (cur.len > best.len) {
+					sb_clear(&best);
+					sb_add(&best, cur.s, cur.len);
+				}
+				sb_clear(&cur);
+			}
+			continue;
+		}
+		if (cur.len > best.len) {
+			sb_clear(&best);
+			sb_add(&best, cur.s, cur.len);
+		}
+		sb_clear(&cur);
+		if (c == '|')
+			top_alt = true;
+		else if (c == '(')
+			depth++;
+		else if (c == '[') {
+			for (p++; *p && *p != ']'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (!*p)
+				break;
+		}
+	}
+	if (cur.len > best.len) {
+		sb_clear(&best);
+		sb_add(&best, cur.s, cur.len);
+	}
+	sb_free(&cur);
+	if (top_alt || best.len < 3) {
+		sb_free(&best);
+		return NULL;
+	}
+	return sb_steal(&best);
+}
+
+#include "embedded.h"
+
+int rules_load_embedded(struct ruletable *t)
+{
+	int rc = 0;
+	for (const struct embedded_file *f = embedded_rules; f->name; f++) {
+		struct sbuf name;
+		sb_init(&name);
+		sb_printf(&name, "(built-in) rules/%s", f->name);
+		if (rules_load_text(t, name.s, f->text, f->len) < 0)
+			rc = -1;
+		sb_free(&name);
+	}
+	return rc;
+}

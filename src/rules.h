@@ -1,0 +1,124 @@
+/* rules.h — the rule table: read from JSON (embedded default + --rules), validated, compiled.
+ * Knows nothing of sessions or output formats. */
+#ifndef LOGLENS_RULES_H
+#define LOGLENS_RULES_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdbool.h>
+
+#include "event.h"
+
+enum phase {
+	PH_NONE, PH_RESOLVE, PH_CONNECT, PH_BANNER, PH_KEX, PH_HOSTKEY, PH_AUTH,
+	PH_SESSION, PH_SFTP, PH_TRANSFER, PH_COUNT
+};
+enum outcome { OUT_UNKNOWN, OUT_SUCCESS, OUT_FAILED };
+enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR };
+enum confidence { CONF_LOW, CONF_MEDIUM, CONF_HIGH };
+
+enum lang { LANG_EN, LANG_JA, LANG_COUNT };
+
+/* Session facts a rule may set (`sets`) and a template may read. */
+enum fact {
+	F_CLIENT, F_CLIENT_VERSION, F_HOST, F_ADDRESS, F_PORT, F_USER, F_PROTOCOL, F_SERVER,
+	F_HOSTKEY_TYPE, F_HOSTKEY_FP, F_KEYFILE, F_KNOWN_HOSTS_FILE, F_KNOWN_HOSTS_LINE,
+	F_METHODS, F_SOURCE_ADDRESS, F_SOURCE_PORT, F_PID, F_LOG_LEVEL, F_TIMEZONE,
+	F_SESSION_NAME, F_PROXY, F_TUNNEL, F_FTPS, F_PASSIVE, F_PASSWORD_CONFIGURED,
+	F_KEYFILE_CONFIGURED, F_EXIT_STATUS, F_COUNT
+};
+
+struct text {
+	char *s[LANG_COUNT];
+};
+
+struct candidate {
+	struct text cause, check;
+};
+
+struct pattern {
+	char *regex;
+	char *literal;           /* required substring for the prefilter, or NULL */
+	size_t litlen;
+	pcre2_code *code;        /* compiled on first use */
+	bool failed;             /* compile error already reported */
+	int rule;
+};
+
+struct fact_set {
+	enum fact fact;
+	char *tmpl;
+};
+
+/* A reference to other rules (requires/excludes): the rule indexes it stands for. */
+struct ref {
+	char *name;
+	int *idx;
+	int n;
+};
+
+struct rule {
+	char *id;
+	char *diag;              /* id up to '/' */
+	char *file;
+	bool signal;
+	unsigned famask, markmask;
+	int first_pat, npats;    /* into table->pats */
+	struct fact_set *sets;
+	int nsets;
+	enum phase phase;
+	enum outcome outcome;
+	bool session_start;
+	char *auth_method, *auth_key, *auth_result;
+	enum severity severity;
+	enum confidence confidence;
+	int priority;
+	struct ref *requires, *requires_any, *excludes;
+	int nrequires, nrequires_any, nexcludes;
+	char **explains;
+	int nexplains;
+	struct text title, diagnosis;
+	struct text *remedy;
+	int nremedy;
+	struct candidate *cands;
+	int ncands;
+	char **refs;
+	int nrefs;
+	char **ex_match, **ex_nomatch;
+	int nex_match, nex_nomatch;
+};
+
+struct ruletable {
+	struct rule *rules;
+	int nrules, cap;
+	struct pattern *pats;
+	int npats, patcap;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jit_stack;
+};
+
+struct ruletable *rules_new(void);
+void rules_free(struct ruletable *t);
+/* Load one JSON text; on error prints "file:line:col: …" and returns -1. */
+int rules_load_text(struct ruletable *t, const char *file, const char *text, size_t len);
+/* A file, or every *.json of a directory in name order. */
+int rules_load_path(struct ruletable *t, const char *path);
+int rules_load_embedded(struct ruletable *t);
+/* Resolve requires/excludes names to rule indexes; -1 on an unknown name. */
+int rules_link(struct ruletable *t);
+/* Compile a pattern now (lazily called by the engine). false if it does not compile. */
+bool rules_compile(struct ruletable *t, struct pattern *p);
+/* Compile every pattern and run every rule's examples; prints problems; returns count. */
+int rules_check(struct ruletable *t, bool verbose);
+
+const char *fact_name(enum fact f);
+int fact_from_name(const char *s, size_t n);
+const char *phase_name(enum phase p);
+const char *outcome_name(enum outcome o);
+const char *severity_name(enum severity s);
+const char *confidence_name(enum confidence c);
+
+/* The literal a regex cannot match without (longest run at depth 0), or NULL. */
+char *regex_required_literal(const char *re);
+
+#endif

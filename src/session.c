@@ -1,0 +1,498 @@
+/* session.c — connection attempts: facts, phase, outcome, the rules that matched, and the
+ * evaluation that turns matches into ranked findings (requires/excludes, folding, unexplained). */
+#include "session.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_OPEN 512
+
+struct open_session {
+	struct session *s;
+	unsigned input;
+	uint64_t used;
+};
+
+struct tracker {
+	const struct ruletable *t;
+	session_sink sink;
+	void *arg;
+	struct open_session open[MAX_OPEN];
+	int nopen;
+	uint64_t clock;
+	unsigned next_index;
+	unsigned cur_input;
+};
+
+struct tracker *tracker_new(const struct ruletable *t, session_sink sink, void *arg)
+{
+	struct tracker *tr = xcalloc(1, sizeof *tr);
+	tr->t = t;
+	tr->sink = sink;
+	tr->arg = arg;
+	return tr;
+}
+
+static void close_at(struct tracker *tr, int i)
+{
+	struct session *s = tr->open[i].s;
+	tr->open[i] = tr->open[--tr->nopen];
+	if (s->touched) {
+		s->index = tr->next_index++;
+		session_evaluate(s, tr->t);
+		tr->sink(s, tr->arg);
+	} else {
+		session_free(s);
+	}
+}
+
+void tracker_flush(struct tracker *tr)
+{
+	/* Close in order of first line so that indexes follow the log. */
+	while (tr->nopen > 0) {
+		int best = 0;
+		for (int i = 1; i < tr->nopen; i++)
+			if (tr->open[i].s->first_line < tr->open[best].s->first_line)
+				best = i;
+		close_at(tr, best);
+	}
+	tr->next_index = 0;
+}
+
+void tracker_free(struct tracker *tr)
+{
+	if (!tr)
+		return;
+	tracker_flush(tr);
+	free(tr);
+}
+
+static bool same_channel(const struct session *s, const struct event *ev)
+{
+	if (!s->channel || !ev->channel)
+		return !s->channel && !ev->channel;
+	return strlen(s->channel) == ev->chlen && memcmp(s->channel, ev->channel, ev->chlen) == 0;
+}
+
+static struct session *session_new(const struct ruletable *t, const struct event *ev)
+{
+	struct session *s = xcalloc(1, sizeof *s);
+	s->hitset = xcalloc((size_t)t->nrules / 8 + 1, 1);
+	s->channel = ev->channel ? xstrndup(ev->channel, ev->chlen) : NULL;
+	s->fam = ev->fam;
+	s->first_input = ev->input;
+	s->first_line = ev->line;
+	return s;
+}
+
+struct session *tracker_session(struct tracker *tr, const struct event *ev, bool start)
+{
+	tr->clock++;
+	for (int i = 0; i < tr->nopen; i++) {
+		struct open_session *o = &tr->open[i];
+		if (o->input != ev->input || !same_channel(o->s, ev))
+			continue;
+		if (start && o->s->touched) {
+			close_at(tr, i);
+			break;
+		}
+		o->used = tr->clock;
+		return o->s;
+	}
+	if (tr->nopen == MAX_OPEN) {
+		int lru = 0;
+		for (int i = 1; i < tr->nopen; i++)
+			if (tr->open[i].used < tr->open[lru].used)
+				lru = i;
+		close_at(tr, lru);
+	}
+	struct session *s = session_new(tr->t, ev);
+	tr->open[tr->nopen++] = (struct open_session){ s, ev->input, tr->clock };
+	return s;
+}
+
+static void copy_evidence(struct evidence *e, const struct event *ev)
+{
+	size_t n = ev->rawlen;
+	e->truncated = n > EVIDENCE_TEXT_MAX;
+	if (e->truncated)
+		n = EVIDENCE_TEXT_MAX;
+	e->text = xstrndup(ev->raw, n);
+	e->input = ev->input;
+	e->line = ev->line;
+}
+
+void session_note_line(struct session *s, const struct event *ev)
+{
+	s->last_line = ev->line;
+	s->inputs |= 1u << (ev->input & 31);
+	if (!ev->is_error)
+		return;
+	struct evidence *e = &s->errs[s->errpos];
+	free(e->text);
+	copy_evidence(e, ev);
+	s->errpos = (s->errpos + 1) % ERR_RING;
+	if (s->nerr < ERR_RING)
+		s->nerr++;
+}
+
+bool session_rule_hit(const struct session *s, int rule)
+{
+	return s->hitset[rule / 8] & (1u << (rule % 8));
+}
+
+static void set_fact(struct session *s, enum fact f, const char *v)
+{
+	if (!*v)
+		return;
+	free(s->facts[f]);
+	size_t n = strlen(v);
+	s->facts[f] = xstrndup(v, n > CAPTURE_MAX ? CAPTURE_MAX : n);
+}
+
+static struct hit *hit_for(struct session *s, int rule)
+{
+	for (int i = 0; i < s->nhits; i++)
+		if (s->hits[i].rule == rule)
+			return &s->hits[i];
+	if (s->nhits == s->caphits) {
+		s->caphits = s->caphits ? 2 * s->caphits : 8;
+		s->hits = xrealloc(s->hits, (size_t)s->caphits * sizeof *s->hits);
+	}
+	struct hit *h = &s->hits[s->nhits++];
+	memset(h, 0, sizeof *h);
+	h->rule = rule;
+	return h;
+}
+
+static void add_auth(struct session *s, const struct rule *r, const struct event *ev, const struct hit *tmp)
+{
+	if (s->nauth == MAX_AUTH)
+		return;
+	struct auth_attempt *a = &s->auth[s->nauth++];
+	struct sbuf b;
+	sb_init(&b);
+	render_template(&b, r->auth_method, tmp, s);
+	a->method = sb_steal(&b);
+	if (r->auth_key) {
+		render_template(&b, r->auth_key, tmp, s);
+		a->key = sb_steal(&b);
+	}
+	a->result = xstrdup(r->auth_result);
+	a->input = ev->input;
+	a->line = ev->line;
+}
+
+void session_apply(struct session *s, const struct rule *r, int ruleidx, const struct event *ev,
+		   const struct capture *caps, int ncaps)
+{
+	struct hit tmp = { .caps = (struct capture *)caps, .ncaps = ncaps };
+	s->hitset[ruleidx / 8] |= (unsigned char)(1u << (ruleidx % 8));
+	if (r->phase || r->outcome || !r->signal)
+		s->touched = true;
+	struct sbuf b;
+	sb_init(&b);
+	for (int i = 0; i < r->nsets; i++) {
+		sb_clear(&b);
+		render_template(&b, r->sets[i].tmpl, &tmp, s);
+		if (b.s && !strchr(b.s, '<'))
+			set_fact(s, r->sets[i].fact, b.s);
+	}
+	sb_free(&b);
+	if (r->phase > s->phase)
+		s->phase = r->phase;
+	if (r->outcome) {
+		s->outcome = r->outcome;
+		if (r->outcome == OUT_SUCCESS) {
+			s->success_input = ev->input;
+			s->success_line = ev->line;
+		}
+	}
+	if (r->auth_method)
+		add_auth(s, r, ev, &tmp);
+	if (r->signal)
+		return;
+	struct hit *h = hit_for(s, ruleidx);
+	h->count++;
+	if (h->nev < MAX_EVIDENCE)
+		copy_evidence(&h->ev[h->nev++], ev);
+	if (h->count == 1 && ncaps > 0) {
+		h->caps = xcalloc((size_t)ncaps, sizeof *h->caps);
+		for (int i = 0; i < ncaps; i++) {
+			h->caps[i].name = xstrdup(caps[i].name);
+			h->caps[i].value = xstrdup(caps[i].value);
+		}
+		h->ncaps = ncaps;
+	}
+}
+
+/* ---- evaluation ---- */
+
+static bool ref_hit(const struct session *s, const struct ref *r)
+{
+	for (int i = 0; i < r->n; i++)
+		if (session_rule_hit(s, r->idx[i]))
+			return true;
+	return false;
+}
+
+static bool conditions_hold(const struct session *s, const struct rule *r)
+{
+	for (int i = 0; i < r->nrequires; i++)
+		if (!ref_hit(s, &r->requires[i]))
+			return false;
+	if (r->nrequires_any) {
+		bool any = false;
+		for (int i = 0; i < r->nrequires_any && !any; i++)
+			any = ref_hit(s, &r->requires_any[i]);
+		if (!any)
+			return false;
+	}
+	for (int i = 0; i < r->nexcludes; i++)
+		if (ref_hit(s, &r->excludes[i]))
+			return false;
+	return true;
+}
+
+static uint64_t first_line_of(const struct finding *f)
+{
+	return f->nev ? f->ev[0].line : UINT64_MAX;
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+	bool fx = x->folded_by != NULL, fy = y->folded_by != NULL;
+	if (fx != fy)
+		return fx - fy;
+	if (x->downgraded != y->downgraded)
+		return x->downgraded - y->downgraded;
+	if (x->priority != y->priority)
+		return y->priority - x->priority;
+	if (x->severity != y->severity)
+		return (int)y->severity - (int)x->severity;
+	uint64_t lx = first_line_of(x), ly = first_line_of(y);
+	return lx < ly ? -1 : lx > ly;
+}
+
+static int find_diag(const struct session *s, const char *diag)
+{
+	for (int i = 0; i < s->nfindings; i++)
+		if (strcmp(s->findings[i].id, diag) == 0)
+			return i;
+	return -1;
+}
+
+/* One finding per diagnosis id: the highest-priority variant leads, the others add evidence. */
+static void collect_findings(struct session *s, const struct ruletable *t)
+{
+	s->findings = xcalloc((size_t)s->nhits + 1, sizeof *s->findings);
+	for (int i = 0; i < s->nhits; i++) {
+		const struct hit *h = &s->hits[i];
+		const struct rule *r = &t->rules[h->rule];
+		if (!conditions_hold(s, r))
+			continue;
+		int k = find_diag(s, r->diag);
+		if (k >= 0 && s->findings[k].priority >= r->priority)
+			continue;
+		struct finding *f = k >= 0 ? &s->findings[k] : &s->findings[s->nfindings++];
+		*f = (struct finding){ .rule = r, .id = r->diag, .severity = r->severity,
+			.confidence = r->confidence, .priority = r->priority, .ev = (struct evidence *)h->ev,
+			.nev = h->nev, .hit = h };
+	}
+}
+
+static void fold_findings(struct session *s)
+{
+	/* Highest priority explains first; a folded finding explains nothing further. */
+	for (int pass = 0; pass < s->nfindings; pass++) {
+		int best = -1;
+		for (int i = 0; i < s->nfindings; i++) {
+			struct finding *f = &s->findings[i];
+			if (f->folded_by || f->priority < 0)
+				continue;
+			if (best < 0 || f->priority > s->findings[best].priority)
+				best = i;
+		}
+		if (best < 0)
+			break;
+		struct finding *f = &s->findings[best];
+		for (int e = 0; e < f->rule->nexplains; e++) {
+			int k = find_diag(s, f->rule->explains[e]);
+			if (k >= 0 && k != best && !s->findings[k].folded_by)
+				s->findings[k].folded_by = f->id;
+		}
+		f->priority = -1 - f->priority; /* mark as processed; restored below */
+	}
+	for (int i = 0; i < s->nfindings; i++)
+		if (s->findings[i].priority < 0)
+			s->findings[i].priority = -1 - s->findings[i].priority;
+}
+
+/* A problem seen before the session went on to succeed did not stop it. */
+static void downgrade_before_success(struct session *s)
+{
+	if (s->outcome != OUT_SUCCESS)
+		return;
+	for (int i = 0; i < s->nfindings; i++) {
+		struct finding *f = &s->findings[i];
+		if (f->severity != SEV_ERROR || f->nev == 0)
+			continue;
+		const struct evidence *last = &f->ev[f->nev - 1];
+		if (last->input == s->success_input && last->line < s->success_line) {
+			f->severity = SEV_WARNING;
+			f->downgraded = true;
+		}
+	}
+}
+
+static void add_unexplained(struct session *s)
+{
+	for (int i = 0; i < s->nfindings; i++)
+		if (!s->findings[i].folded_by && s->findings[i].severity == SEV_ERROR)
+			return;
+	if (s->outcome != OUT_FAILED)
+		return;
+	s->owned_ev = xcalloc(ERR_RING, sizeof *s->owned_ev);
+	int n = 0;
+	for (int k = 0; k < s->nerr; k++) {
+		const struct evidence *e = &s->errs[(s->errpos - s->nerr + k + ERR_RING) % ERR_RING];
+		s->owned_ev[n] = *e;
+		s->owned_ev[n++].text = xstrdup(e->text);
+	}
+	s->findings[s->nfindings++] = (struct finding){ .rule = NULL, .id = "unexplained",
+		.severity = SEV_ERROR, .confidence = CONF_LOW, .priority = 0, .ev = s->owned_ev,
+		.nev = n };
+}
+
+void session_evaluate(struct session *s, const struct ruletable *t)
+{
+	collect_findings(s, t);
+	if (s->outcome == OUT_UNKNOWN)
+		for (int i = 0; i < s->nfindings; i++)
+			if (s->findings[i].severity == SEV_ERROR)
+				s->outcome = OUT_FAILED;
+	fold_findings(s);
+	downgrade_before_success(s);
+	add_unexplained(s);
+	qsort(s->findings, (size_t)s->nfindings, sizeof *s->findings, cmp_finding);
+}
+
+static void free_evidence(struct evidence *e, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(e[i].text);
+}
+
+void session_free(struct session *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < F_COUNT; i++)
+		free(s->facts[i]);
+	free(s->channel);
+	free(s->hitset);
+	for (int i = 0; i < s->nhits; i++) {
+		free_evidence(s->hits[i].ev, s->hits[i].nev);
+		for (int k = 0; k < s->hits[i].ncaps; k++) {
+			free(s->hits[i].caps[k].name);
+			free(s->hits[i].caps[k].value);
+		}
+		free(s->hits[i].caps);
+	}
+	free(s->hits);
+	for (int i = 0; i < s->nauth; i++) {
+		free(s->auth[i].method);
+		free(s->auth[i].key);
+		free(s->auth[i].result);
+	}
+	free_evidence(s->errs, s->nerr);
+	if (s->owned_ev) {
+		int n = 0;
+		for (int i = 0; i < s->nfindings; i++)
+			if (!s->findings[i].rule)
+				n = s->findings[i].nev;
+		free_evidence(s->owned_ev, n);
+		free(s->owned_ev);
+	}
+	free(s->findings);
+	free(s);
+}
+
+/* ---- templates ---- */
+
+const char *session_fact(const struct session *s, const char *name, size_t n)
+{
+	int f = fact_from_name(name, n);
+	return f >= 0 && s ? s->facts[f] : NULL;
+}
+
+static const char *capture_value(const struct hit *h, const char *name, size_t n)
+{
+	if (!h)
+		return NULL;
+	for (int i = 0; i < h->ncaps; i++)
+		if (strlen(h->caps[i].name) == n && memcmp(h->caps[i].name, name, n) == 0)
+			return *h->caps[i].value ? h->caps[i].value : NULL;
+	return NULL;
+}
+
+/* "[host]:port" unless the port is 22: the name known_hosts files use. */
+static void host_key_name(struct sbuf *out, const struct hit *h, const struct session *s)
+{
+	const char *host = capture_value(h, "host", 4);
+	if (!host && s)
+		host = s->facts[F_HOST] ? s->facts[F_HOST] : s->facts[F_ADDRESS];
+	const char *port = capture_value(h, "port", 4);
+	if (!port && s)
+		port = s->facts[F_PORT];
+	if (!host) {
+		sb_adds(out, "<host>");
+		return;
+	}
+	if (host[0] == '[' || !port || strcmp(port, "22") == 0) {
+		sb_adds(out, host);
+		return;
+	}
+	sb_printf(out, "[%s]:%s", host, port);
+}
+
+void render_template(struct sbuf *out, const char *tmpl, const struct hit *h, const struct session *s)
+{
+	sb_add(out, "", 0);
+	for (const char *p = tmpl; *p;) {
+		const char *close = *p == '{' ? strchr(p, '}') : NULL;
+		size_t namelen = close ? (size_t)(close - p - 1) : 0;
+		if (!close || namelen == 0 || namelen > 64 || memchr(p + 1, ' ', namelen)) {
+			sb_addc(out, *p++);
+			continue;
+		}
+		const char *name = p + 1;
+		const char *bar = memchr(name, '|', namelen);
+		size_t n = bar ? (size_t)(bar - name) : namelen;
+		bool sh = bar && (size_t)(close - bar - 1) == 2 && memcmp(bar + 1, "sh", 2) == 0;
+		p = close + 1;
+		struct sbuf v;
+		sb_init(&v);
+		if (n == 13 && memcmp(name, "host_key_name", 13) == 0) {
+			host_key_name(&v, h, s);
+		} else {
+			const char *val = capture_value(h, name, n);
+			if (!val)
+				val = session_fact(s, name, n);
+			if (val)
+				sb_adds(&v, val);
+		}
+		if (!v.s || strcmp(v.s, "<host>") == 0) {
+			sb_addc(out, '<');
+			sb_add(out, name, n);
+			sb_addc(out, '>');
+		} else if (sh) {
+			sb_add_shquoted(out, v.s);
+		} else {
+			sb_adds(out, v.s);
+		}
+		sb_free(&v);
+	}
+}

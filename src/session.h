@@ -1,0 +1,106 @@
+/* session.h — one connection attempt and what was learned about it, and the tracker that
+ * opens and closes sessions as events arrive. Knows rules only as data, nothing of output. */
+#ifndef LOGLENS_SESSION_H
+#define LOGLENS_SESSION_H
+
+#include <stdint.h>
+
+#include "event.h"
+#include "rules.h"
+#include "util.h"
+
+#define MAX_EVIDENCE 6
+#define MAX_AUTH 32
+#define ERR_RING 4
+#define EVIDENCE_TEXT_MAX 4096
+#define CAPTURE_MAX 1024
+
+struct evidence {
+	unsigned input;
+	uint64_t line;
+	char *text;
+	bool truncated;
+};
+
+struct capture {
+	char *name, *value;
+};
+
+/* A finding rule that matched in this session. */
+struct hit {
+	int rule;
+	struct evidence ev[MAX_EVIDENCE];
+	int nev;
+	uint64_t count;
+	struct capture *caps;
+	int ncaps;
+};
+
+struct auth_attempt {
+	char *method, *key, *result;
+	unsigned input;
+	uint64_t line;
+};
+
+/* The result of evaluation: a diagnosis with its evidence, ready to render. */
+struct finding {
+	const struct rule *rule;        /* NULL for "unexplained" */
+	const char *id;
+	enum severity severity;
+	enum confidence confidence;
+	int priority;
+	struct evidence *ev;            /* borrowed from hits, or owned (unexplained) */
+	int nev;
+	const struct hit *hit;          /* first hit: captures */
+	const char *folded_by;          /* id of the finding that explains this one, or NULL */
+	bool downgraded;                /* seen before a later success */
+};
+
+struct session {
+	unsigned index;                 /* 0-based, in report order */
+	unsigned inputs;                /* bitmask of input indexes with evidence */
+	unsigned first_input;
+	char *channel;
+	enum family fam;
+	char *facts[F_COUNT];
+	enum phase phase;
+	enum outcome outcome;
+	bool touched;
+	uint64_t first_line, last_line;
+	unsigned success_input;
+	uint64_t success_line;
+	unsigned char *hitset;          /* one bit per rule */
+	struct hit *hits;
+	int nhits, caphits;
+	struct auth_attempt auth[MAX_AUTH];
+	int nauth;
+	struct evidence errs[ERR_RING];
+	int nerr, errpos;
+	/* after session_evaluate() */
+	struct finding *findings;
+	int nfindings;
+	struct evidence *owned_ev;
+};
+
+struct tracker;
+typedef void (*session_sink)(struct session *s, void *arg);
+
+struct tracker *tracker_new(const struct ruletable *t, session_sink sink, void *arg);
+void tracker_free(struct tracker *tr);
+/* The session an event belongs to; with start, a new one if the current one is touched. */
+struct session *tracker_session(struct tracker *tr, const struct event *ev, bool start);
+/* Close every open session (end of an input). */
+void tracker_flush(struct tracker *tr);
+
+void session_note_line(struct session *s, const struct event *ev);
+void session_apply(struct session *s, const struct rule *r, int ruleidx, const struct event *ev,
+		   const struct capture *caps, int ncaps);
+void session_evaluate(struct session *s, const struct ruletable *t);
+void session_free(struct session *s);
+bool session_rule_hit(const struct session *s, int rule);
+
+/* Expand {name} / {name|sh} from captures, then session facts; unknown → <name>. */
+void render_template(struct sbuf *out, const char *tmpl, const struct hit *h, const struct session *s);
+const char *session_fact(const struct session *s, const char *name, size_t n);
+
+#endif

@@ -1,0 +1,211 @@
+/* tok_sshd.c — sshd's own log lines: classic syslog ("Mon DD HH:MM:SS host sshd[PID]: …"),
+ * RFC 3339 (journalctl -o short-iso, rsyslog's file format), RFC 5424, journalctl -o json,
+ * and the bare lines of sshd -E / -d / -D -e. A connection's lines share the PID, which
+ * becomes the event's channel so that the tracker keeps each connection apart. */
+#include "tokenize.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool starts(const char *s, size_t n, const char *p)
+{
+	size_t k = strlen(p);
+	return n >= k && memcmp(s, p, k) == 0;
+}
+
+/* "Nov 22 03:57:19 " */
+static size_t classic_stamp(const char *s, size_t n)
+{
+	if (n < 16 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':' || s[15] != ' ')
+		return 0;
+	if (!(s[0] >= 'A' && s[0] <= 'Z') || !is_digit(s[5]) || !is_digit(s[7]) || !is_digit(s[14]))
+		return 0;
+	return 16;
+}
+
+/* "2026-11-22T03:57:19[.123456][+00:00|+0000|Z] " */
+static size_t iso_stamp(const char *s, size_t n)
+{
+	if (n < 20 || !is_digit(s[0]) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':')
+		return 0;
+	size_t i = 19;
+	while (i < n && s[i] != ' ')
+		i++;
+	return i < n ? i + 1 : 0;
+}
+
+/* "prog[pid]: " or "prog: " at s; returns the length consumed. */
+static size_t tag(const char *s, size_t n, const char **prog, size_t *proglen, const char **pid, size_t *pidlen)
+{
+	size_t i = 0;
+	while (i < n && i < 64 && s[i] != '[' && s[i] != ':' && s[i] != ' ')
+		i++;
+	if (i == 0 || i >= n)
+		return 0;
+	*prog = s;
+	*proglen = i;
+	*pid = NULL;
+	*pidlen = 0;
+	if (s[i] == '[') {
+		size_t j = i + 1;
+		while (j < n && is_digit(s[j]))
+			j++;
+		if (j >= n || s[j] != ']' || j == i + 1)
+			return 0;
+		*pid = s + i + 1;
+		*pidlen = j - i - 1;
+		i = j + 1;
+	}
+	if (i + 1 >= n || s[i] != ':' || s[i + 1] != ' ')
+		return 0;
+	return i + 2;
+}
+
+bool syslog_prefix(const char *s, size_t n, size_t *msg_off, const char **prog, size_t *proglen,
+		   const char **pid, size_t *pidlen)
+{
+	size_t off = 0;
+	if (n > 3 && s[0] == '<') { /* a raw datagram's <PRI> */
+		size_t i = 1;
+		while (i < n && i < 5 && is_digit(s[i]))
+			i++;
+		if (i < n && s[i] == '>')
+			off = i + 1;
+	}
+	if (off && n > off + 2 && s[off] == '1' && s[off + 1] == ' ') {
+		/* RFC 5424: "<38>1 TS HOST APP PROCID MSGID SD MSG" */
+		const char *f[6];
+		size_t fl[6], i = off + 2;
+		for (int k = 0; k < 6; k++) {
+			f[k] = s + i;
+			while (i < n && s[i] != ' ')
+				i++;
+			fl[k] = (size_t)(s + i - f[k]);
+			if (i >= n)
+				return false;
+			i++;
+		}
+		*prog = f[2];
+		*proglen = fl[2];
+		*pid = f[3];
+		*pidlen = fl[3];
+		*msg_off = i;
+		return true;
+	}
+	size_t st = classic_stamp(s + off, n - off);
+	if (!st)
+		st = iso_stamp(s + off, n - off);
+	if (!st)
+		return false;
+	off += st;
+	size_t t = tag(s + off, n - off, prog, proglen, pid, pidlen);
+	if (!t) {
+		/* a host name first */
+		size_t h = off;
+		while (h < n && s[h] != ' ')
+			h++;
+		if (h >= n)
+			return false;
+		off = h + 1;
+		t = tag(s + off, n - off, prog, proglen, pid, pidlen);
+		if (!t)
+			return false;
+	}
+	*msg_off = off + t;
+	return true;
+}
+
+static bool sshd_program(const char *p, size_t n)
+{
+	return (n == 4 && memcmp(p, "sshd", 4) == 0) || starts(p, n, "sshd-session") || starts(p, n, "sshd-auth");
+}
+
+static void sshd_body(const char *b, size_t bn, struct event *ev)
+{
+	ev->fam = FAM_SSHD;
+	ev->famask = FAMBIT(FAM_SSHD);
+	ev->mark = MARK_PLAIN;
+	if (bn >= 8 && memcmp(b, "debug", 5) == 0 && b[5] >= '1' && b[5] <= '3' && b[6] == ':' && b[7] == ' ') {
+		ev->mark = (enum mark)(MARK_DEBUG1 + (b[5] - '1'));
+		b += 8;
+		bn -= 8;
+	}
+	ev->body = b;
+	ev->bodylen = bn;
+	ev->is_error = starts(b, bn, "error:") || starts(b, bn, "fatal:") || starts(b, bn, "Failed ") ||
+		       starts(b, bn, "Authentication refused") || starts(b, bn, "User ") ||
+		       starts(b, bn, "Invalid user") || starts(b, bn, "Unable to negotiate") ||
+		       starts(b, bn, "Disconnecting") || starts(b, bn, "Connection closed by") ||
+		       starts(b, bn, "subsystem request") || starts(b, bn, "bad ownership");
+}
+
+/* journalctl -o json: one object per line; MESSAGE, _PID, SYSLOG_IDENTIFIER. */
+static char jbuf[64 * 1024 + 8];
+static char jpid[32];
+
+static bool journal_json(const char *s, size_t n, struct event *ev)
+{
+	if (n < 2 || s[0] != '{' || !memchr(s, 'M', n))
+		return false;
+	cJSON *o = cJSON_ParseWithLength(s, n);
+	if (!o)
+		return false;
+	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(o, "MESSAGE");
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "SYSLOG_IDENTIFIER");
+	const cJSON *pid = cJSON_GetObjectItemCaseSensitive(o, "_PID");
+	bool ok = cJSON_IsString(msg) && cJSON_IsString(id);
+	if (ok) {
+		size_t ml = strlen(msg->valuestring);
+		if (ml >= sizeof jbuf)
+			ml = sizeof jbuf - 1;
+		memcpy(jbuf, msg->valuestring, ml);
+		jbuf[ml] = '\0';
+		snprintf(jpid, sizeof jpid, "%s", cJSON_IsString(pid) ? pid->valuestring : "");
+		if (sshd_program(id->valuestring, strlen(id->valuestring))) {
+			sshd_body(jbuf, ml, ev);
+			ev->channel = *jpid ? jpid : NULL;
+			ev->chlen = strlen(jpid);
+		} else {
+			ev->fam = FAM_SSHD;
+			ev->famask = 0;
+			ev->noise = true;
+		}
+	}
+	cJSON_Delete(o);
+	return ok;
+}
+
+bool tok_sshd(const char *s, size_t n, struct event *ev)
+{
+	size_t off;
+	const char *prog, *pid;
+	size_t proglen, pidlen;
+	if (!syslog_prefix(s, n, &off, &prog, &proglen, &pid, &pidlen))
+		return journal_json(s, n, ev);
+	ev->ts = s;
+	ev->tslen = off;
+	if (!sshd_program(prog, proglen)) {
+		/* another program's line in the same log: not ours to judge */
+		ev->fam = FAM_SSHD;
+		ev->famask = 0;
+		ev->noise = true;
+		ev->body = s + off;
+		ev->bodylen = n - off;
+		return true;
+	}
+	sshd_body(s + off, n - off, ev);
+	ev->channel = pidlen ? pid : NULL;
+	ev->chlen = pidlen;
+	return true;
+}
+
+void tok_sshd_bare(const char *s, size_t n, struct event *ev)
+{
+	sshd_body(s, n, ev);
+}

@@ -1,0 +1,23 @@
+/* tokenize.h — one tokenizer per log family: a physical line in, an event out.
+ * Tokenizers know line shapes only, nothing of rules or sessions. */
+#ifndef LOGLENS_TOKENIZE_H
+#define LOGLENS_TOKENIZE_H
+
+#include "event.h"
+
+/* Each fills ev->fam, famask, mark, ts, body, channel, is_error, noise from s[0..n).
+ * Returns false if the line does not have the family's shape (ev is then untouched). */
+bool tok_winscp(const char *s, size_t n, struct event *ev);
+bool tok_winscp_xml(const char *s, size_t n, struct event *ev);
+bool tok_putty(const char *s, size_t n, struct event *ev);
+bool tok_openssh(const char *s, size_t n, struct event *ev);
+bool tok_sshd(const char *s, size_t n, struct event *ev);
+/* sshd lines without a syslog prefix (sshd -E, sshd -d, -D -e). */
+void tok_sshd_bare(const char *s, size_t n, struct event *ev);
+
+/* Cheap shape tests used by detection. */
+bool winscp_shape(const char *s, size_t n);
+bool syslog_prefix(const char *s, size_t n, size_t *msg_off, const char **prog, size_t *proglen,
+		   const char **pid, size_t *pidlen);
+
+#endif

@@ -1,0 +1,4 @@
+#ifndef LOGLENS_VERSION_H
+#define LOGLENS_VERSION_H
+#define LOGLENS_VERSION "0.1.0"
+#endif

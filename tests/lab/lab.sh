@@ -1,0 +1,509 @@
+#!/usr/bin/env bash
+# tests/lab/lab.sh — build a hermetic SSH lab on loopback and record real transcripts.
+#
+# usage: tests/lab/lab.sh OUTDIR [SCENARIO...]
+# exit: 0 done (see OUTDIR), 77 this machine cannot run the lab (not root, a tool missing),
+#       2 anything else went wrong.
+#
+# For every "scenario client expected-id" line of tests/lab/scenarios (only the named
+# scenarios if any are given) this runs the real client against a real sshd (or a small
+# non-SSH listener, or nothing) and writes
+#     OUTDIR/<scenario>.<client>.log   the client's stdout+stderr, bytes untouched
+#     OUTDIR/<scenario>.sshd.log       sshd's log lines of the scenario's first client run
+#     OUTDIR/<scenario>.<client>.skip  instead of the .log, when this machine cannot run it
+#     OUTDIR/meta/<scenario>.<client>.{cmd,rc}   the command line and its exit status
+#
+# Needs: root, bash, openssh-server, openssh-client (ssh, sftp, ssh-keygen), putty-tools
+# (plink, psftp, puttygen), python3 (the non-SSH listeners), util-linux (setsid, setpriv,
+# unshare, flock), iproute2 (ip, ss), iptables (net-timeout only), passwd (useradd, chpasswd).
+#
+# Environment:
+#   LAB_DIR        lab directory (default /tmp/loglens-lab; paths show up in transcripts)
+#   LAB_PORT_BASE  first TCP port on 127.0.0.1 (default 47300; moved up by 100 if taken)
+#   LAB_JOBS       scenarios run in parallel (default 4)
+#   LAB_KEEP=1     leave LAB_DIR in place after the run (servers are always stopped)
+#
+# Everything listens on 127.0.0.1 only; DNS and timeout cases run inside private network
+# namespaces (unshare -n). Test users are named llt*; the sshd instances only admit llt*.
+# Clients run as the unprivileged lab user lltclient with per-run known_hosts / PuTTY dirs.
+
+set -u -o pipefail
+umask 022
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+MANIFEST=${LAB_MANIFEST:-$HERE/scenarios}
+LAB=${LAB_DIR:-/tmp/loglens-lab}
+PORT_BASE=${LAB_PORT_BASE:-47300}
+JOBS=${LAB_JOBS:-4}
+
+CLIENT=lltclient
+CH=/home/$CLIENT                 # the client user's home (its ~/.ssh holds the keys)
+PASSWORD='Lab-pass-2024'         # every lab user's real password
+WRONG_PASSWORD='Wrong-pass-2024'
+PASSPHRASE='lab key passphrase'  # passphrase of id_enc / id_enc.ppk
+WRONG_PASSPHRASE='not the passphrase'
+SSHD=/usr/sbin/sshd
+PY=$(command -v python3 || true)
+
+die() { echo "lab.sh: $*" >&2; exit 2; }
+cannot() { echo "lab.sh: $*" >&2; exit 77; }   # this machine cannot run the lab
+note() { echo "lab.sh: $*" >&2; }
+
+[ $# -ge 1 ] || die "usage: lab.sh OUTDIR [SCENARIO...]"
+OUT=$1; shift
+ONLY=" $* "
+
+[ "$(id -u)" = 0 ] || cannot "must run as root (creates users, starts sshd)"
+for c in ssh sftp ssh-keygen plink psftp puttygen setsid setpriv unshare flock ss ip \
+         useradd usermod chpasswd chage timeout; do
+    command -v "$c" >/dev/null 2>&1 || cannot "missing command: $c"
+done
+[ -x "$SSHD" ] || cannot "missing $SSHD (openssh-server)"
+[ -n "$PY" ] || cannot "missing python3 (needed for the non-SSH listeners)"
+[ -r "$MANIFEST" ] || die "no manifest $MANIFEST"
+case $LAB in /*) ;; *) die "LAB_DIR must be absolute" ;; esac
+
+mkdir -p "$OUT/meta" || die "cannot create $OUT"
+OUT=$(cd "$OUT" && pwd)
+
+# One lab at a time on a machine: users and their homes are shared.
+exec 9>/run/loglens-lab.lock
+flock -w 900 9 || die "another lab run holds /run/loglens-lab.lock"
+
+# ---------------------------------------------------------------------------------------
+# Scenario table: name and port offset (stable, so transcripts keep their ports).
+SCENARIOS=(
+    success success-password password-wrong key-refused server-perms-dir server-perms-file
+    keyfile-perms passphrase-wrong hostkey-changed hostkey-unverified refused dns not-ssh
+    banner-timeout closed-early deny-users no-common-alg legacy-hostkey pubkey-disabled
+    too-many-failures nologin no-sftp home-missing chroot ppk-to-ssh openssh-to-plink
+    pub-as-private unknown-user bashrc net-timeout net-unreachable maxstartups reset-early
+    sha1-refused password-expired account-locked
+)
+declare -A PORT
+i=0
+for s in "${SCENARIOS[@]}"; do PORT[$s]=$i; i=$((i + 1)); done
+NPORTS=$i
+
+# Manifest: which clients each scenario needs, in order.
+declare -A CLIENTS
+ORDER=()
+while read -r scen client _id _rest; do
+    case $scen in ''|'#'*) continue ;; esac
+    [ -n "${PORT[$scen]+x}" ] || die "manifest: unknown scenario '$scen'"
+    [ "$ONLY" = "  " ] || case $ONLY in *" $scen "*) ;; *) continue ;; esac
+    [ "$client" = sshd ] && continue
+    case $client in ssh-v|ssh-vvv|sftp-v|plink-v|psftp-v) ;; *) die "manifest: bad client '$client'" ;; esac
+    if [ -z "${CLIENTS[$scen]+x}" ]; then ORDER+=("$scen"); CLIENTS[$scen]=""; fi
+    CLIENTS[$scen]="${CLIENTS[$scen]} $client"
+done < "$MANIFEST"
+[ ${#ORDER[@]} -gt 0 ] || die "no scenario selected"
+
+# ---------------------------------------------------------------------------------------
+# Cleanup: stop every process we started, by PID.
+PIDS=()
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    [ "${LAB_KEEP:-0}" = 1 ] || { [ -f "$LAB/.loglens-lab" ] && rm -rf "$LAB"; }
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# ---------------------------------------------------------------------------------------
+# Ports: a block of NPORTS free ports on 127.0.0.1.
+port_busy() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
+for try in 0 1 2 3 4 5 6 7 8 9; do
+    base=$((PORT_BASE + try * 100)); ok=1
+    for ((p = base; p < base + NPORTS; p++)); do port_busy "$p" && { ok=0; break; }; done
+    [ $ok = 1 ] && break
+done
+[ $ok = 1 ] || die "no free block of $NPORTS ports from $PORT_BASE"
+for s in "${SCENARIOS[@]}"; do PORT[$s]=$((base + PORT[$s])); done
+
+# Private network namespaces (dns, net-timeout, net-unreachable): can this machine do them?
+NS_ERR=""; NS_DROP_ERR=""
+unshare -m -n true 2>/dev/null || NS_ERR="unshare -m -n is not permitted here"
+if [ -z "$NS_ERR" ]; then
+    unshare -n sh -c 'iptables -I INPUT -p tcp --dport 9 -j DROP' >/dev/null 2>&1 ||
+        NS_DROP_ERR="iptables does not work inside a private network namespace"
+fi
+
+# ---------------------------------------------------------------------------------------
+# Lab directory.
+if [ -e "$LAB" ]; then
+    [ -f "$LAB/.loglens-lab" ] || die "$LAB exists and is not a lab directory; refusing to touch it"
+    rm -rf "$LAB"
+fi
+mkdir -p "$LAB" && touch "$LAB/.loglens-lab" || die "cannot create $LAB"
+mkdir -p "$LAB"/{hostkeys,hostkeys-new,sshd,run,putty} /run/sshd
+chmod 755 "$LAB"
+
+for t in ed25519 ecdsa rsa; do
+    ssh-keygen -q -t $t -N '' -C "loglens-lab-host" -f "$LAB/hostkeys/ssh_host_${t}_key" || die "ssh-keygen"
+    ssh-keygen -q -t $t -N '' -C "loglens-lab-host-new" -f "$LAB/hostkeys-new/ssh_host_${t}_key" || die "ssh-keygen"
+done
+
+# ---------------------------------------------------------------------------------------
+# Users. Homes under /home, reset on every run. Only names starting with llt are touched.
+ensure_user() { # NAME SHELL HOME
+    local name=$1 shell=$2 home=$3
+    case $name in llt*) ;; *) die "refusing to manage user $name" ;; esac
+    if id -u "$name" >/dev/null 2>&1; then
+        usermod -d "$home" -s "$shell" "$name" >/dev/null 2>&1; [ "$(getent passwd "$name" | cut -d: -f6,7)" = "$home:$shell" ] || die "usermod $name"
+    else
+        useradd -M -U -d "$home" -s "$shell" -c "loglens lab" "$name" || die "useradd $name"
+    fi
+    echo "$name:$PASSWORD" | chpasswd || die "chpasswd $name"
+    rm -rf "/home/$name"
+}
+make_home() { # NAME [with-keys]
+    local name=$1 h=/home/$1
+    mkdir -p "$h/.ssh"
+    if [ "${2:-}" = keys ]; then
+        cat "$CH/.ssh/id_ed25519.pub" "$CH/.ssh/id_enc.pub" "$CH/.ssh/id_rsa_legacy.pub" > "$h/.ssh/authorized_keys"
+    fi
+    chown -R "$name:$name" "$h"
+    chmod 755 "$h"; chmod 700 "$h/.ssh"
+    [ -f "$h/.ssh/authorized_keys" ] && chmod 600 "$h/.ssh/authorized_keys"
+    return 0
+}
+
+ensure_user $CLIENT /bin/bash $CH
+mkdir -p "$CH/.ssh"
+(
+    cd "$CH/.ssh" || exit 1
+    ssh-keygen -q -t ed25519 -N '' -C "$CLIENT@lab" -f id_ed25519
+    ssh-keygen -q -t ed25519 -N '' -C "other@lab" -f id_other
+    ssh-keygen -q -t ed25519 -N '' -C "other2@lab" -f id_other2
+    ssh-keygen -q -t ed25519 -N '' -C "other3@lab" -f id_other3
+    ssh-keygen -q -t ed25519 -N "$PASSPHRASE" -C "enc@lab" -f id_enc
+    ssh-keygen -q -t rsa -b 3072 -N '' -C "legacy-rsa@lab" -f id_rsa_legacy
+    cp id_ed25519 id_open; cp id_ed25519.pub id_open.pub
+    printf '%s\n' "$PASSPHRASE" > "$LAB/passphrase"
+    puttygen id_ed25519 -O private -o id_ed25519.ppk
+    puttygen id_other -O private -o id_other.ppk
+    puttygen id_enc -O private -o id_enc.ppk \
+        --old-passphrase "$LAB/passphrase" --new-passphrase "$LAB/passphrase"
+) || die "client keys"
+rm -f "$LAB/passphrase"
+chown -R $CLIENT:$CLIENT "$CH"
+chmod 755 "$CH"; chmod 700 "$CH/.ssh"; chmod 600 "$CH"/.ssh/id_*; chmod 644 "$CH"/.ssh/*.pub
+chmod 644 "$CH/.ssh/id_open"      # keyfile-perms: private key readable by everyone
+
+ensure_user lltuser    /bin/bash         /home/lltuser;    make_home lltuser keys
+ensure_user lltperm    /bin/bash         /home/lltperm;    make_home lltperm keys
+chmod 777 /home/lltperm/.ssh                               # server-perms-dir
+ensure_user lltakperm  /bin/bash         /home/lltakperm;  make_home lltakperm keys
+chmod 666 /home/lltakperm/.ssh/authorized_keys             # server-perms-file
+ensure_user lltdeny    /bin/bash         /home/lltdeny;    make_home lltdeny keys
+ensure_user lltnologin /usr/sbin/nologin /home/lltnologin; make_home lltnologin keys
+ensure_user lltnohome  /bin/bash         /home/lltnohome   # home directory never created
+ensure_user lltchroot  /bin/bash         /home/lltchroot;  make_home lltchroot keys
+ensure_user lltbashrc  /bin/bash         /home/lltbashrc;  make_home lltbashrc keys
+printf 'echo "Welcome to the lab server, $USER!"\n' > /home/lltbashrc/.bashrc
+chown lltbashrc:lltbashrc /home/lltbashrc/.bashrc
+ensure_user lltexpired /bin/bash         /home/lltexpired; make_home lltexpired keys
+chage -d 0 lltexpired || die "chage lltexpired"              # password-expired
+ensure_user lltlocked  /bin/bash         /home/lltlocked;  make_home lltlocked keys
+usermod -L lltlocked || die "usermod -L lltlocked"           # account-locked
+id -u lltnosuch >/dev/null 2>&1 && die "user lltnosuch must not exist (unknown-user scenario)"
+
+# Client-side helpers.
+cat > "$LAB/askpass" <<'EOF'
+#!/bin/sh
+# SSH_ASKPASS helper: answers every prompt with $LLT_ASKPASS_REPLY.
+printf '%s\n' "$LLT_ASKPASS_REPLY"
+EOF
+chmod 755 "$LAB/askpass"
+printf '%s\n' "$PASSWORD" > "$LAB/password-right"
+printf '%s\n' "$WRONG_PASSWORD" > "$LAB/password-wrong"
+printf 'pwd\n' > "$LAB/sftp-batch"
+cat > "$LAB/ssh_config" <<EOF
+# loglens lab client configuration (the lab never reads ~/.ssh/config or /etc/ssh/ssh_config)
+Host *
+    GlobalKnownHostsFile /dev/null
+    HashKnownHosts no
+EOF
+cp "$HERE/fakesrv.py" "$LAB/fakesrv.py"
+printf 'passwd: files\ngroup: files\nshadow: files\nhosts: files\n' > "$LAB/nsswitch.conf"
+chown $CLIENT:$CLIENT "$LAB/password-right" "$LAB/password-wrong"
+chmod 600 "$LAB/password-right" "$LAB/password-wrong"
+
+# Known host entries, as the clients would have stored them on an earlier visit.
+HOSTPUB=$(cut -d' ' -f1-2 "$LAB/hostkeys/ssh_host_ed25519_key.pub")
+read -r PX PY_ < <(puttygen "$LAB/hostkeys/ssh_host_ed25519_key.pub" -O text 2>/dev/null |
+    sed -n 's/^public_affine_x=//p; s/^public_affine_y=//p' | tr '\n' ' ')
+[ -n "$PX" ] && [ -n "$PY_" ] || die "puttygen could not dump the host key"
+PUTTY_HOSTKEY="$PX,$PY_"
+
+# ---------------------------------------------------------------------------------------
+# Servers.
+sshd_config() { # SCENARIO -> prints the config
+    local s=$1 p=${PORT[$1]} keys=$LAB/hostkeys level=VERBOSE subsystem="Subsystem sftp /usr/lib/openssh/sftp-server"
+    local extra="" match=""
+    case $s in
+        hostkey-changed)   keys=$LAB/hostkeys-new ;;
+        passphrase-wrong)  extra="PasswordAuthentication no" ;;
+        deny-users)        extra="DenyUsers lltdeny" ;;
+        no-common-alg)     extra=$'KexAlgorithms diffie-hellman-group14-sha1\nHostKeyAlgorithms ssh-rsa\nCiphers aes128-ctr\nMACs umac-128-etm@openssh.com' ;;
+        legacy-hostkey)    extra="HostKeyAlgorithms ssh-rsa" ;;
+        pubkey-disabled)   extra="PubkeyAuthentication no" ;;
+        too-many-failures) extra="MaxAuthTries 2"; level=DEBUG1 ;;
+        no-sftp)           subsystem="" ;;
+        chroot)            match=$'Match User lltchroot\n    ChrootDirectory %h\n    ForceCommand internal-sftp' ;;
+        maxstartups)       extra="MaxStartups 1" ;;
+    esac
+    cat <<EOF
+# loglens lab sshd: scenario $s
+# (sshd keeps the first value of a keyword: scenario settings come first)
+$extra
+Port $p
+ListenAddress 127.0.0.1
+HostKey $keys/ssh_host_ed25519_key
+HostKey $keys/ssh_host_ecdsa_key
+HostKey $keys/ssh_host_rsa_key
+PidFile $LAB/sshd/$s.pid
+LogLevel $level
+SyslogFacility AUTH
+StrictModes yes
+UsePAM no
+PermitRootLogin no
+AllowUsers llt*
+PubkeyAuthentication yes
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+AuthorizedKeysFile .ssh/authorized_keys
+X11Forwarding no
+PrintMotd no
+AcceptEnv LANG LC_*
+$subsystem
+$match
+EOF
+}
+
+server_kind() { # SCENARIO -> sshd|ftp|silent|close|reset|none
+    case $1 in
+        refused|dns|net-timeout|net-unreachable) echo none ;;
+        not-ssh) echo ftp ;;
+        banner-timeout) echo silent ;;
+        closed-early) echo close ;;
+        reset-early) echo reset ;;
+        *) echo sshd ;;
+    esac
+}
+
+wait_listen() { # PORT PID
+    local n
+    for n in $(seq 100); do
+        port_busy "$1" && return 0
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+
+declare -A SERVER_ERR
+for s in "${ORDER[@]}"; do
+    kind=$(server_kind "$s"); p=${PORT[$s]}
+    case $kind in
+        sshd)
+            conf=$LAB/sshd/$s.conf
+            sshd_config "$s" > "$conf"
+            if ! err=$("$SSHD" -t -f "$conf" 2>&1); then SERVER_ERR[$s]="sshd -t: $err"; continue; fi
+            : > "$LAB/sshd/$s.log"
+            "$SSHD" -D -f "$conf" -E "$LAB/sshd/$s.log" </dev/null >/dev/null 2>&1 &
+            PIDS+=($!)
+            ;;
+        ftp|silent|close|reset)
+            "$PY" "$LAB/fakesrv.py" "$kind" "$p" </dev/null >"$LAB/sshd/$s.fake.log" 2>&1 &
+            PIDS+=($!)
+            ;;
+        none) continue ;;
+    esac
+    wait_listen "$p" "${PIDS[-1]}" || SERVER_ERR[$s]="$kind server did not start on port $p"
+done
+
+# ---------------------------------------------------------------------------------------
+# Clients.
+
+# What each scenario does: target user and host, auth, known hosts, namespace, options.
+scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SSH_EXTRA CMD TMO
+    TUSER=lltuser; THOST=127.0.0.1; TPORT=${PORT[$1]}
+    AUTH=key; KEYS=""; PPK=$CH/.ssh/id_ed25519.ppk
+    REPLY_=""; KH=known; NS=""; BATCH=yes; SSH_EXTRA=(); CMD="id -un"; TMO=20; PLINK_PW=""
+    case $1 in
+        success) ;;
+        success-password)  AUTH=password; REPLY_=$PASSWORD ;;
+        password-wrong)    AUTH=password; REPLY_=$WRONG_PASSWORD ;;
+        key-refused)       KEYS=$CH/.ssh/id_other; PPK=$CH/.ssh/id_other.ppk ;;
+        server-perms-dir)  TUSER=lltperm ;;
+        server-perms-file) TUSER=lltakperm ;;
+        keyfile-perms)     KEYS=$CH/.ssh/id_open ;;
+        passphrase-wrong)  KEYS=$CH/.ssh/id_enc; PPK=$CH/.ssh/id_enc.ppk; BATCH=no; REPLY_=$WRONG_PASSPHRASE ;;
+        hostkey-changed)   ;;
+        hostkey-unverified) KH=empty ;;
+        refused)           ;;
+        dns)               THOST=nosuchhost.invalid; TPORT=22; NS=dns ;;
+        not-ssh)           ;;
+        banner-timeout)    SSH_EXTRA=(-o ConnectTimeout=5); TMO=8 ;;
+        closed-early|reset-early) ;;
+        deny-users)        TUSER=lltdeny ;;
+        no-common-alg|legacy-hostkey) ;;
+        pubkey-disabled)   ;;
+        too-many-failures) KEYS="$CH/.ssh/id_other $CH/.ssh/id_other2 $CH/.ssh/id_other3"
+                           PPK=$CH/.ssh/id_other.ppk; PLINK_PW=$LAB/password-wrong ;;
+        nologin)           TUSER=lltnologin ;;
+        no-sftp)           ;;
+        home-missing)      TUSER=lltnohome; AUTH=password; REPLY_=$PASSWORD ;;
+        chroot)            TUSER=lltchroot ;;
+        ppk-to-ssh)        KEYS=$CH/.ssh/id_ed25519.ppk ;;
+        openssh-to-plink)  PPK=$CH/.ssh/id_ed25519 ;;
+        pub-as-private)    KEYS=$CH/.ssh/id_ed25519.pub; PPK=$CH/.ssh/id_ed25519.pub ;;
+        unknown-user)      TUSER=lltnosuch; AUTH=password; REPLY_=$PASSWORD ;;
+        bashrc)            TUSER=lltbashrc ;;
+        net-timeout)       NS=drop; SSH_EXTRA=(-o ConnectTimeout=5) ;;
+        net-unreachable)   NS=unreach; THOST=192.0.2.10; TPORT=22 ;;
+        maxstartups)       ;;
+        sha1-refused)      KEYS=$CH/.ssh/id_rsa_legacy; SSH_EXTRA=(-o PubkeyAcceptedAlgorithms=ssh-rsa) ;;
+        password-expired)  TUSER=lltexpired; AUTH=password; REPLY_=$PASSWORD ;;
+        account-locked)    TUSER=lltlocked ;;
+        *) return 1 ;;
+    esac
+    [ "$AUTH" = password ] && BATCH=no
+    return 0
+}
+
+# Build the command line of CLIENT for the current scenario into the array CMDLINE.
+client_cmd() { # CLIENT RUNDIR
+    local c=$1 d=$2 k
+    CMDLINE=()
+    case $c in
+        ssh-v|ssh-vvv|sftp-v)
+            if [ $c = sftp-v ]; then CMDLINE=(sftp -v -P "$TPORT"); else CMDLINE=(ssh -${c#ssh-} -p "$TPORT"); fi
+            CMDLINE+=(-F "$LAB/ssh_config" -o "UserKnownHostsFile=$d/known_hosts")
+            [ $BATCH = yes ] && CMDLINE+=(-o BatchMode=yes)
+            [ $AUTH = password ] && CMDLINE+=(-o PubkeyAuthentication=no)
+            for k in $KEYS; do CMDLINE+=(-i "$k"); done
+            CMDLINE+=("${SSH_EXTRA[@]}")
+            if [ $c = sftp-v ]; then
+                [ $BATCH = yes ] && CMDLINE+=(-b "$LAB/sftp-batch")
+                CMDLINE+=("$TUSER@$THOST")
+            else
+                CMDLINE+=("$TUSER@$THOST" "$CMD")
+            fi
+            ;;
+        plink-v|psftp-v)
+            if [ $c = plink-v ]; then CMDLINE=(plink); else CMDLINE=(psftp); fi
+            CMDLINE+=(-v -batch -P "$TPORT" -l "$TUSER")
+            if [ $AUTH = password ]; then
+                if [ "$REPLY_" = "$PASSWORD" ]; then CMDLINE+=(-pwfile "$LAB/password-right")
+                else CMDLINE+=(-pwfile "$LAB/password-wrong"); fi
+            else
+                CMDLINE+=(-i "$PPK")
+                [ -n "$PLINK_PW" ] && CMDLINE+=(-pwfile "$PLINK_PW")
+            fi
+            if [ $c = plink-v ]; then CMDLINE+=("$THOST" "$CMD")
+            else CMDLINE+=(-b "$LAB/sftp-batch" "$THOST"); fi
+            ;;
+    esac
+}
+
+# Namespace set-up scripts (run as root inside unshare -m -n before the client starts).
+ns_script() {
+    case $NS in
+        dns)     echo "mount --bind '$LAB/nsswitch.conf' /etc/nsswitch.conf" ;;
+        drop)    echo "ip link set lo up && iptables -I INPUT -p tcp --dport $TPORT -j DROP && echo 1 > /proc/sys/net/ipv4/tcp_syn_retries" ;;
+        unreach) echo "ip link set lo up" ;;
+    esac
+}
+
+run_client() { # SCENARIO CLIENT
+    local s=$1 c=$2 d=$LAB/run/$1.$2 log=$OUT/$1.$2.log rc tmo=$TMO
+    rm -f "$log" "$OUT/$s.$c.skip"
+    if [ -n "$NS" ] && [ -n "$NS_ERR" ]; then echo "$NS_ERR" > "$OUT/$s.$c.skip"; return; fi
+    if [ "$NS" = drop ] && [ -n "$NS_DROP_ERR" ]; then echo "$NS_DROP_ERR" > "$OUT/$s.$c.skip"; return; fi
+    mkdir -p "$d/home/.putty"
+    if [ $KH = known ]; then
+        printf '[%s]:%s %s\n' "$THOST" "$TPORT" "$HOSTPUB" > "$d/known_hosts"
+        printf 'ssh-ed25519@%s:%s %s\n' "$TPORT" "$THOST" "$PUTTY_HOSTKEY" > "$d/home/.putty/sshhostkeys"
+    else
+        : > "$d/known_hosts"
+    fi
+    chown -R $CLIENT:$CLIENT "$d"
+    client_cmd "$c" "$d"
+    # plink has no connect/banner timeout: bound it by the scenario's own timeout.
+    case $s.$c in banner-timeout.plink-v|banner-timeout.psftp-v) tmo=5 ;; esac
+    local envv=(env -i PATH=/usr/local/bin:/usr/bin:/bin USER=$CLIENT LOGNAME=$CLIENT LANG=C.UTF-8)
+    case $c in
+        plink-v|psftp-v) envv+=(HOME=$d/home PUTTYDIR=$d/home/.putty) ;;
+        *) envv+=(HOME=$CH)
+           [ -n "$REPLY_" ] && envv+=(SSH_ASKPASS=$LAB/askpass SSH_ASKPASS_REQUIRE=force "LLT_ASKPASS_REPLY=$REPLY_") ;;
+    esac
+    local drop=(setpriv --reuid=$CLIENT --regid=$CLIENT --init-groups)
+    printf '%q ' "${CMDLINE[@]}" > "$OUT/meta/$s.$c.cmd"; echo >> "$OUT/meta/$s.$c.cmd"
+    printf 'host=%s\nport=%s\nuser=%s\n' "$THOST" "$TPORT" "$TUSER" > "$OUT/meta/$s.$c.facts"
+    if [ -n "$NS" ]; then
+        (cd "$d" && setsid -w unshare -m -n bash -c "$(ns_script) || exit 97; exec \"\$@\"" lab-ns \
+            "${drop[@]}" "${envv[@]}" timeout -k 2 "$tmo" "${CMDLINE[@]}" </dev/null >"$log" 2>&1)
+        rc=$?
+        if [ $rc = 97 ]; then
+            rm -f "$log"; echo "cannot set up the $NS network namespace (unshare/iptables)" > "$OUT/$s.$c.skip"
+        fi
+    else
+        (cd "$d" && setsid -w "${drop[@]}" "${envv[@]}" timeout -k 2 "$tmo" "${CMDLINE[@]}" </dev/null >"$log" 2>&1)
+        rc=$?
+    fi
+    echo $rc > "$OUT/meta/$s.$c.rc"
+}
+
+settle() { # FILE: wait until it has not grown for 0.6 s (at most 5 s)
+    local last=-1 now n=0 quiet=0
+    while [ $n -lt 50 ] && [ $quiet -lt 6 ]; do
+        now=$(stat -c %s "$1")
+        if [ "$now" = "$last" ]; then quiet=$((quiet + 1)); else quiet=0; last=$now; fi
+        sleep 0.1; n=$((n + 1))
+    done
+}
+
+run_scenario() { # SCENARIO
+    local s=$1 c first=1 slog off
+    if [ -n "${SERVER_ERR[$s]+x}" ]; then
+        for c in ${CLIENTS[$s]}; do echo "${SERVER_ERR[$s]}" > "$OUT/$s.$c.skip"; done
+        return
+    fi
+    scenario "$s" || { note "no definition for scenario $s"; return; }
+    if [ $s = maxstartups ]; then
+        # Hold the only MaxStartups slot with an unauthenticated connection.
+        "$PY" -c 'import socket,sys,time
+s=socket.create_connection(("127.0.0.1",int(sys.argv[1])));s.recv(256);time.sleep(60)' \
+            "$TPORT" </dev/null >/dev/null 2>&1 &
+        local holder=$!
+        sleep 0.5
+    fi
+    slog=$LAB/sshd/$s.log
+    for c in ${CLIENTS[$s]}; do
+        off=0; [ -f "$slog" ] && off=$(stat -c %s "$slog")
+        run_client "$s" "$c"
+        if [ $first = 1 ] && [ -f "$slog" ]; then
+            settle "$slog"
+            tail -c +$((off + 1)) "$slog" > "$OUT/$s.sshd.log"
+            cp "$OUT/meta/$s.$c.facts" "$OUT/meta/$s.sshd.facts"
+            echo "$c" > "$OUT/meta/$s.sshd.client"
+        fi
+        first=0
+    done
+    [ $s = maxstartups ] && { kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null; }
+    return 0
+}
+
+JOBPIDS=()
+nrunning() { local n=0 p; for p in "${JOBPIDS[@]}"; do kill -0 "$p" 2>/dev/null && n=$((n + 1)); done; echo $n; }
+for s in "${ORDER[@]}"; do
+    while [ "$(nrunning)" -ge "$JOBS" ]; do sleep 0.2; done
+    run_scenario "$s" &
+    JOBPIDS+=($!)
+done
+for p in "${JOBPIDS[@]}"; do wait "$p"; done
+exit 0

@@ -1,0 +1,291 @@
+/* unit_tests.c — the reader, the tokenizers, detection, the literal extractor and templates.
+ * One "PASS name" / "FAIL name: why" line per check (tests/run.sh counts them). */
+#include "detect.h"
+#include "input.h"
+#include "rules.h"
+#include "session.h"
+#include "tokenize.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static int failures;
+
+static void ok(bool cond, const char *name, const char *why)
+{
+	if (cond)
+		printf("PASS %s\n", name);
+	else {
+		printf("FAIL %s: %s\n", name, why);
+		failures++;
+	}
+}
+
+static char *write_tmp(const void *data, size_t n)
+{
+	char *path = xstrdup("/tmp/loglens-unit.XXXXXX");
+	int fd = mkstemp(path);
+	if (fd < 0 || write(fd, data, n) != (ssize_t)n) {
+		perror("mkstemp");
+		exit(2);
+	}
+	close(fd);
+	return path;
+}
+
+/* Read a file through the reader; join lines as "no:text|". */
+static char *read_lines(const char *path, char *enc_out, size_t encn, int *rc_out)
+{
+	struct input in;
+	struct sbuf b;
+	sb_init(&b);
+	int rc = input_open(&in, path);
+	if (rc == 0) {
+		struct line ln;
+		while ((rc = input_next(&in, &ln)) > 0) {
+			sb_printf(&b, "%llu:", (unsigned long long)ln.no);
+			for (size_t i = 0; i < ln.len; i++)
+				sb_addc(&b, ln.s[i] ? ln.s[i] : '@');
+			if (ln.truncated)
+				sb_adds(&b, "<cut>");
+			sb_addc(&b, '|');
+		}
+		if (enc_out)
+			snprintf(enc_out, encn, "%s", input_encoding_name(&in));
+	}
+	input_close(&in);
+	if (rc_out)
+		*rc_out = rc;
+	if (!b.s)
+		sb_adds(&b, "");
+	return sb_steal(&b);
+}
+
+static void reader_case(const char *name, const char *data, size_t n, const char *want, const char *enc)
+{
+	char *p = write_tmp(data, n);
+	char got_enc[32] = "";
+	int rc;
+	char *got = read_lines(p, got_enc, sizeof got_enc, &rc);
+	char why[512];
+	snprintf(why, sizeof why, "got \"%.200s\" (%s), want \"%s\" (%s)", got, got_enc, want, enc);
+	ok(strcmp(got, want) == 0 && (!enc || strcmp(got_enc, enc) == 0) && rc == 0, name, why);
+	unlink(p);
+	free(p);
+	free(got);
+}
+
+static void test_reader(void)
+{
+	reader_case("reader LF", "a\nb\n", 4, "1:a|2:b|", "utf-8");
+	reader_case("reader CRLF", "a\r\nb\r\n", 6, "1:a|2:b|", "utf-8");
+	reader_case("reader lone CR", "a\rb\rc", 5, "1:a|2:b|3:c|", "utf-8");
+	reader_case("reader mixed line ends", "a\r\n\nb\rc\n", 8, "1:a|2:|3:b|4:c|", "utf-8");
+	reader_case("reader last line without newline", "a\nb", 3, "1:a|2:b|", "utf-8");
+	reader_case("reader empty file", "", 0, "", "utf-8");
+	reader_case("reader UTF-8 BOM", "\xEF\xBB\xBFssh\n", 7, "1:ssh|", "utf-8-bom");
+	reader_case("reader NUL bytes keep line numbers", "a\0b\nc\n", 6, "1:a@b|2:c|", "utf-8");
+	reader_case("reader UTF-16LE with BOM", "\xFF\xFE" "a\0\r\0\n\0b\0", 10, "1:a|2:b|", "utf-16le");
+	reader_case("reader UTF-16BE with BOM", "\xFE\xFF\0a\0\n\0b", 8, "1:a|2:b|", "utf-16be");
+	reader_case("reader UTF-16LE without BOM", "d\0e\0b\0u\0g\0\n\0x\0y\0", 16, "1:debug|2:xy|", "utf-16le");
+	reader_case("reader UTF-16LE non-ASCII", "\xFF\xFE\xB5\x30\n\0", 6, "1:\xE3\x82\xB5|", "utf-16le");
+	reader_case("reader invalid UTF-8 tolerated", "a\x82\xA0z\n", 5, "1:a\x82\xA0z|", "unknown-8bit");
+
+	/* an overlong line is cut for matching, but the next line keeps its number */
+	size_t big = 3 * LINE_MAX_MATCH;
+	char *data = xmalloc(big + 8);
+	memset(data, 'x', big);
+	memcpy(data + big, "\nend\n", 5);
+	char *p = write_tmp(data, big + 5);
+	char *got = read_lines(p, NULL, 0, NULL);
+	const char *tail = strstr(got, "<cut>|");
+	ok(tail && strcmp(tail, "<cut>|2:end|") == 0 && strncmp(got, "1:xxx", 5) == 0, "reader overlong line",
+	   "line numbers drifted after an overlong line");
+	unlink(p);
+	free(p);
+	free(got);
+	free(data);
+
+	/* gzip, detected by content */
+	const char *text = "line one\nline two\n";
+	unsigned char gz[256];
+	z_stream zs = { 0 };
+	deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+	zs.next_in = (unsigned char *)text;
+	zs.avail_in = (uInt)strlen(text);
+	zs.next_out = gz;
+	zs.avail_out = sizeof gz;
+	deflate(&zs, Z_FINISH);
+	size_t gzlen = sizeof gz - zs.avail_out;
+	deflateEnd(&zs);
+	p = write_tmp(gz, gzlen);
+	int rc;
+	got = read_lines(p, NULL, 0, &rc);
+	ok(strcmp(got, "1:line one|2:line two|") == 0 && rc == 0, "reader gzip", got);
+	unlink(p);
+	free(p);
+	free(got);
+	p = write_tmp(gz, gzlen / 2);
+	got = read_lines(p, NULL, 0, &rc);
+	ok(rc < 0, "reader truncated gzip is an error", "no error reported");
+	unlink(p);
+	free(p);
+	free(got);
+
+	struct input in;
+	ok(input_open(&in, "/tmp") < 0 && strstr(in.err, "directory"), "reader directory is an error", in.err);
+	input_close(&in);
+	ok(input_open(&in, "/nonexistent/loglens") < 0 && strstr(in.err, "/nonexistent/loglens"), "reader missing file names it", in.err);
+	input_close(&in);
+}
+
+static struct event tok(bool (*f)(const char *, size_t, struct event *), const char *s, bool *shaped)
+{
+	struct event ev = { 0 };
+	*shaped = f(s, strlen(s), &ev);
+	return ev;
+}
+
+static bool body_is(const struct event *ev, const char *want)
+{
+	return ev->body && ev->bodylen == strlen(want) && memcmp(ev->body, want, ev->bodylen) == 0;
+}
+
+static void test_tokenizers(void)
+{
+	bool shaped;
+	struct event ev = tok(tok_winscp, ". 2024-03-04 10:15:30.123 Looking up host \"example.com\" for SSH connection", &shaped);
+	ok(shaped && ev.mark == MARK_W_MSG && body_is(&ev, "Looking up host \"example.com\" for SSH connection") && ev.tslen == 23,
+	   "winscp message line", "wrong mark/body");
+	ev = tok(tok_winscp, "! 2024-03-04 10:15:31.000 [Tunnel] Server refused our key", &shaped);
+	ok(shaped && ev.mark == MARK_W_ERR && ev.is_error && ev.chlen == 6 && memcmp(ev.channel, "Tunnel", 6) == 0 &&
+	   body_is(&ev, "Server refused our key"), "winscp child session prefix", "channel not split off");
+	ev = tok(tok_winscp, "> 2024-03-04 10:15:31.000 00,00,00,05,01,00,00,00,03,", &shaped);
+	ok(shaped && ev.noise, "winscp hex dump is noise", "hex dump not skipped");
+	ev = tok(tok_winscp, ". 2024-03-04 10:15:31.000 Handling network read event on socket 1412 with error 0", &shaped);
+	ok(shaped && ev.noise, "winscp socket line is noise", "socket line not skipped");
+	ev = tok(tok_winscp, ". 2024-03-04 10:15:31.000 Received too large (1416128883 B) SFTP packet. Max supported packet size is 1024000 B.", &shaped);
+	ok(shaped && !ev.noise, "winscp 'Received too large' is not noise", "error taken for noise");
+	ev = tok(tok_winscp, "2024-03-04 10:15:31.000 Access denied.", &shaped);
+	ok(shaped && body_is(&ev, "Access denied."), "winscp line with its mark lost", "not recognised");
+	ev = tok(tok_winscp, ". 2024-03-04 10:15:31.000 ", &shaped);
+	ok(shaped && ev.bodylen == 0, "winscp empty sub-line", "not recognised");
+	ev = tok(tok_winscp, "Looking up host", &shaped);
+	ok(!shaped, "winscp rejects unmarked text", "took plain text");
+
+	ev = tok(tok_openssh, "debug1: Offering public key: /k ED25519 SHA256:x explicit", &shaped);
+	ok(ev.mark == MARK_DEBUG1 && body_is(&ev, "Offering public key: /k ED25519 SHA256:x explicit"), "openssh debug1 prefix", "prefix kept");
+	ev = tok(tok_openssh, "debug3: receive packet: type 51", &shaped);
+	ok(ev.mark == MARK_DEBUG3, "openssh debug3 prefix", "wrong mark");
+	ev = tok(tok_openssh, "tuser@127.0.0.1: Permission denied (publickey).", &shaped);
+	ok(ev.mark == MARK_PLAIN && ev.is_error, "openssh fatal line is an error line", "not flagged");
+	ev = tok(tok_openssh, "Transferred: sent 3496, received 3892 bytes, in 0.1 seconds", &shaped);
+	ok(!ev.is_error, "openssh progress line is not an error", "flagged");
+
+	ev = tok(tok_putty, "Event Log: Server refused our key", &shaped);
+	ok(ev.mark == MARK_EVENT && body_is(&ev, "Server refused our key"), "putty log event prefix", "prefix kept");
+	ev = tok(tok_putty, "  00000000  00 00 00 0c 0a 15 00 00 00 00 00 00  ............", &shaped);
+	ok(ev.noise, "putty packet hex row is noise", "not skipped");
+
+	ev = tok(tok_sshd, "Nov 22 03:57:19 host sshd[7386]: Failed password for tuser from 127.0.0.1 port 38148 ssh2", &shaped);
+	ok(shaped && ev.fam == FAM_SSHD && ev.chlen == 4 && memcmp(ev.channel, "7386", 4) == 0 &&
+	   body_is(&ev, "Failed password for tuser from 127.0.0.1 port 38148 ssh2"), "sshd classic syslog", "not split");
+	ev = tok(tok_sshd, "2026-11-22T03:57:19.123456+00:00 host sshd-session[99]: error: maximum authentication attempts exceeded for tuser from 127.0.0.1 port 1 ssh2 [preauth]", &shaped);
+	ok(shaped && ev.chlen == 2 && starts_with(ev.body, ev.bodylen, "error: maximum"), "sshd RFC 3339 with sshd-session", "not split");
+	ev = tok(tok_sshd, "2026-11-22T03:57:19+0000 host sshd[12]: Accepted publickey for tuser from 127.0.0.1 port 1 ssh2", &shaped);
+	ok(shaped && body_is(&ev, "Accepted publickey for tuser from 127.0.0.1 port 1 ssh2"), "sshd journalctl short-iso", "not split");
+	ev = tok(tok_sshd, "<38>Nov 22 03:57:19 sshd[7386]: Connection closed by 127.0.0.1 port 5 [preauth]", &shaped);
+	ok(shaped && ev.chlen == 4, "sshd raw datagram without host", "not split");
+	ev = tok(tok_sshd, "Nov 22 03:57:19 host CRON[5]: pam_unix(cron:session): session opened", &shaped);
+	ok(shaped && ev.noise, "other programs in auth.log are skipped", "not skipped");
+	ev = tok(tok_sshd, "{\"MESSAGE\":\"Invalid user bob from 127.0.0.1 port 5\",\"_PID\":\"44\",\"SYSLOG_IDENTIFIER\":\"sshd\"}", &shaped);
+	ok(shaped && body_is(&ev, "Invalid user bob from 127.0.0.1 port 5") && ev.chlen == 2, "sshd journalctl -o json", "not parsed");
+}
+
+static enum format detect_text(const char *text)
+{
+	struct detector d = { 0 };
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		detect_line(&d, p, n);
+		p += n + (nl != NULL);
+	}
+	return detect_decide(&d);
+}
+
+static void test_detect(void)
+{
+	ok(detect_text("Hello support,\nhere is my log:\ntuser@example.com: Permission denied (publickey).\nThanks\n") == FMT_OPENSSH,
+	   "detect bare OpenSSH error inside prose", "not openssh");
+	ok(detect_text("Looking up host \"h\" for SSH connection\nConnecting to 1.2.3.4 port 22\nFATAL ERROR: Connection refused\n") == FMT_PUTTY,
+	   "detect plink -v", "not putty");
+	ok(detect_text("=~=~=~=~=~=~=~=~=~=~=~= PuTTY log 2026.11.22 03:53:38 =~=~=~=~=~=~=~=~=~=~=~=\nEvent Log: Looking up host \"h\"\n") == FMT_PUTTY_LOG,
+	   "detect PuTTY log file", "not putty-log");
+	ok(detect_text(". 2024-03-04 10:15:30.123 --------------------------------------------------------------------------\n. 2024-03-04 10:15:30.123 WinSCP Version 6.5.5 (Build 1 2025-01-01) (OS 10)\n") == FMT_WINSCP,
+	   "detect WinSCP log", "not winscp");
+	ok(detect_text("Nov 22 03:57:19 host sshd[7386]: Invalid user x from 1.2.3.4 port 5\n") == FMT_SSHD_SYSLOG,
+	   "detect sshd syslog", "not sshd-syslog");
+	ok(detect_text("OpenSSH_9.2p1 Debian-2, OpenSSL 3.0.17 1 Jul 2025\ndebug1: Reading configuration data /etc/ssh/ssh_config\n") == FMT_OPENSSH,
+	   "detect ssh -v", "not openssh");
+	ok(detect_text("just some text\nnothing here\n") == FMT_UNKNOWN, "detect nothing in prose", "claimed a format");
+}
+
+static void literal_case(const char *re, const char *want)
+{
+	char *got = regex_required_literal(re);
+	char name[300];
+	snprintf(name, sizeof name, "literal of %s", re);
+	ok((!got && !want) || (got && want && strcmp(got, want) == 0), name, got ? got : "(none)");
+	free(got);
+}
+
+static void test_literals(void)
+{
+	literal_case("^Server refused our key$", "Server refused our key");
+	literal_case("^Offending (?<t>\\S+) key in (?<f>.+):(?<l>\\d+)$", "Offending ");
+	literal_case("^Permission denied \\((?<m>[^)]*)\\)\\.$", "Permission denied (");
+	literal_case("^a|b$", NULL);
+	literal_case("(?i)access denied", NULL);
+	literal_case("^Connection (?:closed|reset) by", "Connection ");
+	literal_case("^Access granted\\.?$", "Access granted");
+	literal_case("^ab?c", NULL);
+}
+
+static void test_templates(void)
+{
+	struct session s = { 0 };
+	s.facts[F_HOST] = "203.0.113.5";
+	s.facts[F_PORT] = "2222";
+	s.facts[F_KEYFILE] = "/home/it's/key";
+	struct sbuf b;
+	sb_init(&b);
+	render_template(&b, "ssh-keygen -R {host_key_name|sh}", NULL, &s);
+	ok(strcmp(b.s, "ssh-keygen -R '[203.0.113.5]:2222'") == 0, "template host_key_name", b.s);
+	sb_clear(&b);
+	render_template(&b, "chmod 600 {keyfile|sh}", NULL, &s);
+	ok(strcmp(b.s, "chmod 600 '/home/it'\\''s/key'") == 0, "template shell quoting", b.s);
+	sb_clear(&b);
+	render_template(&b, "{user}@{host} {nosuch} {not a placeholder}", NULL, &s);
+	ok(strcmp(b.s, "<user>@203.0.113.5 <nosuch> {not a placeholder}") == 0, "template unknown values", b.s);
+	sb_clear(&b);
+	s.facts[F_PORT] = "22";
+	struct capture c = { "known_hosts_line", "2" };
+	struct hit h = { .caps = &c, .ncaps = 1 };
+	render_template(&b, "sed -i '{known_hosts_line}d' ~/.ssh/known_hosts; ssh-keygen -R {host_key_name}", &h, &s);
+	ok(strcmp(b.s, "sed -i '2d' ~/.ssh/known_hosts; ssh-keygen -R 203.0.113.5") == 0, "template capture then fact", b.s);
+	sb_free(&b);
+}
+
+int main(void)
+{
+	test_reader();
+	test_tokenizers();
+	test_detect();
+	test_literals();
+	test_templates();
+	return failures ? 1 : 0;
+}
