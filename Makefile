@@ -15,41 +15,57 @@ SRCS = src/main.c src/options.c src/util.c src/input.c src/detect.c src/event.c 
        src/session.c src/rules.c src/engine.c src/analyze.c src/redact.c \
        src/report_common.c src/report_i18n.c src/report_text.c src/report_json.c
 LIB_SRCS = $(filter-out src/main.c,$(SRCS))
-OBJS = $(SRCS:src/%.c=build/%.o) build/rules_embed.o
-LIB_OBJS = $(LIB_SRCS:src/%.c=build/%.o) build/rules_embed.o
+B       ?= build
+BIN     ?= loglens
+OBJS = $(SRCS:src/%.c=$(B)/%.o) $(B)/rules_embed.o
+LIB_OBJS = $(LIB_SRCS:src/%.c=$(B)/%.o) $(B)/rules_embed.o
 RULES = $(sort $(wildcard rules/*.json))
 
-all: loglens
+all: $(BIN)
 
-loglens: $(OBJS)
+$(BIN): $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
-build/%.o: src/%.c src/*.h | build
+$(B)/%.o: src/%.c src/*.h | $(B)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -c -o $@ $<
 
-build/gen_embed: src/gen_embed.c | build
-	$(CC) $(CFLAGS) -o $@ $<
+$(B)/gen_embed: src/gen_embed.c | $(B)
+	$(CC) -O2 -o $@ $<
 
-build/rules_embed.c: build/gen_embed $(RULES)
-	build/gen_embed $@ $(RULES)
+$(B)/rules_embed.c: $(B)/gen_embed $(RULES)
+	$(B)/gen_embed $@ $(RULES)
 
-build/rules_embed.o: build/rules_embed.c src/embedded.h
+$(B)/rules_embed.o: $(B)/rules_embed.c src/embedded.h
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) -c -o $@ $<
 
-build:
-	mkdir -p build
+$(B):
+	mkdir -p $(B)
 
 # ---- tests ----
-TEST_BINS = build/jcheck build/unit_tests
+TEST_BINS = build/jcheck $(B)/unit_tests
 
-build/jcheck: tests/jcheck.c | build
+build/jcheck: tests/jcheck.c
+	mkdir -p build
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $< $(LIBS)
 
-build/unit_tests: tests/unit_tests.c $(LIB_OBJS) | build
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $< $(LIB_OBJS) $(LIBS)
+$(B)/unit_tests: tests/unit_tests.c $(LIB_OBJS) | $(B)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(LDFLAGS) $(WARN) -o $@ $< $(LIB_OBJS) $(LIBS)
 
 check: loglens $(TEST_BINS)
 	@sh tests/run.sh
+
+# The suite (without the live lab, whose transcripts the golden cases already cover) under
+# AddressSanitizer + UndefinedBehaviorSanitizer, then under valgrind.
+SAN = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+sanitize:
+	$(MAKE) B=build/asan BIN=build/asan/loglens CFLAGS="$(SAN)" LDFLAGS="$(SAN)" build/asan/loglens
+	$(MAKE) B=build/asan CFLAGS="$(SAN)" LDFLAGS="$(SAN)" build/jcheck build/asan/unit_tests
+	ASAN_OPTIONS=exitcode=98:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:exitcode=98:print_stacktrace=1 \
+	  LOGLENS=build/asan/loglens UNIT_TESTS=build/asan/unit_tests LOGLENS_SKIP_LAB=1 sh tests/run.sh
+
+valgrind: loglens $(TEST_BINS)
+	LOGLENS="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect ./loglens" \
+	  LOGLENS_SKIP_LAB=1 sh tests/run.sh
 
 install: loglens
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
@@ -64,4 +80,4 @@ uninstall:
 clean:
 	rm -rf build loglens
 
-.PHONY: all check install uninstall clean
+.PHONY: all check sanitize valgrind install uninstall clean

@@ -13,28 +13,95 @@
 #include <string.h>
 #include <unistd.h>
 
+/* With a few inputs (a client log and the server's), sessions are held to the end so that
+ * the two sides of one attempt can be matched; with one input, or many, they stream. */
+#define CORRELATE_MAX_INPUTS 16
+
 struct sink {
 	struct reporter *rep;
 	struct input_info *cur;
 	bool problems;
+	bool hold;
+	struct session **held;
+	size_t nheld;
 };
+
+static void emit(struct sink *k, struct session *s)
+{
+	for (int i = 0; i < s->nfindings; i++)
+		if (!s->findings[i].folded_by && s->findings[i].severity == SEV_ERROR)
+			k->problems = true;
+	k->rep->session(k->rep, s);
+	session_free(s);
+}
 
 static void on_session(struct session *s, void *arg)
 {
 	struct sink *k = arg;
-	for (int i = 0; i < s->nfindings; i++)
-		if (!s->findings[i].folded_by && s->findings[i].severity == SEV_ERROR)
-			k->problems = true;
 	if (k->cur)
 		k->cur->sessions++;
-	k->rep->session(k->rep, s);
-	session_free(s);
+	if (k->hold) {
+		k->held = xrealloc(k->held, (k->nheld + 1) * sizeof *k->held);
+		k->held[k->nheld++] = s;
+		return;
+	}
+	emit(k, s);
 }
 
 static void on_format(const struct input_info *in, void *arg)
 {
 	struct sink *k = arg;
-	k->rep->input_begin(k->rep, in);
+	if (!k->hold)
+		k->rep->input_begin(k->rep, in);
+}
+
+/* How well a server-side session fits a client's attempt; -1 if a fact contradicts it. */
+static int match_score(const struct session *c, const struct session *srv)
+{
+	int score = 0;
+	struct { enum fact f; int w; } keys[] = {
+		{ F_USER, 2 }, { F_PORT, 2 }, { F_KEY_FP, 3 }, { F_SOURCE_PORT, 5 },
+	};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		const char *a = c->facts[keys[i].f], *b = srv->facts[keys[i].f];
+		if (!a || !b)
+			continue;
+		if (strcmp(a, b) != 0)
+			return keys[i].f == F_KEY_FP ? score : -1;
+		score += keys[i].w;
+	}
+	return score;
+}
+
+/* Pair each client session with the one server session that fits it best, if that fit is
+ * unambiguous; merge the pair. Unmatched server sessions stay sessions of their own. */
+static void correlate(struct sink *k, const struct ruletable *t)
+{
+	for (size_t i = 0; i < k->nheld; i++) {
+		struct session *c = k->held[i];
+		if (!c || c->fam == FAM_SSHD)
+			continue;
+		int best = -1, best_score = 0;
+		bool tie = false;
+		for (size_t j = 0; j < k->nheld; j++) {
+			struct session *srv = k->held[j];
+			if (!srv || srv->fam != FAM_SSHD || srv->first_input == c->first_input)
+				continue;
+			int sc = match_score(c, srv);
+			if (sc > best_score) {
+				best = (int)j;
+				best_score = sc;
+				tie = false;
+			} else if (sc == best_score && sc > 0) {
+				tie = true;
+			}
+		}
+		if (best < 0 || tie || best_score < 2)
+			continue;
+		session_merge(c, k->held[best], t);
+		session_free(k->held[best]);
+		k->held[best] = NULL;
+	}
 }
 
 static struct ruletable *load_rules(const struct options *o)
@@ -161,7 +228,7 @@ int main(int argc, char **argv)
 	else
 		reporter_text_init(&rep);
 
-	struct sink k = { .rep = &rep };
+	struct sink k = { .rep = &rep, .hold = o.ninputs >= 2 && o.ninputs <= CORRELATE_MAX_INPUTS };
 	struct engine *e = engine_new(t);
 	struct tracker *tr = tracker_new(t, on_session, &k);
 	struct analyzer a = { .t = t, .e = e, .tr = tr, .forced_format = o.format };
@@ -179,7 +246,22 @@ int main(int argc, char **argv)
 			fflush(stdout);
 			warnx_("%s", infos[i].error);
 		}
-		rep.input_end(&rep, &infos[i]);
+		if (!k.hold)
+			rep.input_end(&rep, &infos[i]);
+	}
+	if (k.hold) {
+		correlate(&k, t);
+		for (int i = 0; i < ninputs; i++) {
+			if (infos[i].format != FMT_UNKNOWN || !infos[i].error)
+				rep.input_begin(&rep, &infos[i]);
+			for (size_t j = 0; j < k.nheld; j++)
+				if (k.held[j] && k.held[j]->first_input == (unsigned)i) {
+					emit(&k, k.held[j]);
+					k.held[j] = NULL;
+				}
+			rep.input_end(&rep, &infos[i]);
+		}
+		free(k.held);
 	}
 	int code = unreadable ? EXIT_INPUT : k.problems ? EXIT_PROBLEMS : EXIT_CLEAN;
 	rep.end(&rep, code);

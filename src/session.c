@@ -203,7 +203,7 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 	if (r->phase > s->phase)
 		s->phase = r->phase;
 	if (r->outcome) {
-		s->outcome = r->outcome;
+		s->outcome = s->outcome_seen = r->outcome;
 		if (r->outcome == OUT_SUCCESS) {
 			s->success_input = ev->input;
 			s->success_line = ev->line;
@@ -297,9 +297,27 @@ static void collect_findings(struct session *s, const struct ruletable *t)
 		if (k >= 0 && s->findings[k].priority >= r->priority)
 			continue;
 		struct finding *f = k >= 0 ? &s->findings[k] : &s->findings[s->nfindings++];
+		if (k >= 0)
+			free(f->ev);
 		*f = (struct finding){ .rule = r, .id = r->diag, .severity = r->severity,
-			.confidence = r->confidence, .priority = r->priority, .ev = (struct evidence *)h->ev,
-			.nev = h->nev, .hit = h };
+			.confidence = r->confidence, .priority = r->priority, .nev = h->nev,
+			.capev = 2 * MAX_EVIDENCE, .hit = h };
+		f->ev = xcalloc((size_t)f->capev, sizeof *f->ev);
+		memcpy(f->ev, h->ev, (size_t)h->nev * sizeof *f->ev);
+	}
+}
+
+/* When the cause comes from one log (the server's) and the symptom from another (the
+ * client's), the cause's evidence cites both. */
+static void cite_other_inputs(struct finding *f, const struct finding *symptom)
+{
+	int own = f->nev;
+	for (int i = 0; i < symptom->nev && f->nev < f->capev; i++) {
+		bool cited = false;
+		for (int k = 0; k < own && !cited; k++)
+			cited = f->ev[k].input == symptom->ev[i].input;
+		if (!cited)
+			f->ev[f->nev++] = symptom->ev[i];
 	}
 }
 
@@ -320,8 +338,10 @@ static void fold_findings(struct session *s)
 		struct finding *f = &s->findings[best];
 		for (int e = 0; e < f->rule->nexplains; e++) {
 			int k = find_diag(s, f->rule->explains[e]);
-			if (k >= 0 && k != best && !s->findings[k].folded_by)
+			if (k >= 0 && k != best && !s->findings[k].folded_by) {
 				s->findings[k].folded_by = f->id;
+				cite_other_inputs(f, &s->findings[k]);
+			}
 		}
 		f->priority = -1 - f->priority; /* mark as processed; restored below */
 	}
@@ -363,11 +383,34 @@ static void add_unexplained(struct session *s)
 	}
 	s->findings[s->nfindings++] = (struct finding){ .rule = NULL, .id = "unexplained",
 		.severity = SEV_ERROR, .confidence = CONF_LOW, .priority = 0, .ev = s->owned_ev,
-		.nev = n };
+		.nev = n, .capev = n };
+}
+
+static void free_evidence(struct evidence *e, int n);
+
+static void drop_findings(struct session *s)
+{
+	for (int i = 0; i < s->nfindings; i++)
+		if (s->findings[i].rule)
+			free(s->findings[i].ev);
+	if (s->owned_ev) {
+		int n = 0;
+		for (int i = 0; i < s->nfindings; i++)
+			if (!s->findings[i].rule)
+				n = s->findings[i].nev;
+		free_evidence(s->owned_ev, n);
+		free(s->owned_ev);
+		s->owned_ev = NULL;
+	}
+	free(s->findings);
+	s->findings = NULL;
+	s->nfindings = 0;
 }
 
 void session_evaluate(struct session *s, const struct ruletable *t)
 {
+	drop_findings(s);
+	s->outcome = s->outcome_seen;
 	collect_findings(s, t);
 	if (s->outcome == OUT_UNKNOWN)
 		for (int i = 0; i < s->nfindings; i++)
@@ -408,15 +451,7 @@ void session_free(struct session *s)
 		free(s->auth[i].result);
 	}
 	free_evidence(s->errs, s->nerr);
-	if (s->owned_ev) {
-		int n = 0;
-		for (int i = 0; i < s->nfindings; i++)
-			if (!s->findings[i].rule)
-				n = s->findings[i].nev;
-		free_evidence(s->owned_ev, n);
-		free(s->owned_ev);
-	}
-	free(s->findings);
+	drop_findings(s);
 	free(s);
 }
 
@@ -495,4 +530,36 @@ void render_template(struct sbuf *out, const char *tmpl, const struct hit *h, co
 		}
 		sb_free(&v);
 	}
+}
+
+void session_merge(struct session *dst, struct session *src, const struct ruletable *t)
+{
+	dst->inputs |= src->inputs;
+	for (int i = 0; i < t->nrules / 8 + 1; i++)
+		dst->hitset[i] |= src->hitset[i];
+	for (int i = 0; i < src->nhits; i++) {
+		struct hit *from = &src->hits[i];
+		struct hit *to = hit_for(dst, from->rule);
+		to->count += from->count;
+		for (int k = 0; k < from->nev; k++) {
+			if (to->nev < MAX_EVIDENCE) {
+				to->ev[to->nev++] = from->ev[k];
+				from->ev[k].text = NULL;
+			}
+		}
+		if (!to->caps) {
+			to->caps = from->caps;
+			to->ncaps = from->ncaps;
+			from->caps = NULL;
+			from->ncaps = 0;
+		}
+	}
+	for (int f = 0; f < F_COUNT; f++)
+		if (!dst->facts[f] && src->facts[f] && f != F_CLIENT && f != F_CLIENT_VERSION && f != F_PID) {
+			dst->facts[f] = src->facts[f];
+			src->facts[f] = NULL;
+		}
+	if (dst->outcome_seen == OUT_UNKNOWN)
+		dst->outcome_seen = src->outcome_seen;
+	session_evaluate(dst, t);
 }

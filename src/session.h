@@ -49,8 +49,8 @@ struct finding {
 	enum severity severity;
 	enum confidence confidence;
 	int priority;
-	struct evidence *ev;            /* borrowed from hits, or owned (unexplained) */
-	int nev;
+	struct evidence *ev;            /* own array; texts borrowed from hits or owned_ev */
+	int nev, capev;
 	const struct hit *hit;          /* first hit: captures */
 	const char *folded_by;          /* id of the finding that explains this one, or NULL */
 	bool downgraded;                /* seen before a later success */
@@ -64,7 +64,8 @@ struct session {
 	enum family fam;
 	char *facts[F_COUNT];
 	enum phase phase;
-	enum outcome outcome;
+	enum outcome outcome;           /* after evaluation */
+	enum outcome outcome_seen;      /* as the log said it */
 	bool touched;
 	uint64_t first_line, last_line;
 	unsigned success_input;
@@ -96,6 +97,9 @@ void session_note_line(struct session *s, const struct event *ev);
 void session_apply(struct session *s, const struct rule *r, int ruleidx, const struct event *ev,
 		   const struct capture *caps, int ncaps);
 void session_evaluate(struct session *s, const struct ruletable *t);
+/* Fold another session's evidence (the server's side of the same attempt) into s, then
+ * evaluate s again. src is left empty; free it. */
+void session_merge(struct session *dst, struct session *src, const struct ruletable *t);
 void session_free(struct session *s);
 bool session_rule_hit(const struct session *s, int rule);
 

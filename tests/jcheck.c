@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 		size_t len = strlen(l);
 		while (len && (l[len - 1] == '\r' || l[len - 1] == ' '))
 			l[--len] = '\0';
-		if (len && l[0] != '#' && strncmp(l, "args:", 5) != 0) {
+		if (len && l[0] != '#' && strncmp(l, "args:", 5) != 0 && strncmp(l, "inputs:", 7) != 0) {
 			assertions++;
 			failures += check(doc, atoi(argv[3]), l, argv[1], lineno);
 		}

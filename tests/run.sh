@@ -22,8 +22,9 @@ echo "# rule examples: $(grep -c '^PASS' "$RESULTS") passed"
 
 # 2. unit tests (reader, tokenizers, prefilter, templates)
 echo "# unit tests"
-if [ -x build/unit_tests ]; then
-	build/unit_tests | while IFS= read -r l; do
+UNIT_TESTS=${UNIT_TESTS:-build/unit_tests}
+if [ -x "$UNIT_TESTS" ]; then
+	"$UNIT_TESTS" | while IFS= read -r l; do
 		case $l in PASS*) printf '%s\n' "$l" >> "$RESULTS";; FAIL*) record "$l";; *) printf '%s\n' "$l";; esac
 	done
 else
@@ -36,19 +37,30 @@ for exp in testdata/*/*.expect; do
 	[ -e "$exp" ] || continue
 	base=${exp%.expect}
 	data=
-	for f in "$base".*; do
-		[ "$f" = "$exp" ] && continue
-		data=$f
-		break
-	done
+	inputs=$(sed -n 's/^inputs:[ ]*//p' "$exp" | head -n 1)
+	if [ -n "$inputs" ]; then
+		dir=$(dirname "$exp")
+		for f in $inputs; do data="$data $dir/$f"; done
+	else
+		for f in "$base".*; do
+			[ "$f" = "$exp" ] && continue
+			data=$f
+			break
+		done
+	fi
 	if [ -z "$data" ]; then
 		record "FAIL $exp: no data file beside it"
 		continue
 	fi
 	args=$(sed -n 's/^args:[ ]*//p' "$exp" | head -n 1)
 	# shellcheck disable=SC2086
-	$LOGLENS --json $args "$data" > "$TMP/out.json" 2> "$TMP/err.txt"
+	$LOGLENS --json $args $data > "$TMP/out.json" 2> "$TMP/err.txt"
 	code=$?
+	if [ "$code" -ge 90 ]; then
+		record "FAIL $exp: loglens crashed or a checker found a memory error (exit $code)"
+		sed 's/^/#   /' "$TMP/err.txt" | head -n 30
+		continue
+	fi
 	if build/jcheck "$exp" "$TMP/out.json" "$code" > "$TMP/check.txt"; then
 		printf 'PASS %s\n' "$exp" >> "$RESULTS"
 	else

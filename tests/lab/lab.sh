@@ -43,7 +43,7 @@ WRONG_PASSWORD='Wrong-pass-2024'
 PASSPHRASE='lab key passphrase'  # passphrase of id_enc / id_enc.ppk
 WRONG_PASSPHRASE='not the passphrase'
 SSHD=/usr/sbin/sshd
-PY=$(command -v python3 || true)
+PY=$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3 || true)
 
 die() { echo "lab.sh: $*" >&2; exit 2; }
 cannot() { echo "lab.sh: $*" >&2; exit 77; }   # this machine cannot run the lab
@@ -227,6 +227,8 @@ Host *
     HashKnownHosts no
 EOF
 cp "$HERE/fakesrv.py" "$LAB/fakesrv.py"
+setpriv --reuid=$CLIENT --regid=$CLIENT --init-groups test -r "$LAB/ssh_config" ||
+    die "user $CLIENT cannot read $LAB/ssh_config (is a parent of LAB_DIR private?)"
 printf 'passwd: files\ngroup: files\nshadow: files\nhosts: files\n' > "$LAB/nsswitch.conf"
 chown $CLIENT:$CLIENT "$LAB/password-right" "$LAB/password-wrong"
 chmod 600 "$LAB/password-right" "$LAB/password-wrong"

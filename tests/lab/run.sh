@@ -53,13 +53,14 @@ if [ "$(id -u)" != 0 ]; then
     all SKIP "not root (the lab creates users and starts sshd)"
     exit 0
 fi
-PY=$(command -v python3 || true)
+PY=$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3 || true)
 if [ -z "$PY" ]; then
     all SKIP "python3 is not installed (needed by the lab's listeners and this checker)"
     exit 0
 fi
 
 TMP=$(mktemp -d /tmp/loglens-labrun.XXXXXX) || { all FAIL "mktemp failed"; exit 0; }
+chmod 755 "$TMP"   # the lab's client user must reach the lab directory inside it
 if [ "${LAB_RUN_KEEP:-0}" = 1 ]; then
     echo "# keeping $TMP"
 else
