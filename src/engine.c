@@ -15,15 +15,21 @@
 struct lit {
 	const char *s;
 	size_t len;
+	size_t off;                  /* where in the literal the indexed byte pair sits */
 	int pat;
 };
 
-struct engine {
-	struct ruletable *t;
+struct lit_index {
 	uint64_t pairmap[65536 / 64];
 	uint32_t *bucket_start;      /* 65537 offsets into lits, by byte pair */
 	struct lit *lits;
 	int nlits;
+};
+
+struct engine {
+	struct ruletable *t;
+	struct lit_index floating;   /* literals anywhere in the body */
+	struct lit_index anchored;   /* literals at the start of the body */
 	int *always[FAM_COUNT];      /* patterns without a literal, per family */
 	int nalways[FAM_COUNT];
 	uint32_t *stamp;             /* per pattern: the event number it was last queued for */
@@ -32,6 +38,7 @@ struct engine {
 	int ncand;
 	pcre2_match_data *md;
 	struct engine_stats st;
+	uint64_t *runs, *hits;       /* per pattern, for LOGLENS_STATS=2 */
 };
 
 static unsigned pair_of(const unsigned char *p)
@@ -39,26 +46,83 @@ static unsigned pair_of(const unsigned char *p)
 	return (unsigned)p[0] << 8 | p[1];
 }
 
+/* How common a byte is in log text: lower-case letters and spaces are everywhere. */
+static int commonness(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || c == ' ')
+		return 3;
+	if (c >= 'A' && c <= 'Z')
+		return 1;
+	return c >= '0' && c <= '9' ? 1 : 0;
+}
+
+/* Index a floating literal by its rarest byte pair, so that few lines reach memcmp. */
+static size_t rare_pair_offset(const char *s, size_t len)
+{
+	size_t best = 0;
+	int bs = 99;
+	for (size_t i = 0; i + 1 < len; i++) {
+		int sc = commonness((unsigned char)s[i]) + commonness((unsigned char)s[i + 1]);
+		if (sc < bs) {
+			bs = sc;
+			best = i;
+		}
+	}
+	return best;
+}
+
 static int cmp_lit(const void *a, const void *b)
 {
 	const struct lit *x = a, *y = b;
-	unsigned px = pair_of((const unsigned char *)x->s), py = pair_of((const unsigned char *)y->s);
+	unsigned px = pair_of((const unsigned char *)x->s + x->off), py = pair_of((const unsigned char *)y->s + y->off);
 	if (px != py)
 		return px < py ? -1 : 1;
 	return x->pat - y->pat;
 }
 
+static void add_lit(struct lit_index *x, const char *lit, size_t len, int pat, bool rare)
+{
+	x->lits[x->nlits++] = (struct lit){ lit, len, rare ? rare_pair_offset(lit, len) : 0, pat };
+}
+
+static void index_lits(struct lit_index *x)
+{
+	qsort(x->lits, (size_t)x->nlits, sizeof *x->lits, cmp_lit);
+	x->bucket_start = xcalloc(65537, sizeof *x->bucket_start);
+	for (int i = 0; i < x->nlits; i++) {
+		unsigned pr = pair_of((const unsigned char *)x->lits[i].s + x->lits[i].off);
+		x->pairmap[pr / 64] |= 1ull << (pr % 64);
+		x->bucket_start[pr + 1]++;
+	}
+	for (int i = 0; i < 65536; i++)
+		x->bucket_start[i + 1] += x->bucket_start[i];
+}
+
 static void build_prefilter(struct engine *e)
 {
 	struct ruletable *t = e->t;
-	e->lits = xcalloc((size_t)t->npats + 1, sizeof *e->lits);
+	int nlit = 0;
+	for (int i = 0; i < t->npats; i++)
+		nlit += t->pats[i].nalts + 1;
+	e->floating.lits = xcalloc((size_t)nlit + 1, sizeof *e->floating.lits);
+	e->anchored.lits = xcalloc((size_t)nlit + 1, sizeof *e->anchored.lits);
 	for (int i = 0; i < t->npats; i++) {
 		struct pattern *p = &t->pats[i];
 		if (p->rule < 0)
 			continue;
 		if (p->literal && p->litlen >= 2) {
-			e->lits[e->nlits++] = (struct lit){ p->literal, p->litlen, i };
+			add_lit(p->anchored ? &e->anchored : &e->floating, p->literal, p->litlen, i, !p->anchored);
 			continue;
+		}
+		if (p->alts) {
+			bool all = true;
+			for (int k = 0; k < p->nalts; k++)
+				all &= strlen(p->alts[k]) >= 2;
+			if (all) {
+				for (int k = 0; k < p->nalts; k++)
+					add_lit(&e->floating, p->alts[k], strlen(p->alts[k]), i, true);
+				continue;
+			}
 		}
 		unsigned fm = t->rules[p->rule].famask;
 		for (int f = 1; f < FAM_COUNT; f++)
@@ -67,15 +131,8 @@ static void build_prefilter(struct engine *e)
 				e->always[f][e->nalways[f]++] = i;
 			}
 	}
-	qsort(e->lits, (size_t)e->nlits, sizeof *e->lits, cmp_lit);
-	e->bucket_start = xcalloc(65537, sizeof *e->bucket_start);
-	for (int i = 0; i < e->nlits; i++) {
-		unsigned pr = pair_of((const unsigned char *)e->lits[i].s);
-		e->pairmap[pr / 64] |= 1ull << (pr % 64);
-		e->bucket_start[pr + 1]++;
-	}
-	for (int i = 0; i < 65536; i++)
-		e->bucket_start[i + 1] += e->bucket_start[i];
+	index_lits(&e->floating);
+	index_lits(&e->anchored);
 }
 
 struct engine *engine_new(struct ruletable *t)
@@ -86,15 +143,47 @@ struct engine *engine_new(struct ruletable *t)
 	e->stamp = xcalloc((size_t)t->npats + 1, sizeof *e->stamp);
 	e->cand = xcalloc((size_t)t->npats + 1, sizeof *e->cand);
 	e->md = pcre2_match_data_create(MAX_CAPS + 1, NULL);
+	e->runs = xcalloc((size_t)t->npats + 1, sizeof *e->runs);
+	e->hits = xcalloc((size_t)t->npats + 1, sizeof *e->hits);
 	return e;
+}
+
+/* The patterns the prefilter lets through most often in vain: the ones to give a better literal. */
+static void report_wasted(const struct engine *e)
+{
+	for (int round = 0; round < 15; round++) {
+		int best = -1;
+		uint64_t bw = 0;
+		for (int i = 0; i < e->t->npats; i++) {
+			uint64_t w = e->runs[i] - e->hits[i];
+			if (w > bw && e->runs[i] != UINT64_MAX) {
+				bw = w;
+				best = i;
+			}
+		}
+		if (best < 0)
+			break;
+		const struct pattern *p = &e->t->pats[best];
+		fprintf(stderr, "loglens: stats: %10llu runs %8llu matches  %s  literal \"%s\"  /%s/\n",
+			(unsigned long long)e->runs[best], (unsigned long long)e->hits[best],
+			p->rule >= 0 ? e->t->rules[p->rule].id : "?", p->literal ? p->literal : "-", p->regex);
+		e->runs[best] = UINT64_MAX;
+	}
 }
 
 void engine_free(struct engine *e)
 {
 	if (!e)
 		return;
-	free(e->lits);
-	free(e->bucket_start);
+	const char *st = getenv("LOGLENS_STATS");
+	if (st && strcmp(st, "2") == 0)
+		report_wasted(e);
+	free(e->runs);
+	free(e->hits);
+	free(e->floating.lits);
+	free(e->floating.bucket_start);
+	free(e->anchored.lits);
+	free(e->anchored.bucket_start);
 	for (int f = 0; f < FAM_COUNT; f++)
 		free(e->always[f]);
 	free(e->stamp);
@@ -116,25 +205,33 @@ static void queue(struct engine *e, int pat)
 	e->cand[e->ncand++] = pat;
 }
 
+/* The pair at s[i] starts some literal's indexed pair: compare those literals in place. */
+static void queue_bucket(struct engine *e, const struct lit_index *x, unsigned pr,
+			 const unsigned char *s, size_t i, size_t n)
+{
+	for (uint32_t k = x->bucket_start[pr]; k < x->bucket_start[pr + 1]; k++) {
+		const struct lit *l = &x->lits[k];
+		if (l->off > i || l->len - l->off > n - i)
+			continue;
+		const unsigned char *at = s + i - l->off;
+		if (at[0] == (unsigned char)l->s[0] && memcmp(at, l->s, l->len) == 0)
+			queue(e, l->pat);
+	}
+}
+
 static void prefilter(struct engine *e, const unsigned char *s, size_t n)
 {
 	if (n < 2)
 		return;
+	unsigned pr = pair_of(s);
+	if (e->anchored.pairmap[pr / 64] & (1ull << (pr % 64)))
+		queue_bucket(e, &e->anchored, pr, s, 0, n);
+	const uint64_t *map = e->floating.pairmap;
 	for (size_t i = 0; i + 1 < n; i++) {
-		unsigned pr = pair_of(s + i);
-		if (!(e->pairmap[pr / 64] & (1ull << (pr % 64))))
-			continue;
-		for (uint32_t k = e->bucket_start[pr]; k < e->bucket_start[pr + 1]; k++) {
-			const struct lit *l = &e->lits[k];
-			if (l->len <= n - i && memcmp(s + i, l->s, l->len) == 0)
-				queue(e, l->pat);
-		}
+		pr = pair_of(s + i);
+		if (map[pr / 64] & (1ull << (pr % 64)))
+			queue_bucket(e, &e->floating, pr, s, i, n);
 	}
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
 }
 
 /* Named captures of the last match, as (name, value) pairs pointing into buf. */
@@ -191,10 +288,12 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 	if (!p->code && !rules_compile(t, p))
 		return;
 	e->st.regex_runs++;
+	e->runs[pi]++;
 	int rc = pcre2_match(p->code, (PCRE2_SPTR)ev->body, ev->bodylen, 0, 0, e->md, t->mctx);
 	if (rc < 0)
 		return;
 	e->st.matches++;
+	e->hits[pi]++;
 	*last_rule = p->rule; /* one match per rule per line */
 	struct capture caps[MAX_CAPS];
 	char buf[4 * CAPTURE_MAX];
@@ -221,8 +320,12 @@ void engine_feed(struct engine *e, struct tracker *tr, const struct event *ev)
 			for (int i = 0; i < e->nalways[f]; i++)
 				queue(e, e->always[f][i]);
 	e->st.prefilter_hits += (uint64_t)e->ncand;
-	if (e->ncand > 1)
-		qsort(e->cand, (size_t)e->ncand, sizeof *e->cand, cmp_int);
+	for (int i = 1; i < e->ncand; i++) { /* few candidates: insertion sort */
+		int v = e->cand[i], j = i;
+		for (; j > 0 && e->cand[j - 1] > v; j--)
+			e->cand[j] = e->cand[j - 1];
+		e->cand[j] = v;
+	}
 	/* Session starts first, so that the line's other matches land in the new session. */
 	int last_rule = -1;
 	for (int i = 0; i < e->ncand; i++)

@@ -317,6 +317,17 @@ static void scan_bytes(struct input *in, const unsigned char *p, size_t n)
 {
 	size_t i = 0;
 	while (i < n) {
+		/* eight plain ASCII bytes without a NUL at a time: the common case */
+		if (i + 8 <= n) {
+			uint64_t w;
+			memcpy(&w, p + i, 8);
+			bool high = w & 0x8080808080808080ull;
+			bool zero = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+			if (!high && !zero) {
+				i += 8;
+				continue;
+			}
+		}
 		unsigned char c = p[i];
 		if (c < 0x80) {
 			in->nul_bytes += c == 0;

@@ -275,6 +275,13 @@ int main(int argc, char **argv)
 			code = r;
 	}
 	tracker_free(tr);
+	if (getenv("LOGLENS_STATS")) { /* for the benchmark: where the work went */
+		const struct engine_stats *st = engine_stats(e);
+		fprintf(stderr, "loglens: stats: %llu events, %llu noise, %llu prefilter candidates, %llu regex runs, %llu matches\n",
+			(unsigned long long)st->events, (unsigned long long)st->noise,
+			(unsigned long long)st->prefilter_hits, (unsigned long long)st->regex_runs,
+			(unsigned long long)st->matches);
+	}
 	engine_free(e);
 	for (int i = 0; i < ninputs; i++) {
 		free(infos[i].name);

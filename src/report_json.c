@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* the *_unlocked stdio calls */
 /* report_json.c — the --json document (schema in loglens(1)). Written as a stream: sessions
  * go out as they close, so memory stays flat however long the input; "inputs" comes last
  * because line counts are known only at the end. Strings are escaped here rather than by
@@ -7,55 +8,62 @@
 #include "util.h"
 #include "version.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void jraw(struct reporter *r, const char *s)
 {
-	fputs(s, r->out);
+	fputs_unlocked(s, r->out);
 }
 
 /* A JSON string: control characters escaped, invalid UTF-8 bytes as U+FFFD. */
 static void jstrn(struct reporter *r, const char *s, size_t n)
 {
 	FILE *f = r->out;
-	fputc('"', f);
+	putc_unlocked('"', f);
 	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < n;) {
+	size_t i = 0;
+	while (i < n) {
+		/* a run of bytes that need no escaping goes out in one write */
+		size_t j = i;
+		while (j < n && p[j] >= 0x20 && p[j] < 0x7f && p[j] != '"' && p[j] != '\\')
+			j++;
+		if (j > i) {
+			fwrite_unlocked(p + i, 1, j - i, f);
+			i = j;
+			if (i == n)
+				break;
+		}
 		unsigned char c = p[i];
 		if (c < 0x80) {
 			switch (c) {
-			case '"': fputs("\\\"", f); break;
-			case '\\': fputs("\\\\", f); break;
-			case '\n': fputs("\\n", f); break;
-			case '\r': fputs("\\r", f); break;
-			case '\t': fputs("\\t", f); break;
-			default:
-				if (c < 0x20 || c == 0x7f)
-					fprintf(f, "\\u%04x", c);
-				else
-					fputc(c, f);
+			case '"': fputs_unlocked("\\\"", f); break;
+			case '\\': fputs_unlocked("\\\\", f); break;
+			case '\n': fputs_unlocked("\\n", f); break;
+			case '\r': fputs_unlocked("\\r", f); break;
+			case '\t': fputs_unlocked("\\t", f); break;
+			default: fprintf(f, "\\u%04x", c);
 			}
 			i++;
 			continue;
 		}
 		size_t k = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
 		bool ok = k && i + k <= n;
-		for (size_t j = 1; ok && j < k; j++)
-			ok = (p[i + j] & 0xC0) == 0x80;
-		if (ok && k == 3) { /* no overlongs, no surrogates */
+		for (size_t m = 1; ok && m < k; m++)
+			ok = (p[i + m] & 0xC0) == 0x80;
+		if (ok && k == 3) /* no overlongs, no surrogates */
 			ok = !(c == 0xE0 && p[i + 1] < 0xA0) && !(c == 0xED && p[i + 1] >= 0xA0);
-		} else if (ok && k == 4) {
+		else if (ok && k == 4)
 			ok = !(c == 0xF0 && p[i + 1] < 0x90) && !(c == 0xF4 && p[i + 1] >= 0x90);
-		}
 		if (ok) {
-			fwrite(p + i, 1, k, f);
+			fwrite_unlocked(p + i, 1, k, f);
 			i += k;
 		} else {
-			fputs("\\ufffd", f);
+			fputs_unlocked("\\ufffd", f);
 			i++;
 		}
 	}
-	fputc('"', f);
+	putc_unlocked('"', f);
 }
 
 static void jstr(struct reporter *r, const char *s)
@@ -83,7 +91,7 @@ static void jshown(struct reporter *r, const char *s)
 static void jkey(struct reporter *r, const char *k)
 {
 	jstr(r, k);
-	fputc(':', r->out);
+	putc_unlocked(':', r->out);
 }
 
 static void begin(struct reporter *r)
@@ -100,37 +108,37 @@ static void input_begin(struct reporter *r, const struct input_info *in)
 
 static void evidence_array(struct reporter *r, const struct evidence *ev, int n, unsigned inputs_multi)
 {
-	fputc('[', r->out);
+	putc_unlocked('[', r->out);
 	for (int i = 0; i < n; i++) {
 		if (i)
-			fputc(',', r->out);
-		fputc('{', r->out);
+			putc_unlocked(',', r->out);
+		putc_unlocked('{', r->out);
 		if (inputs_multi)
 			fprintf(r->out, "\"input\":%u,", ev[i].input);
 		fprintf(r->out, "\"line\":%llu,\"text\":", (unsigned long long)ev[i].line);
 		jshown(r, ev[i].text);
 		if (ev[i].truncated)
 			jraw(r, ",\"truncated\":true");
-		fputc('}', r->out);
+		putc_unlocked('}', r->out);
 	}
-	fputc(']', r->out);
+	putc_unlocked(']', r->out);
 }
 
 static void texts_array(struct reporter *r, const struct text *t, int n, const struct finding *f,
 			const struct session *s)
 {
-	fputc('[', r->out);
+	putc_unlocked('[', r->out);
 	struct sbuf b;
 	sb_init(&b);
 	for (int i = 0; i < n; i++) {
 		if (i)
-			fputc(',', r->out);
+			putc_unlocked(',', r->out);
 		sb_clear(&b);
 		render_finding_text(&b, text_of(&t[i], r->o.lang), f, s, &r->o);
 		jstrn(r, b.s ? b.s : "", b.len);
 	}
 	sb_free(&b);
-	fputc(']', r->out);
+	putc_unlocked(']', r->out);
 }
 
 static void ftext(struct reporter *r, const char *key, const char *tmpl, const struct finding *f,
@@ -139,7 +147,7 @@ static void ftext(struct reporter *r, const char *key, const char *tmpl, const s
 	struct sbuf b;
 	sb_init(&b);
 	render_finding_text(&b, tmpl, f, s, &r->o);
-	fputc(',', r->out);
+	putc_unlocked(',', r->out);
 	jkey(r, key);
 	jstrn(r, b.s ? b.s : "", b.len);
 	sb_free(&b);
@@ -159,14 +167,14 @@ static void explains_array(struct reporter *r, const struct session *s, const st
 		finding_object(r, s, g, true);
 	}
 	if (any)
-		fputc(']', r->out);
+		putc_unlocked(']', r->out);
 }
 
 static void finding_object(struct reporter *r, const struct session *s, const struct finding *f, bool nested)
 {
 	enum lang l = r->o.lang;
 	unsigned multi = s->inputs & (s->inputs - 1);
-	fputc('{', r->out);
+	putc_unlocked('{', r->out);
 	jkey(r, "id");
 	jstr(r, f->id);
 	fprintf(r->out, ",\"severity\":\"%s\",\"confidence\":\"%s\"", severity_name(f->severity),
@@ -183,7 +191,7 @@ static void finding_object(struct reporter *r, const struct session *s, const st
 		if (f->rule->ncands) {
 			jraw(r, ",\"candidates\":[");
 			for (int i = 0; i < f->rule->ncands; i++) {
-				fputs(i ? ",{" : "{", r->out);
+				fputs_unlocked(i ? ",{" : "{", r->out);
 				struct sbuf b;
 				sb_init(&b);
 				render_finding_text(&b, text_of(&f->rule->cands[i].cause, l), f, s, &r->o);
@@ -194,9 +202,9 @@ static void finding_object(struct reporter *r, const struct session *s, const st
 				jraw(r, ",\"check\":");
 				jstrn(r, b.s ? b.s : "", b.len);
 				sb_free(&b);
-				fputc('}', r->out);
+				putc_unlocked('}', r->out);
 			}
-			fputc(']', r->out);
+			putc_unlocked(']', r->out);
 		}
 	} else {
 		jraw(r, ",\"rule\":null,\"title\":");
@@ -205,11 +213,11 @@ static void finding_object(struct reporter *r, const struct session *s, const st
 		jstr(r, label(l, L_UNEXPLAINED_DIAG));
 		jraw(r, ",\"remedy\":[");
 		jstr(r, label(l, L_UNEXPLAINED_STEP1));
-		fputc(',', r->out);
+		putc_unlocked(',', r->out);
 		jstr(r, label(l, L_UNEXPLAINED_STEP2));
-		fputc(',', r->out);
+		putc_unlocked(',', r->out);
 		jstr(r, label(l, L_UNEXPLAINED_STEP3));
-		fputc(']', r->out);
+		putc_unlocked(']', r->out);
 	}
 	jraw(r, ",\"evidence\":");
 	evidence_array(r, f->ev, f->nev, multi);
@@ -218,20 +226,20 @@ static void finding_object(struct reporter *r, const struct session *s, const st
 	jraw(r, ",\"fields\":{");
 	for (int i = 0; f->hit && i < f->hit->ncaps; i++) {
 		if (i)
-			fputc(',', r->out);
+			putc_unlocked(',', r->out);
 		jkey(r, f->hit->caps[i].name);
 		jshown(r, f->hit->caps[i].value);
 	}
 	jraw(r, "},\"references\":[");
 	for (int i = 0; f->rule && i < f->rule->nrefs; i++) {
 		if (i)
-			fputc(',', r->out);
+			putc_unlocked(',', r->out);
 		jstr(r, f->rule->refs[i]);
 	}
-	fputc(']', r->out);
+	putc_unlocked(']', r->out);
 	if (!nested)
 		explains_array(r, s, f);
-	fputc('}', r->out);
+	putc_unlocked('}', r->out);
 }
 
 static void learn_facts(struct reporter *r, const struct session *s)
@@ -249,8 +257,8 @@ static void session(struct reporter *r, const struct session *s)
 {
 	learn_facts(r, s);
 	if (r->nsessions++)
-		fputc(',', r->out);
-	fputc('{', r->out);
+		putc_unlocked(',', r->out);
+	putc_unlocked('{', r->out);
 	if (s->inputs & (s->inputs - 1)) {
 		jraw(r, "\"input\":[");
 		bool first = true;
@@ -259,7 +267,7 @@ static void session(struct reporter *r, const struct session *s)
 				fprintf(r->out, first ? "%u" : ",%u", i);
 				first = false;
 			}
-		fputc(']', r->out);
+		putc_unlocked(']', r->out);
 	} else {
 		fprintf(r->out, "\"input\":%u", s->first_input);
 	}
@@ -298,7 +306,7 @@ static void session(struct reporter *r, const struct session *s)
 	jstr(r, s->facts[F_METHODS]);
 	jraw(r, ",\"auth_attempts\":[");
 	for (int i = 0; i < s->nauth; i++) {
-		fputs(i ? ",{" : "{", r->out);
+		fputs_unlocked(i ? ",{" : "{", r->out);
 		jkey(r, "method");
 		jstr(r, s->auth[i].method);
 		jraw(r, ",\"key\":");
@@ -315,7 +323,7 @@ static void session(struct reporter *r, const struct session *s)
 		if (!s->facts[k])
 			continue;
 		if (!first)
-			fputc(',', r->out);
+			putc_unlocked(',', r->out);
 		first = false;
 		jkey(r, fact_name((enum fact)k));
 		jshown(r, s->facts[k]);
@@ -326,7 +334,7 @@ static void session(struct reporter *r, const struct session *s)
 		if (s->findings[i].folded_by)
 			continue;
 		if (!first)
-			fputc(',', r->out);
+			putc_unlocked(',', r->out);
 		first = false;
 		finding_object(r, s, &s->findings[i], false);
 	}
@@ -345,7 +353,7 @@ static void end(struct reporter *r, int code)
 	for (unsigned i = 0; i < r->ninputs; i++) {
 		const struct input_info *in = r->inputs[i];
 		if (i)
-			fputc(',', r->out);
+			putc_unlocked(',', r->out);
 		fprintf(r->out, "{\"index\":%u,\"name\":", in->index);
 		jshown(r, in->name);
 		fprintf(r->out, ",\"format\":\"%s\",\"encoding\":\"%s\",\"compression\":%s,\"lines\":%llu,"
@@ -355,7 +363,7 @@ static void end(struct reporter *r, int code)
 			(unsigned long long)in->bytes, in->sessions, (unsigned long long)in->truncated_lines,
 			(unsigned long long)in->invalid_utf8);
 		jshown(r, in->error);
-		fputc('}', r->out);
+		putc_unlocked('}', r->out);
 	}
 	fprintf(r->out, "],\"exit_code\":%d}\n", code);
 	free(r->inputs);

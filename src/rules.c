@@ -126,6 +126,9 @@ void rules_free(struct ruletable *t)
 	for (int i = 0; i < t->npats; i++) {
 		free(t->pats[i].regex);
 		free(t->pats[i].literal);
+		for (int k = 0; k < t->pats[i].nalts; k++)
+			free(t->pats[i].alts[k]);
+		free(t->pats[i].alts);
 		pcre2_code_free(t->pats[i].code);
 	}
 	free(t->rules);
@@ -338,8 +341,18 @@ static void add_pattern(struct ruletable *t, struct loadctx *c, int rule, const 
 	struct pattern *p = &t->pats[t->npats++];
 	memset(p, 0, sizeof *p);
 	p->regex = xstrdup(re);
-	p->literal = lit && *lit ? xstrdup(lit) : regex_required_literal(re);
+	char *lead = lit && *lit ? NULL : regex_leading_literal(re);
+	p->anchored = lead != NULL;
+	p->literal = lit && *lit ? xstrdup(lit) : lead ? lead : regex_required_literal(re);
 	p->litlen = p->literal ? strlen(p->literal) : 0;
+	if (!p->literal || (!p->anchored && !(lit && *lit) && p->litlen < 6)) {
+		p->alts = regex_literal_set(re, &p->nalts);
+		if (p->alts) { /* the set is more selective than the weak single literal */
+			free(p->literal);
+			p->literal = NULL;
+			p->litlen = 0;
+		}
+	}
 	p->rule = rule;
 }
 
@@ -772,7 +785,7 @@ int rules_check(struct ruletable *t, bool verbose)
 			struct pattern *p = &t->pats[r->first_pat + k];
 			if (!compile_pattern(t, p, NULL))
 				problems++;
-			else if (!p->literal)
+			else if (!p->literal && !p->alts)
 				fprintf(stderr, "%s: %s: rule '%s': note: pattern %d has no required literal; it runs on every line of its families\n",
 					progname, r->file, r->id, k + 1);
 		}
@@ -915,4 +928,246 @@ int rules_load_embedded(struct ruletable *t)
 		sb_free(&name);
 	}
 	return rc;
+}
+
+/* Skip a character class or an escape starting at p; returns the last byte consumed. */
+static const char *skip_atom(const char *p)
+{
+	if (*p == '\\' && p[1])
+		return p + 1;
+	if (*p == '[') {
+		const char *q = p + 1;
+		if (*q == '^')
+			q++;
+		if (*q == ']')
+			q++;
+		for (; *q && *q != ']'; q++)
+			if (*q == '\\' && q[1])
+				q++;
+		return *q ? q : q - 1;
+	}
+	return p;
+}
+
+/* Split s (one level) at its top-level '|'; returns the pieces. */
+static char **split_alternation(const char *s, size_t len, int *n)
+{
+	int depth = 0, cap = 4;
+	char **out = xcalloc((size_t)cap, sizeof *out);
+	const char *start = s, *end = s + len;
+	*n = 0;
+	for (const char *p = s;; p++) {
+		if (p < end && (*p == '\\' || *p == '[')) {
+			p = skip_atom(p);
+			continue;
+		}
+		if (p < end && *p == '(')
+			depth++;
+		else if (p < end && *p == ')')
+			depth--;
+		if (p >= end || (*p == '|' && depth == 0)) {
+			if (*n == cap)
+				out = xrealloc(out, (size_t)(cap *= 2) * sizeof *out);
+			out[(*n)++] = xstrndup(start, (size_t)(p - start));
+			if (p >= end)
+				break;
+			start = p + 1;
+		}
+	}
+	return out;
+}
+
+static void free_strs(char **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The first depth-0 group holding an alternation, unless it is optional: rewrite the regex
+ * once per branch, the group's parentheses dropped ("^(?:a|b)c" → "^ac", "^bc"). */
+static char **expand_first_group(const char *re, int *n)
+{
+	*n = 0;
+	for (const char *p = re; *p; p++) {
+		if (*p == '\\' || *p == '[') {
+			p = skip_atom(p);
+			continue;
+		}
+		if (*p != '(')
+			continue;
+		int depth = 0;
+		const char *q = p;
+		for (; *q; q++) {
+			if (*q == '\\' || *q == '[') {
+				q = skip_atom(q);
+				continue;
+			}
+			if (*q == '(')
+				depth++;
+			else if (*q == ')' && --depth == 0)
+				break;
+		}
+		if (!*q)
+			return NULL;
+		const char *body = p + 1;
+		if (*body == '?') { /* (?: (?<name> (?P<name> (?'name' — lookarounds give up */
+			if (body[1] == ':')
+				body += 2;
+			else if (body[1] == '<' && body[2] != '=' && body[2] != '!')
+				body = strchr(body, '>') + 1;
+			else if (body[1] == 'P' && body[2] == '<')
+				body = strchr(body, '>') + 1;
+			else
+				return NULL;
+		}
+		char next = q[1];
+		bool optional = next == '?' || next == '*' || (next == '{' && q[2] == '0');
+		int k;
+		char **alts = split_alternation(body, (size_t)(q - body), &k);
+		if (k < 2 || optional) {
+			free_strs(alts, k);
+			if (optional)
+				return NULL;
+			p = q;
+			continue;
+		}
+		char **out = xcalloc((size_t)k, sizeof *out);
+		for (int i = 0; i < k; i++) {
+			struct sbuf b;
+			sb_init(&b);
+			sb_add(&b, re, (size_t)(p - re));
+			sb_adds(&b, alts[i]);
+			sb_adds(&b, q + 1);
+			out[i] = sb_steal(&b);
+		}
+		free_strs(alts, k);
+		*n = k;
+		return out;
+	}
+	return NULL;
+}
+
+/* A set of literals, one of which any match contains; NULL if none can be found. */
+static char **literal_set_depth(const char *re, int *n, int depth)
+{
+	*n = 0;
+	if (depth > 3 || strstr(re, "(?i") || strstr(re, "(?x"))
+		return NULL;
+	int k;
+	char **pieces = split_alternation(re, strlen(re), &k);
+	char **out = NULL;
+	int nout = 0;
+	bool ok = true;
+	for (int i = 0; i < k && ok; i++) {
+		char *lit = regex_required_literal(pieces[i]);
+		int ne = 0;
+		char **exp = NULL;
+		if (!lit || strlen(lit) < 6)
+			exp = expand_first_group(pieces[i], &ne);
+		char **sub = NULL;
+		int nsub = 0;
+		if (exp) {
+			bool all = true;
+			for (int e = 0; e < ne && all; e++) {
+				int m;
+				char **sl = literal_set_depth(exp[e], &m, depth + 1);
+				if (!sl) {
+					all = false;
+					break;
+				}
+				sub = xrealloc(sub, (size_t)(nsub + m) * sizeof *sub);
+				memcpy(sub + nsub, sl, (size_t)m * sizeof *sl);
+				nsub += m;
+				free(sl);
+			}
+			free_strs(exp, ne);
+			size_t minlen = SIZE_MAX;
+			for (int e = 0; all && e < nsub; e++)
+				if (strlen(sub[e]) < minlen)
+					minlen = strlen(sub[e]);
+			if (!all || nsub > 32 || (lit && minlen <= strlen(lit))) {
+				free_strs(sub, nsub);
+				sub = NULL;
+				nsub = 0;
+			}
+		}
+		if (sub) {
+			free(lit);
+			out = xrealloc(out, (size_t)(nout + nsub) * sizeof *out);
+			memcpy(out + nout, sub, (size_t)nsub * sizeof *sub);
+			nout += nsub;
+			free(sub);
+		} else if (lit) {
+			out = xrealloc(out, (size_t)(nout + 1) * sizeof *out);
+			out[nout++] = lit;
+		} else {
+			ok = false;
+		}
+	}
+	free_strs(pieces, k);
+	if (!ok || nout > 32) {
+		free_strs(out, nout);
+		return NULL;
+	}
+	*n = nout;
+	return out;
+}
+
+char **regex_literal_set(const char *re, int *n)
+{
+	char **v = literal_set_depth(re, n, 0);
+	if (v && *n < 2) { /* a single literal is the pattern's "literal", not a set */
+		free_strs(v, *n);
+		*n = 0;
+		return NULL;
+	}
+	return v;
+}
+
+char *regex_leading_literal(const char *re)
+{
+	if (re[0] != '^' || strstr(re, "(?i") || strstr(re, "(?x"))
+		return NULL;
+	/* a top-level alternation would make the anchor apply to the first branch only */
+	int depth = 0;
+	for (const char *p = re; *p; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		else if (*p == '[') {
+			for (p++; *p && *p != ']'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (!*p)
+				break;
+		} else if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		else if (*p == '|' && depth == 0)
+			return NULL;
+	}
+	struct sbuf b;
+	sb_init(&b);
+	for (const char *p = re + 1; *p; p++) {
+		char c = *p;
+		const char *next = p + 1;
+		if (c == '\\' && p[1] && strchr(".^$|()[]{}?*+\\/\"'-:=@#%&,;<>!~` ", p[1])) {
+			c = p[1];
+			next = p + 2;
+		} else if (strchr("\\^$.[]|()?*+{}", c)) {
+			break;
+		}
+		if (*next == '?' || *next == '*' || (*next == '{' && next[1] == '0'))
+			break; /* optional: stop before it */
+		sb_addc(&b, c);
+		if (*next == '+' || *next == '{')
+			break;
+		p = next - 1;
+	}
+	if (b.len < 2) {
+		sb_free(&b);
+		return NULL;
+	}
+	return sb_steal(&b);
 }

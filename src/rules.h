@@ -40,6 +40,9 @@ struct pattern {
 	char *regex;
 	char *literal;           /* required substring for the prefilter, or NULL */
 	size_t litlen;
+	bool anchored;           /* the literal begins the body ("^literal…") */
+	char **alts;             /* else: one of these is required (top-level alternation) */
+	int nalts;
 	pcre2_code *code;        /* compiled on first use */
 	bool failed;             /* compile error already reported */
 	int rule;
@@ -120,5 +123,10 @@ const char *confidence_name(enum confidence c);
 
 /* The literal a regex cannot match without (longest run at depth 0), or NULL. */
 char *regex_required_literal(const char *re);
+/* For a regex whose top level is an alternation, one literal per alternative (a match needs one
+ * of them); NULL if some alternative has none. *n receives the count. */
+char **regex_literal_set(const char *re, int *n);
+/* The literal run right after a leading "^" (at least 2 bytes), or NULL. */
+char *regex_leading_literal(const char *re);
 
 #endif

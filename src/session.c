@@ -497,9 +497,16 @@ void render_template(struct sbuf *out, const char *tmpl, const struct hit *h, co
 {
 	sb_add(out, "", 0);
 	for (const char *p = tmpl; *p;) {
-		const char *close = *p == '{' ? strchr(p, '}') : NULL;
+		const char *open = strchr(p, '{');
+		if (!open) {
+			sb_adds(out, p);
+			return;
+		}
+		sb_add(out, p, (size_t)(open - p));
+		p = open;
+		const char *close = strchr(p, '}');
 		size_t namelen = close ? (size_t)(close - p - 1) : 0;
-		if (!close || namelen == 0 || namelen > 64 || memchr(p + 1, ' ', namelen)) {
+		if (!close || namelen == 0 || namelen > 64 || memchr(p + 1, ' ', namelen) || memchr(p + 1, '{', namelen)) {
 			sb_addc(out, *p++);
 			continue;
 		}

@@ -85,6 +85,8 @@ for f in testdata/*/*; do
 	cp "$f" "$OUT/seeds/$(printf '%s' "$f" | tr '/' '_')"
 done
 
+PAR=
+[ "$JOBS" -gt 1 ] && PAR="-jobs=$JOBS -workers=$JOBS"
 before=$(ls "$OUT/crashes" | wc -l)
 log=$OUT/fuzz.log
 echo "fuzz: running $OUT/fuzz_loglens for ${SECONDS_TO_RUN}s ($(ls "$OUT/seeds" | wc -l) seeds, corpus $(ls "$OUT/corpus" | wc -l)); log in $log"
@@ -92,7 +94,7 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
 "$OUT/fuzz_loglens" -max_total_time="$SECONDS_TO_RUN" -max_len="$MAX_LEN" -timeout="$TIMEOUT" \
 	-rss_limit_mb="$RSS_MB" -dict=tests/fuzz/loglens.dict -artifact_prefix="$OUT/crashes/" \
-	-print_final_stats=1 ${JOBS:+-jobs=$JOBS -workers=$JOBS} ${FUZZ_ARGS:-} \
+	-print_final_stats=1 $PAR ${FUZZ_ARGS:-} \
 	"$OUT/corpus" "$OUT/seeds" > "$log" 2>&1
 rc=$?
 # -jobs writes each worker's log to fuzz-N.log in the current directory: fold them in.

@@ -22,6 +22,11 @@
 #   LAB_PORT_BASE  first TCP port on 127.0.0.1 (default 47300; moved up by 100 if taken)
 #   LAB_JOBS       scenarios run in parallel (default 4)
 #   LAB_KEEP=1     leave LAB_DIR in place after the run (servers are always stopped)
+#   LAB_SYSLOG=1   sshd logs through syslog instead of -E: each sshd runs in a private mount
+#                  namespace whose /dev/log is a socket of tests/lab/syslogsink.py, and the
+#                  server side of a scenario is written as <scenario>.sshd-syslog.log
+#                  (rsyslog's traditional format) and <scenario>.sshd-rfc3339.log (Debian 12's
+#                  default) instead of <scenario>.sshd.log
 #
 # Everything listens on 127.0.0.1 only; DNS and timeout cases run inside private network
 # namespaces (unshare -n). Test users are named llt*; the sshd instances only admit llt*.
@@ -35,6 +40,8 @@ MANIFEST=${LAB_MANIFEST:-$HERE/scenarios}
 LAB=${LAB_DIR:-/tmp/loglens-lab}
 PORT_BASE=${LAB_PORT_BASE:-47300}
 JOBS=${LAB_JOBS:-4}
+SYSLOG=${LAB_SYSLOG:-0}
+SYSLOG_HOST=loglens-lab
 
 CLIENT=lltclient
 CH=/home/$CLIENT                 # the client user's home (its ~/.ssh holds the keys)
@@ -172,6 +179,9 @@ make_home() { # NAME [with-keys]
 
 ensure_user $CLIENT /bin/bash $CH
 mkdir -p "$CH/.ssh"
+# puttygen keeps a random seed in $PUTTYDIR: keep it in the lab, not in root's ~/.putty
+mkdir -p "$LAB/putty/.putty"
+export HOME=$LAB/putty PUTTYDIR=$LAB/putty/.putty
 (
     cd "$CH/.ssh" || exit 1
     ssh-keygen -q -t ed25519 -N '' -C "$CLIENT@lab" -f id_ed25519
@@ -226,7 +236,7 @@ Host *
     GlobalKnownHostsFile /dev/null
     HashKnownHosts no
 EOF
-cp "$HERE/fakesrv.py" "$LAB/fakesrv.py"
+cp "$HERE/fakesrv.py" "$HERE/syslogsink.py" "$LAB/"
 setpriv --reuid=$CLIENT --regid=$CLIENT --init-groups test -r "$LAB/ssh_config" ||
     die "user $CLIENT cannot read $LAB/ssh_config (is a parent of LAB_DIR private?)"
 printf 'passwd: files\ngroup: files\nshadow: files\nhosts: files\n' > "$LAB/nsswitch.conf"
@@ -306,6 +316,26 @@ wait_listen() { # PORT PID
     return 1
 }
 
+# LAB_SYSLOG=1: one syslog sink for all sshd instances, one socket per scenario.
+MKDEV='mount -t tmpfs -o mode=755 labdev /dev && mknod -m 666 /dev/null c 1 3 &&
+    mknod -m 666 /dev/zero c 1 5 && mknod -m 666 /dev/random c 1 8 &&
+    mknod -m 666 /dev/urandom c 1 9 && mknod -m 666 /dev/tty c 5 0 && ln -s "$0" /dev/log'
+if [ "$SYSLOG" = 1 ]; then
+    unshare -m sh -c "$MKDEV" /nonexistent || cannot "LAB_SYSLOG=1 needs unshare -m, tmpfs and mknod"
+    pairs=()
+    for s in "${ORDER[@]}"; do
+        [ "$(server_kind "$s")" = sshd ] || continue
+        : > "$LAB/sshd/$s.raw"
+        pairs+=("$LAB/sshd/$s.sock=$LAB/sshd/$s.raw")
+    done
+    if [ ${#pairs[@]} -gt 0 ]; then
+        "$PY" "$LAB/syslogsink.py" "${pairs[@]}" </dev/null >"$LAB/sshd/syslogsink.err" 2>&1 &
+        PIDS+=($!)
+        for n in $(seq 50); do [ -S "${pairs[-1]%%=*}" ] && break; sleep 0.1; done
+        [ -S "${pairs[-1]%%=*}" ] || die "syslog sink did not start: $(cat "$LAB/sshd/syslogsink.err")"
+    fi
+fi
+
 declare -A SERVER_ERR
 for s in "${ORDER[@]}"; do
     kind=$(server_kind "$s"); p=${PORT[$s]}
@@ -314,8 +344,13 @@ for s in "${ORDER[@]}"; do
             conf=$LAB/sshd/$s.conf
             sshd_config "$s" > "$conf"
             if ! err=$("$SSHD" -t -f "$conf" 2>&1); then SERVER_ERR[$s]="sshd -t: $err"; continue; fi
-            : > "$LAB/sshd/$s.log"
-            "$SSHD" -D -f "$conf" -E "$LAB/sshd/$s.log" </dev/null >/dev/null 2>&1 &
+            if [ "$SYSLOG" = 1 ]; then
+                unshare -m sh -c "$MKDEV && exec \"\$@\"" "$LAB/sshd/$s.sock" \
+                    "$SSHD" -D -f "$conf" </dev/null >"$LAB/sshd/$s.err" 2>&1 &
+            else
+                : > "$LAB/sshd/$s.log"
+                "$SSHD" -D -f "$conf" -E "$LAB/sshd/$s.log" </dev/null >/dev/null 2>&1 &
+            fi
             PIDS+=($!)
             ;;
         ftp|silent|close|reset)
@@ -485,14 +520,23 @@ s=socket.create_connection(("127.0.0.1",int(sys.argv[1])));s.recv(256);time.slee
         sleep 0.5
     fi
     slog=$LAB/sshd/$s.log
+    [ "$SYSLOG" = 1 ] && slog=$LAB/sshd/$s.raw
     for c in ${CLIENTS[$s]}; do
         off=0; [ -f "$slog" ] && off=$(stat -c %s "$slog")
         run_client "$s" "$c"
         if [ $first = 1 ] && [ -f "$slog" ]; then
             settle "$slog"
-            tail -c +$((off + 1)) "$slog" > "$OUT/$s.sshd.log"
-            cp "$OUT/meta/$s.$c.facts" "$OUT/meta/$s.sshd.facts"
-            echo "$c" > "$OUT/meta/$s.sshd.client"
+            if [ "$SYSLOG" = 1 ]; then
+                tail -c +$((off + 1)) "$slog" | "$PY" "$LAB/syslogsink.py" format TRADITIONAL "$SYSLOG_HOST" > "$OUT/$s.sshd-syslog.log"
+                tail -c +$((off + 1)) "$slog" | "$PY" "$LAB/syslogsink.py" format RFC3339 "$SYSLOG_HOST" > "$OUT/$s.sshd-rfc3339.log"
+                for v in sshd-syslog sshd-rfc3339; do
+                    cp "$OUT/meta/$s.$c.facts" "$OUT/meta/$s.$v.facts"; echo "$c" > "$OUT/meta/$s.$v.client"
+                done
+            else
+                tail -c +$((off + 1)) "$slog" > "$OUT/$s.sshd.log"
+                cp "$OUT/meta/$s.$c.facts" "$OUT/meta/$s.sshd.facts"
+                echo "$c" > "$OUT/meta/$s.sshd.client"
+            fi
         fi
         first=0
     done

@@ -1,58 +1,67 @@
 #!/usr/bin/env bash
-# tests/lab/mkfixtures.sh — turn a lab run into committed golden fixtures.
+# tests/lab/mkfixtures.sh — turn lab runs into committed golden fixtures.
 #
-# usage: tests/lab/mkfixtures.sh LABOUT [REPO]
+# usage: tests/lab/mkfixtures.sh LABOUT [LABOUT...]
 #
-# LABOUT is the OUTDIR of a tests/lab/lab.sh run (made with the default LAB_DIR
-# /tmp/loglens-lab, so the paths inside the transcripts are stable). For every transcript
-# named in tests/lab/scenarios (ssh -vvv only for the scenarios in VVV below) it copies
-#     LABOUT/<scenario>.<client>.log -> REPO/testdata/<family>/lab-<scenario>.<client>.log
+# Each LABOUT is the OUTDIR of a tests/lab/lab.sh run made with the default LAB_DIR
+# (/tmp/loglens-lab, so the paths inside the transcripts are stable); a file is taken from
+# the first LABOUT that has it. Typically: one normal run, then one LAB_SYSLOG=1 run for the
+# syslog forms of the server logs. For every transcript named in tests/lab/scenarios
+# (ssh -vvv only for the scenarios in VVV below; for a "sshd" line also the
+# <scenario>.sshd-syslog.log and <scenario>.sshd-rfc3339.log forms) it copies
+#     <scenario>.<client>.log -> testdata/<family>/lab-<scenario>.<client>.log
 # byte for byte and writes the .expect beside it: format, session count, top finding id,
 # outcome, and the target host / port / user where the transcript shows them.
-# family: ssh-v ssh-vvv sftp-v -> openssh; plink-v psftp-v -> putty; sshd -> sshd.
+# family: ssh-v ssh-vvv sftp-v -> openssh; plink-v psftp-v -> putty; sshd* -> sshd.
 
 set -u -o pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-[ $# -ge 1 ] || { echo "usage: mkfixtures.sh LABOUT [REPO]" >&2; exit 2; }
-LABOUT=$1
-REPO=${2:-$(cd "$HERE/../.." && pwd)}
+[ $# -ge 1 ] || { echo "usage: mkfixtures.sh LABOUT [LABOUT...]" >&2; exit 2; }
+DIRS=("$@")
+REPO=$(cd "$HERE/../.." && pwd)
 MANIFEST=$HERE/scenarios
 VVV=" success key-refused passphrase-wrong hostkey-changed too-many-failures "
 
-family() { case $1 in ssh-v|ssh-vvv|sftp-v) echo openssh ;; plink-v|psftp-v) echo putty ;; sshd) echo sshd ;; esac; }
+family() { case $1 in ssh-v|ssh-vvv|sftp-v) echo openssh ;; plink-v|psftp-v) echo putty ;; sshd*) echo sshd ;; esac; }
+
+find_in() { # FILE-NAME -> the directory of DIRS that has it
+    local d
+    for d in "${DIRS[@]}"; do [ -f "$d/$1" ] && { echo "$d"; return 0; }; done
+    return 1
+}
 
 # ids whose session never got a working session: outcome must be "failed"
 outcome_failed() { case $1 in network.*|protocol.*|hostkey.*|keyfile.*|auth.*|account.*) return 0 ;; esac; return 1; }
 
 fact() { sed -n "s/^$1=//p" "$2" 2>/dev/null; }
 
-n=0
-while read -r scen client id _rest; do
-    case $scen in ''|'#'*) continue ;; esac
-    [ "$client" = ssh-vvv ] && case $VVV in *" $scen "*) ;; *) continue ;; esac
-    src=$LABOUT/$scen.$client.log
-    [ -f "$src" ] || { echo "mkfixtures: no $src (skipped)" >&2; continue; }
+fixture() { # SCENARIO CLIENT ID
+    local scen=$1 client=$2 id=$3 dir src fam dst facts host port user how lvl
+    dir=$(find_in "$scen.$client.log") || { echo "mkfixtures: no $scen.$client.log (skipped)" >&2; return; }
+    src=$dir/$scen.$client.log
     fam=$(family "$client")
     dst=$REPO/testdata/$fam/lab-$scen.$client
     cp "$src" "$dst.log"
-    facts=$LABOUT/meta/$scen.$client.facts
+    facts=$dir/meta/$scen.$client.facts
     host=$(fact host "$facts"); port=$(fact port "$facts"); user=$(fact user "$facts")
-    if [ "$client" = sshd ]; then
-        how="sshd 9.2p1 -E log (LogLevel $(grep -q '^debug1:' "$src" && echo DEBUG1 || echo VERBOSE)) of the $(cat "$LABOUT/meta/$scen.sshd.client") attempt"
-    else
-        how="$(cat "$LABOUT/meta/$scen.$client.cmd")"
-    fi
+    lvl=VERBOSE; grep -q 'debug1: ' "$src" && lvl=DEBUG1
+    case $client in
+        sshd) how="sshd 9.2p1 -E file (LogLevel $lvl), server side of the $(cat "$dir/meta/$scen.$client.client") attempt" ;;
+        sshd-syslog) how="sshd 9.2p1 syslog datagrams (LogLevel $lvl, server side of the $(cat "$dir/meta/$scen.$client.client") attempt) received on a /dev/log socket and written as rsyslog's RSYSLOG_TraditionalFileFormat does (host name loglens-lab inserted)" ;;
+        sshd-rfc3339) how="sshd 9.2p1 syslog datagrams (LogLevel $lvl, server side of the $(cat "$dir/meta/$scen.$client.client") attempt) received on a /dev/log socket and written as rsyslog's RSYSLOG_FileFormat (Debian 12 default) does: reception time, host name loglens-lab" ;;
+        *) how="$(cat "$dir/meta/$scen.$client.cmd")" ;;
+    esac
     {
-        echo "# Real output, loglens live lab (tests/lab/lab.sh), scenario $scen, client $client:"
+        echo "# Real output, loglens live lab (tests/lab/lab.sh), scenario $scen, $client:"
         echo "#   $how"
-        echo "# OpenSSH_9.2p1 Debian-2+deb12u10 / PuTTY 0.78 on Debian 12; bytes untouched."
-        if [ "$id" = none ]; then
-            echo "exit = 0"
-        else
-            echo "exit = 1"
-        fi
+        case $fam in
+            openssh) echo "# OpenSSH_9.2p1 Debian-2+deb12u10 client against sshd 9.2p1 on Debian 12; bytes untouched." ;;
+            putty)   echo "# PuTTY 0.78 (Debian 0.78-2+deb12u2) against sshd 9.2p1 on Debian 12; bytes untouched." ;;
+            sshd)    echo "# OpenSSH 9.2p1 Debian-2+deb12u10 sshd on Debian 12; message bytes untouched." ;;
+        esac
+        if [ "$id" = none ]; then echo "exit = 0"; else echo "exit = 1"; fi
         echo "inputs[0].format = $fam"
-        [ "$client" != sshd ] && echo "sessions# = 1"
+        case $client in sshd*) ;; *) echo "sessions# = 1" ;; esac
         if [ "$id" = none ]; then
             echo "sessions[0].outcome = success"
             echo "sessions[*].findings[*].severity != error"
@@ -60,14 +69,26 @@ while read -r scen client id _rest; do
             echo "sessions[0].findings[0].id = $id"
             outcome_failed "$id" && echo "sessions[0].outcome = failed"
         fi
-        if [ "$client" = sshd ]; then
-            grep -qE "(for|user|User) (invalid user )?$user( |$)" "$src" && echo "sessions[0].target.user = $user"
-        else
-            [ -n "$host" ] && grep -qF "$host" "$src" && echo "sessions[0].target.host = $host"
-            [ -n "$port" ] && grep -qE "(port |:)$port([^0-9]|$)" "$src" && echo "sessions[0].target.port = $port"
-            [ -n "$user" ] && grep -qE "('$user'|\"$user\"|$user@)" "$src" && echo "sessions[0].target.user = $user"
-        fi
+        case $client in
+            sshd*)
+                grep -qE "(for|user|User) (invalid user )?$user( |$)" "$src" && echo "sessions[0].target.user = $user" ;;
+            *)
+                [ -n "$host" ] && grep -qF "$host" "$src" && echo "sessions[0].target.host = $host"
+                [ -n "$port" ] && grep -qE "(port |:)$port([^0-9]|$)" "$src" && echo "sessions[0].target.port = $port"
+                [ -n "$user" ] && grep -qE "('$user'|\"$user\"|$user@)" "$src" && echo "sessions[0].target.user = $user" ;;
+        esac
     } > "$dst.expect"
     n=$((n + 1))
+}
+
+n=0
+while read -r scen client id _rest; do
+    case $scen in ''|'#'*) continue ;; esac
+    [ "$client" = ssh-vvv ] && case $VVV in *" $scen "*) ;; *) continue ;; esac
+    fixture "$scen" "$client" "$id"
+    if [ "$client" = sshd ]; then
+        fixture "$scen" sshd-syslog "$id"
+        fixture "$scen" sshd-rfc3339 "$id"
+    fi
 done < "$MANIFEST"
 echo "mkfixtures: wrote $n fixtures" >&2

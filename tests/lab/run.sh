@@ -218,11 +218,13 @@ for c in "${CHECKS[@]}"; do
     if [ $? = 0 ]; then
         echo "PASS $name"; npass=$((npass + 1))
     else
-        top=$("$PY" -c 'import json,sys
-d=json.load(open(sys.argv[1])); s=d["sessions"][int(sys.argv[2])]
+        got=$("$PY" -c 'import json,sys
+d=json.load(open(sys.argv[1])); i=int(sys.argv[2]); s=d["sessions"][i]
 f=s.get("findings") or [{}]
-print("session %s outcome=%s top=%s" % (sys.argv[2], s.get("outcome"), f[0].get("id")))' "$json" "$idx" 2>/dev/null)
-        echo "FAIL $name: expected $id; $top; $(echo "$why" | tr '\n' ' ' | cut -c1-300)"
+fmt=(d.get("inputs") or [{}])[0].get("format")
+print("got %s (session %d of %d, outcome %s, format %s)" % (f[0].get("id"), i, len(d["sessions"]), s.get("outcome"), fmt))' "$json" "$idx" 2>/dev/null)
+        why=$(echo "$why" | sed 's/^FAIL [^ ]*\.expect:[0-9]*: //' | tr '\n' ';' | cut -c1-240)
+        echo "FAIL $name: expected $id, $got; $why"
         nfail=$((nfail + 1))
     fi
 done
