@@ -102,6 +102,44 @@ static void tokenize_text(struct run *r, const char *s, size_t n, struct event *
 	}
 }
 
+/* Where a second WinSCP record starts inside this one ("… text. 2024-01-01 10:00:00.000 …"),
+ * as when a paste lost a line break; n if none. */
+static size_t glued_record(const char *s, size_t n)
+{
+	for (size_t i = 26; i + 26 <= n; i++) {
+		if (s[i] != ' ' || !strchr("<>!.*", s[i - 1]))
+			continue;
+		if (winscp_shape(s + i - 1, n - i + 1))
+			return i - 1;
+	}
+	return n;
+}
+
+/* One WinSCP record, rec[0..recn) inside the physical line raw[0..rawn). */
+static void process_winscp(struct run *r, const char *rec, size_t recn, const char *raw, size_t rawn,
+			   uint64_t lineno, struct event *ev)
+{
+	flush_pending(r);
+	ev->raw = raw;
+	ev->rawlen = rawn;
+	if (ev->noise) {
+		feed(r, ev);
+		return;
+	}
+	size_t cut = glued_record(rec, recn);
+	if (cut < recn) {
+		/* two records on one physical line: both keep its number and its full text */
+		ev->bodylen = (size_t)(rec + cut - 1 - ev->body);
+		hold(r, ev);
+		flush_pending(r);
+		struct event next = { .input = r->input, .line = lineno };
+		if (tok_winscp(rec + cut, recn - cut, &next))
+			process_winscp(r, rec + cut, recn - cut, raw, rawn, lineno, &next);
+		return;
+	}
+	hold(r, ev);
+}
+
 static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno)
 {
 	struct event ev = { .input = r->input, .line = lineno, .raw = s, .rawlen = n };
@@ -111,11 +149,7 @@ static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno
 		return;
 	}
 	if (tok_winscp(s, n, &ev)) {
-		flush_pending(r);
-		if (ev.noise)
-			feed(r, &ev);
-		else
-			hold(r, &ev);
+		process_winscp(r, s, n, s, n, lineno, &ev);
 		return;
 	}
 	if (r->pend.live) {

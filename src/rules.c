@@ -391,7 +391,7 @@ static const char *const rule_keys[] = {
 	"id", "kind", "families", "marks", "patterns", "sets", "phase", "outcome", "session",
 	"auth", "severity", "confidence", "priority", "requires", "requires_any", "excludes",
 	"explains", "title", "diagnosis", "remedy", "candidates", "references", "examples",
-	"comment", NULL
+	"last_line", "comment", NULL
 };
 
 static bool valid_id(const char *id)
@@ -543,6 +543,10 @@ static void read_enums(struct loadctx *c, struct rule *r, const cJSON *o)
 			load_error(c, "session must be \"start\"");
 		free(s);
 	}
+	const cJSON *ll = cJSON_GetObjectItemCaseSensitive(o, "last_line");
+	if (ll && !cJSON_IsBool(ll))
+		load_error(c, "last_line must be true or false");
+	r->last_line = cJSON_IsTrue(ll);
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "priority");
 	if (p) {
 		if (!cJSON_IsNumber(p) || p->valuedouble < 0 || p->valuedouble > 100)

@@ -72,6 +72,7 @@ struct rule {
 	enum phase phase;
 	enum outcome outcome;
 	bool session_start;
+	bool last_line;          /* only if it matched the session's last line (a log that stops there) */
 	char *auth_method, *auth_key, *auth_result;
 	enum severity severity;
 	enum confidence confidence;

@@ -125,7 +125,8 @@ static void copy_evidence(struct evidence *e, const struct event *ev)
 
 void session_note_line(struct session *s, const struct event *ev)
 {
-	s->last_line = ev->line;
+	if (!is_blank(ev->body, ev->bodylen) || s->last_line == 0)
+		s->last_line = ev->line;
 	s->inputs |= 1u << (ev->input & 31);
 	if (!ev->is_error)
 		return;
@@ -215,6 +216,7 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 		return;
 	struct hit *h = hit_for(s, ruleidx);
 	h->count++;
+	h->last = ev->line;
 	if (h->nev < MAX_EVIDENCE)
 		copy_evidence(&h->ev[h->nev++], ev);
 	if (h->count == 1 && ncaps > 0) {
@@ -293,6 +295,8 @@ static void collect_findings(struct session *s, const struct ruletable *t)
 		const struct rule *r = &t->rules[h->rule];
 		if (!conditions_hold(s, r))
 			continue;
+		if (r->last_line && h->last != s->last_line)
+			continue; /* the log went on after this line */
 		int k = find_diag(s, r->diag);
 		if (k >= 0 && s->findings[k].priority >= r->priority)
 			continue;

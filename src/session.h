@@ -32,6 +32,7 @@ struct hit {
 	struct evidence ev[MAX_EVIDENCE];
 	int nev;
 	uint64_t count;
+	uint64_t last;                 /* line of the latest match */
 	struct capture *caps;
 	int ncaps;
 };
