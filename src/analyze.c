@@ -107,9 +107,13 @@ static void tokenize_text(struct run *r, const char *s, size_t n, struct event *
 static size_t glued_record(const char *s, size_t n)
 {
 	for (size_t i = 26; i + 26 <= n; i++) {
-		if (s[i] != ' ' || !strchr("<>!.*", s[i - 1]))
-			continue;
-		if (winscp_shape(s + i - 1, n - i + 1))
+		const char *sp = memchr(s + i, ' ', n - 26 - i + 1);
+		if (!sp)
+			break;
+		i = (size_t)(sp - s);
+		char m = s[i - 1];
+		if ((m == '.' || m == '<' || m == '>' || m == '!' || m == '*') && s[i + 5] == '-' &&
+		    winscp_shape(s + i - 1, n - i + 1))
 			return i - 1;
 	}
 	return n;

@@ -15,6 +15,7 @@
 
 #define RAW_SIZE (256 * 1024)
 #define BUF_SIZE (1024 * 1024)
+#define SCAN_LIMIT (4 * 1024 * 1024)
 
 const char *input_display_name(const struct input *in)
 {
@@ -367,7 +368,9 @@ static int refill(struct input *in)
 		in->eof = true;
 		return 0;
 	}
-	scan_bytes(in, (unsigned char *)in->buf + in->end, (size_t)r);
+	/* the encoding is judged on the first bytes: scanning a whole 1 GB log would cost */
+	if (in->bytes < SCAN_LIMIT)
+		scan_bytes(in, (unsigned char *)in->buf + in->end, (size_t)r);
 	in->end += (size_t)r;
 	in->bytes += (uint64_t)r;
 	return 1;
