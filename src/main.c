@@ -178,19 +178,52 @@ static int write_redacted(const struct options *o, struct redactor *red)
 	return rc;
 }
 
+/* Copy standard input to a temporary file; its path, or NULL after an error message. */
+static char *spool_stdin(void)
+{
+	const char *dir = getenv("TMPDIR");
+	struct sbuf p;
+	sb_init(&p);
+	sb_printf(&p, "%s/loglens-stdin.XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(p.s);
+	if (fd < 0) {
+		warnx_("cannot create a temporary file for standard input: %s", strerror(errno));
+		sb_free(&p);
+		return NULL;
+	}
+	unlink(p.s); /* gone when we exit; read again through /proc/self/fd */
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(0, buf, sizeof buf)) > 0)
+		if (write(fd, buf, (size_t)n) != n) {
+			warnx_("<stdin>: cannot spool: %s", strerror(errno));
+			close(fd);
+			sb_free(&p);
+			return NULL;
+		}
+	sb_clear(&p);
+	sb_printf(&p, "/proc/self/fd/%d", fd);
+	return sb_steal(&p);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
 	options_parse(&o, argc, argv);
-	if (o.redact_log) {
-		for (int i = 0; i < o.ninputs; i++)
-			if (strcmp(o.inputs[i], "-") == 0)
-				o.ninputs = -1;
-		if (o.ninputs <= 0) {
-			warnx_("--redact-log needs FILE arguments (it reads each input a second time)");
-			return EXIT_USAGE;
-		}
+	/* --redact-log reads each input twice (pseudonyms are learned on the first pass), so
+	 * standard input is first copied to a temporary file. */
+	char *spool = NULL;
+	static char *stdin_arg[] = { "-" };
+	if (o.redact_log && o.ninputs == 0) {
+		o.inputs = stdin_arg;
+		o.ninputs = 1;
 	}
+	for (int i = 0; o.redact_log && i < o.ninputs; i++)
+		if (strcmp(o.inputs[i], "-") == 0) {
+			if (!spool && !(spool = spool_stdin()))
+				return EXIT_INPUT;
+			o.inputs[i] = spool;
+		}
 	if (o.ninputs == 0 && !o.check_rules && !o.list_rules && isatty(0)) {
 		warnx_("no input: give a log FILE, or pipe a log into loglens (try 'loglens --help')");
 		return EXIT_USAGE;
@@ -288,6 +321,7 @@ int main(int argc, char **argv)
 		free(infos[i].error);
 	}
 	free(infos);
+	free(spool);
 	redactor_free(red);
 	rules_free(t);
 	options_free(&o);

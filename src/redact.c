@@ -183,6 +183,22 @@ static void replace_learned(struct redactor *r, struct sbuf *t)
 	}
 }
 
+static bool known(const struct redactor *r, enum pseudo_kind k, const char *v, size_t n)
+{
+	for (int i = 0; i < r->n; i++)
+		if (r->map[i].kind == k && strlen(r->map[i].value) == n && memcmp(r->map[i].value, v, n) == 0)
+			return true;
+	return false;
+}
+
+static bool user_at_known_host(const struct redactor *r, const char *s, size_t n)
+{
+	const char *at = memchr(s, '@', n);
+	if (!at)
+		return false;
+	return known(r, PK_USER, s, (size_t)(at - s)) || known(r, PK_HOST, at + 1, n - (size_t)(at + 1 - s));
+}
+
 static void replace_kind(struct redactor *r, struct sbuf *t, enum pseudo_kind k)
 {
 	if (!r->re[k])
@@ -193,6 +209,10 @@ static void replace_kind(struct redactor *r, struct sbuf *t, enum pseudo_kind k)
 		if (ov[1] == ov[0]) {
 			start = ov[1] + 1;
 			continue;
+		}
+		if (k == PK_EMAIL && user_at_known_host(r, t->s + ov[0], ov[1] - ov[0])) {
+			start = ov[1];
+			continue; /* "user@host" of ssh: the learned user and host are replaced instead */
 		}
 		const char *a = alias_for(r, k, t->s + ov[0], ov[1] - ov[0]);
 		struct sbuf o;
