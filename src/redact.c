@@ -25,6 +25,7 @@ struct redactor {
 	int n;
 	int counter[PK_COUNT];
 	pcre2_code *re[PK_COUNT];
+	pcre2_code *field_host, *field_user;
 	pcre2_match_data *md;
 };
 
@@ -63,7 +64,14 @@ static void init_secrets(void)
 struct redactor *redactor_new(void)
 {
 	struct redactor *r = xcalloc(1, sizeof *r);
-	r->re[PK_IP] = compile("(?<![\\w.:])(?:\\d{1,3}\\.){3}\\d{1,3}(?![\\w.])|(?<![\\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}(?![\\w:])");
+	/* IPv4; IPv6 in full (8 groups) or compressed ("::"), so that times like 10:20:31 stay */
+	r->re[PK_IP] = compile("(?<![\\w.:])(?:\\d{1,3}\\.){3}\\d{1,3}(?![\\w.])"
+			       "|(?<![\\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\\w:])"
+			       "|(?<![\\w:])(?:[0-9a-fA-F]{1,4}:){1,7}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6})?(?![\\w:])"
+			       "|(?<![\\w:])::[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6}(?![\\w:])");
+	/* a syslog line's host field, and a WinSCP header's Windows account: group 1 only */
+	r->field_host = compile("^(?:<\\d+>)?(?:[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d|\\d{4}-\\d\\d-\\d\\dT\\S+) (\\S+) (?=[\\w.-]+(?:\\[\\d+\\])?: )");
+	r->field_user = compile("Local account: (\\S+)");
 	r->re[PK_EMAIL] = compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+");
 	r->re[PK_FP] = compile("SHA256:[A-Za-z0-9+/]{20,}=*|MD5:(?:[0-9a-f]{2}:){15}[0-9a-f]{2}|(?:0x[0-9a-f]+,)+0x[0-9a-f]+");
 	r->re[PK_PATH] = compile("(?:/home/|/Users/|/root/|/srv/|/tmp/|[A-Za-z]:\\\\Users\\\\|[A-Za-z]:/Users/)[^\\s\"':,)]+");
@@ -82,6 +90,8 @@ void redactor_free(struct redactor *r)
 	}
 	for (int k = 0; k < PK_COUNT; k++)
 		pcre2_code_free(r->re[k]);
+	pcre2_code_free(r->field_host);
+	pcre2_code_free(r->field_user);
 	pcre2_match_data_free(r->md);
 	free(r);
 }
@@ -199,13 +209,16 @@ static bool user_at_known_host(const struct redactor *r, const char *s, size_t n
 	return known(r, PK_USER, s, (size_t)(at - s)) || known(r, PK_HOST, at + 1, n - (size_t)(at + 1 - s));
 }
 
-static void replace_kind(struct redactor *r, struct sbuf *t, enum pseudo_kind k)
+static void replace_matches(struct redactor *r, struct sbuf *t, enum pseudo_kind k, const pcre2_code *re)
 {
-	if (!r->re[k])
+	if (!re)
 		return;
 	PCRE2_SIZE start = 0;
-	while (start < t->len && pcre2_match(r->re[k], (PCRE2_SPTR)t->s, t->len, start, 0, r->md, NULL) >= 1) {
+	int rc;
+	while (start < t->len && (rc = pcre2_match(re, (PCRE2_SPTR)t->s, t->len, start, 0, r->md, NULL)) >= 1) {
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
+		if (rc >= 2 && ov[2] != PCRE2_UNSET) /* replace the group, keep its context */
+			ov = ov + 2;
 		if (ov[1] == ov[0]) {
 			start = ov[1] + 1;
 			continue;
@@ -227,6 +240,11 @@ static void replace_kind(struct redactor *r, struct sbuf *t, enum pseudo_kind k)
 	}
 }
 
+static void replace_kind(struct redactor *r, struct sbuf *t, enum pseudo_kind k)
+{
+	replace_matches(r, t, k, r->re[k]);
+}
+
 void redact_text(struct redactor *r, struct sbuf *out, const char *text, size_t n)
 {
 	struct sbuf t;
@@ -234,6 +252,8 @@ void redact_text(struct redactor *r, struct sbuf *out, const char *text, size_t 
 	sb_add(&t, text, n);
 	mask_secrets(&t);
 	if (r) {
+		replace_matches(r, &t, PK_HOST, r->field_host);
+		replace_matches(r, &t, PK_USER, r->field_user);
 		replace_kind(r, &t, PK_FP);
 		replace_kind(r, &t, PK_EMAIL);
 		replace_kind(r, &t, PK_PATH);

@@ -14,6 +14,7 @@ struct report_opts {
 	enum lang lang;
 	bool color;
 	struct redactor *redact;   /* NULL: no pseudonyms */
+	bool terminal;             /* text output: control characters from a log are neutralised */
 };
 
 struct reporter {

@@ -7,7 +7,16 @@
 
 void render_shown(struct sbuf *out, const char *text, const struct report_opts *o)
 {
+	size_t from = out->len;
 	redact_text(o->redact, out, text, strlen(text));
+	if (!o->terminal)
+		return;
+	/* an escape sequence in a log must not reach the user's terminal */
+	for (size_t i = from; i < out->len; i++) {
+		unsigned char c = (unsigned char)out->s[i];
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+			out->s[i] = '?';
+	}
 }
 
 void render_finding_text(struct sbuf *out, const char *tmpl, const struct finding *f,

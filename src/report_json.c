@@ -228,7 +228,11 @@ static void finding_object(struct reporter *r, const struct session *s, const st
 		if (i)
 			putc_unlocked(',', r->out);
 		jkey(r, f->hit->caps[i].name);
-		jshown(r, f->hit->caps[i].value);
+		/* a rule that captures a secret must still not print it */
+		if (strstr(f->hit->caps[i].name, "pass") || strcmp(f->hit->caps[i].name, "pw") == 0)
+			jstr(r, "********");
+		else
+			jshown(r, f->hit->caps[i].value);
 	}
 	jraw(r, "},\"references\":[");
 	for (int i = 0; f->rule && i < f->rule->nrefs; i++) {

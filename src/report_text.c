@@ -166,13 +166,24 @@ static void session(struct reporter *r, const struct session *s)
 	const char *oc = s->outcome == OUT_FAILED ? C_RED : s->outcome == OUT_SUCCESS ? C_GREEN : C_YELLOW;
 	fprintf(r->out, "\n%s%s %u%s%s%s%s", c(r, C_BOLD), label(l, L_SESSION), s->index + 1, c(r, C_OFF),
 		s->channel ? " [" : "", s->channel ? s->channel : "", s->channel ? "]" : "");
-	fprintf(r->out, ": %s%s%s → %s; %s: %s; %s: %s%s%s\n",
-		s->facts[F_CLIENT] ? s->facts[F_CLIENT] : "?", s->facts[F_CLIENT_VERSION] ? " " : "",
-		s->facts[F_CLIENT_VERSION] ? s->facts[F_CLIENT_VERSION] : "", b.s,
+	struct sbuf cl;
+	sb_init(&cl);
+	sb_printf(&cl, "%s%s%s", s->facts[F_CLIENT] ? s->facts[F_CLIENT] : "?", s->facts[F_CLIENT_VERSION] ? " " : "",
+		  s->facts[F_CLIENT_VERSION] ? s->facts[F_CLIENT_VERSION] : "");
+	struct sbuf shown;
+	sb_init(&shown);
+	render_shown(&shown, cl.s, &r->o);
+	fprintf(r->out, ": %s → %s; %s: %s; %s: %s%s%s\n", shown.s,
+		b.s,
 		label(l, L_REACHED), phase_label(l, s->phase), label(l, L_OUTCOME), c(r, oc),
 		outcome_label(l, s->outcome), c(r, C_OFF));
-	if (s->facts[F_SERVER])
-		fprintf(r->out, "  %s: %s\n", label(l, L_SERVER), s->facts[F_SERVER]);
+	if (s->facts[F_SERVER]) {
+		sb_clear(&shown);
+		render_shown(&shown, s->facts[F_SERVER], &r->o);
+		fprintf(r->out, "  %s: %s\n", label(l, L_SERVER), shown.s);
+	}
+	sb_free(&shown);
+	sb_free(&cl);
 	sb_free(&b);
 	int rank = 0;
 	for (int i = 0; i < s->nfindings; i++)
@@ -198,6 +209,7 @@ static void end(struct reporter *r, int code)
 
 void reporter_text_init(struct reporter *r)
 {
+	r->o.terminal = true;
 	r->begin = begin;
 	r->input_begin = input_begin;
 	r->session = session;

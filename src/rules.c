@@ -723,7 +723,10 @@ int rules_load_path(struct ruletable *t, const char *path)
 			names = xrealloc(names, (n + 1) * sizeof *names);
 			struct sbuf p;
 			sb_init(&p);
-			sb_printf(&p, "%s/%s", path, de->d_name);
+			size_t pl = strlen(path);
+			while (pl > 1 && path[pl - 1] == '/')
+				pl--;
+			sb_printf(&p, "%.*s/%s", (int)pl, path, de->d_name);
 			names[n++] = sb_steal(&p);
 		}
 	}

@@ -93,7 +93,9 @@ struct session *tracker_session(struct tracker *tr, const struct event *ev, bool
 		struct open_session *o = &tr->open[i];
 		if (o->input != ev->input || !same_channel(o->s, ev))
 			continue;
-		if (start && o->s->touched) {
+		/* a new attempt begins only once the current one got somewhere: a finding quoted in
+		 * the prose before a pasted log belongs to the attempt that follows */
+		if (start && o->s->structured && (o->s->phase > PH_NONE || o->s->outcome_seen != OUT_UNKNOWN)) {
 			close_at(tr, i);
 			break;
 		}
@@ -150,6 +152,10 @@ static void set_fact(struct session *s, enum fact f, const char *v)
 	free(s->facts[f]);
 	size_t n = strlen(v);
 	s->facts[f] = xstrndup(v, n > CAPTURE_MAX ? CAPTURE_MAX : n);
+	if (f == F_PROTOCOL) /* "SFTP", "sftp": one spelling in reports */
+		for (char *p = s->facts[f]; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
 }
 
 static struct hit *hit_for(struct session *s, int rule)
@@ -192,6 +198,8 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 	s->hitset[ruleidx / 8] |= (unsigned char)(1u << (ruleidx % 8));
 	if (r->phase || r->outcome || !r->signal)
 		s->touched = true;
+	if ((r->phase || r->outcome) && !(ev->fam == FAM_WINSCP && ev->mark == MARK_PLAIN))
+		s->structured = true;
 	struct sbuf b;
 	sb_init(&b);
 	for (int i = 0; i < r->nsets; i++) {

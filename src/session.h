@@ -68,6 +68,7 @@ struct session {
 	enum outcome outcome;           /* after evaluation */
 	enum outcome outcome_seen;      /* as the log said it */
 	bool touched;
+	bool structured;                /* got somewhere on a log's own lines, not only quoted prose */
 	uint64_t first_line, last_line;
 	unsigned success_input;
 	uint64_t success_line;

@@ -147,6 +147,12 @@ bool tok_winscp(const char *s, size_t n, struct event *ev)
 		fill(s, n, 24, '.', ev);
 		return true;
 	}
+	if (n > 0 && s[0] == ' ' && winscp_shape_nomark(s + 1, n - 1)) { /* mark lost, space kept */
+		ev->ts = s + 1;
+		ev->tslen = 23;
+		fill(s, n, 25, '.', ev);
+		return true;
+	}
 	return false;
 }
 

@@ -29,7 +29,8 @@
 #                  default) instead of <scenario>.sshd.log
 #
 # Everything listens on 127.0.0.1 only; DNS and timeout cases run inside private network
-# namespaces (unshare -n). Test users are named llt*; the sshd instances only admit llt*.
+# namespaces (unshare -n). Test users are named llt* (see LAB_USERS; they stay between runs,
+# `lab.sh --remove-users` deletes them and their homes); the sshd instances only admit llt*.
 # Clients run as the unprivileged lab user lltclient with per-run known_hosts / PuTTY dirs.
 
 set -u -o pipefail
@@ -56,7 +57,19 @@ die() { echo "lab.sh: $*" >&2; exit 2; }
 cannot() { echo "lab.sh: $*" >&2; exit 77; }   # this machine cannot run the lab
 note() { echo "lab.sh: $*" >&2; }
 
-[ $# -ge 1 ] || die "usage: lab.sh OUTDIR [SCENARIO...]"
+LAB_USERS="lltclient lltuser lltperm lltakperm lltdeny lltnologin lltnohome lltchroot lltbashrc lltexpired lltlocked"
+
+[ $# -ge 1 ] || die "usage: lab.sh OUTDIR [SCENARIO...] | lab.sh --remove-users"
+if [ "$1" = --remove-users ]; then
+    [ "$(id -u)" = 0 ] || cannot "must run as root"
+    exec 9>/run/loglens-lab.lock; flock -w 900 9 || die "a lab run holds /run/loglens-lab.lock"
+    for u in $LAB_USERS; do
+        id -u "$u" >/dev/null 2>&1 && { userdel "$u" || die "userdel $u"; }
+        getent group "$u" >/dev/null && groupdel "$u" 2>/dev/null
+        rm -rf "/home/$u"
+    done
+    exit 0
+fi
 OUT=$1; shift
 ONLY=" $* "
 
@@ -85,7 +98,7 @@ SCENARIOS=(
     banner-timeout closed-early deny-users no-common-alg legacy-hostkey pubkey-disabled
     too-many-failures nologin no-sftp home-missing chroot ppk-to-ssh openssh-to-plink
     pub-as-private unknown-user bashrc net-timeout net-unreachable maxstartups reset-early
-    sha1-refused password-expired account-locked
+    sha1-refused password-expired account-locked pub-as-private-600
 )
 declare -A PORT
 i=0
@@ -108,10 +121,10 @@ done < "$MANIFEST"
 
 # ---------------------------------------------------------------------------------------
 # Cleanup: stop every process we started, by PID.
-PIDS=()
+PIDS=(); JOBPIDS=()
 cleanup() {
     local p
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${JOBPIDS[@]}" "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
     [ "${LAB_KEEP:-0}" = 1 ] || { [ -f "$LAB/.loglens-lab" ] && rm -rf "$LAB"; }
 }
@@ -191,6 +204,7 @@ export HOME=$LAB/putty PUTTYDIR=$LAB/putty/.putty
     ssh-keygen -q -t ed25519 -N "$PASSPHRASE" -C "enc@lab" -f id_enc
     ssh-keygen -q -t rsa -b 3072 -N '' -C "legacy-rsa@lab" -f id_rsa_legacy
     cp id_ed25519 id_open; cp id_ed25519.pub id_open.pub
+    cp id_ed25519.pub id_tight.pub
     printf '%s\n' "$PASSPHRASE" > "$LAB/passphrase"
     puttygen id_ed25519 -O private -o id_ed25519.ppk
     puttygen id_other -O private -o id_other.ppk
@@ -201,6 +215,7 @@ rm -f "$LAB/passphrase"
 chown -R $CLIENT:$CLIENT "$CH"
 chmod 755 "$CH"; chmod 700 "$CH/.ssh"; chmod 600 "$CH"/.ssh/id_*; chmod 644 "$CH"/.ssh/*.pub
 chmod 644 "$CH/.ssh/id_open"      # keyfile-perms: private key readable by everyone
+chmod 600 "$CH/.ssh/id_tight.pub" # pub-as-private-600: a public key with a private key's mode
 
 ensure_user lltuser    /bin/bash         /home/lltuser;    make_home lltuser keys
 ensure_user lltperm    /bin/bash         /home/lltperm;    make_home lltperm keys
@@ -406,10 +421,54 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SSH_
         sha1-refused)      KEYS=$CH/.ssh/id_rsa_legacy; SSH_EXTRA=(-o PubkeyAcceptedAlgorithms=ssh-rsa) ;;
         password-expired)  TUSER=lltexpired; AUTH=password; REPLY_=$PASSWORD ;;
         account-locked)    TUSER=lltlocked ;;
+        pub-as-private-600) KEYS=$CH/.ssh/id_tight.pub ;;
         *) return 1 ;;
     esac
     [ "$AUTH" = password ] && BATCH=no
     return 0
+}
+
+# One line on what each scenario sets up (goes into meta/*.facts and the fixtures' headers).
+scenario_note() {
+    case $1 in
+        success)            echo "key login that works (lltuser, ~/.ssh/id_ed25519 registered)" ;;
+        success-password)   echo "password login that works" ;;
+        password-wrong)     echo "wrong password (SSH_ASKPASS / -pwfile answer a wrong one)" ;;
+        key-refused)        echo "the offered key (id_other) is not in ~lltuser/.ssh/authorized_keys" ;;
+        server-perms-dir)   echo "server: ~lltperm/.ssh is mode 0777, StrictModes yes" ;;
+        server-perms-file)  echo "server: ~lltakperm/.ssh/authorized_keys is mode 0666, StrictModes yes" ;;
+        keyfile-perms)      echo "client: private key ~/.ssh/id_open is mode 0644" ;;
+        passphrase-wrong)   echo "encrypted key; ssh gets a wrong passphrase from SSH_ASKPASS, plink/psftp -batch cannot ask; server: PasswordAuthentication no" ;;
+        hostkey-changed)    echo "server host keys replaced since the client stored the old ed25519 key" ;;
+        hostkey-unverified) echo "host key not known to the client, batch mode" ;;
+        refused)            echo "nothing listens on the port" ;;
+        dns)                echo "host name does not resolve (private namespace, nsswitch hosts: files, .invalid name)" ;;
+        not-ssh)            echo "an FTP-like listener on the port (220 greeting, 530 to every line, 421 after 2 s)" ;;
+        banner-timeout)     echo "a listener that accepts and never speaks; ssh -o ConnectTimeout=5, plink/psftp killed after 5 s" ;;
+        closed-early)       echo "a listener that reads the client's version string and closes" ;;
+        reset-early)        echo "a listener that resets every connection at once (SO_LINGER 0)" ;;
+        maxstartups)        echo "server: MaxStartups 1, the only slot held by an idle unauthenticated connection" ;;
+        deny-users)         echo "server: DenyUsers lltdeny; key login" ;;
+        unknown-user)       echo "user lltnosuch does not exist on the server; password login" ;;
+        no-common-alg)      echo "server: KexAlgorithms diffie-hellman-group14-sha1, HostKeyAlgorithms ssh-rsa, Ciphers aes128-ctr, MACs umac-128-etm@openssh.com" ;;
+        legacy-hostkey)     echo "server: HostKeyAlgorithms ssh-rsa (SHA-1 only)" ;;
+        pubkey-disabled)    echo "server: PubkeyAuthentication no; client offers only a key (batch mode)" ;;
+        too-many-failures)  echo "server: MaxAuthTries 2, LogLevel DEBUG1; ssh offers 3 unregistered keys, plink/psftp one key and a wrong password" ;;
+        nologin)            echo "user lltnologin has shell /usr/sbin/nologin" ;;
+        no-sftp)            echo "server: no Subsystem sftp line" ;;
+        home-missing)       echo "home directory of lltnohome (/home/lltnohome) does not exist; password login" ;;
+        chroot)             echo "server: Match User lltchroot, ChrootDirectory %h, ForceCommand internal-sftp; /home/lltchroot is owned by the user" ;;
+        bashrc)             echo "~lltbashrc/.bashrc prints a welcome line for every shell" ;;
+        ppk-to-ssh)         echo "ssh -i given a PuTTY .ppk key" ;;
+        openssh-to-plink)   echo "plink/psftp -i given an OpenSSH private key" ;;
+        pub-as-private)     echo "-i given the public key file id_ed25519.pub" ;;
+        net-timeout)        echo "private network namespace, iptables DROP on the port; ssh -o ConnectTimeout=5, tcp_syn_retries 1" ;;
+        net-unreachable)    echo "private network namespace with no route to 192.0.2.10" ;;
+        sha1-refused)       echo "ssh -o PubkeyAcceptedAlgorithms=ssh-rsa with a registered RSA key; sshd 9.2 refuses SHA-1 signatures" ;;
+        password-expired)   echo "password of lltexpired expired (chage -d 0); password login" ;;
+        account-locked)     echo "account lltlocked locked (usermod -L); key login" ;;
+        pub-as-private-600) echo "ssh -i given a public key file (id_tight.pub, a copy of id_ed25519.pub) of mode 0600" ;;
+    esac
 }
 
 # Build the command line of CLIENT for the current scenario into the array CMDLINE.
@@ -480,7 +539,7 @@ run_client() { # SCENARIO CLIENT
     esac
     local drop=(setpriv --reuid=$CLIENT --regid=$CLIENT --init-groups)
     printf '%q ' "${CMDLINE[@]}" > "$OUT/meta/$s.$c.cmd"; echo >> "$OUT/meta/$s.$c.cmd"
-    printf 'host=%s\nport=%s\nuser=%s\n' "$THOST" "$TPORT" "$TUSER" > "$OUT/meta/$s.$c.facts"
+    printf 'host=%s\nport=%s\nuser=%s\nsetup=%s\n' "$THOST" "$TPORT" "$TUSER" "$(scenario_note "$s")" > "$OUT/meta/$s.$c.facts"
     if [ -n "$NS" ]; then
         (cd "$d" && setsid -w unshare -m -n bash -c "$(ns_script) || exit 97; exec \"\$@\"" lab-ns \
             "${drop[@]}" "${envv[@]}" timeout -k 2 "$tmo" "${CMDLINE[@]}" </dev/null >"$log" 2>&1)
@@ -544,7 +603,13 @@ s=socket.create_connection(("127.0.0.1",int(sys.argv[1])));s.recv(256);time.slee
     return 0
 }
 
-JOBPIDS=()
+# Start the slow scenarios (timeouts) first so they overlap with the rest.
+SLOW=" banner-timeout net-timeout not-ssh passphrase-wrong password-wrong unknown-user "
+sorted=()
+for s in "${ORDER[@]}"; do case $SLOW in *" $s "*) sorted+=("$s") ;; esac; done
+for s in "${ORDER[@]}"; do case $SLOW in *" $s "*) ;; *) sorted+=("$s") ;; esac; done
+ORDER=("${sorted[@]}")
+
 nrunning() { local n=0 p; for p in "${JOBPIDS[@]}"; do kill -0 "$p" 2>/dev/null && n=$((n + 1)); done; echo $n; }
 for s in "${ORDER[@]}"; do
     while [ "$(nrunning)" -ge "$JOBS" ]; do sleep 0.2; done

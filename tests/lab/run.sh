@@ -38,10 +38,10 @@ while read -r scen client id _rest; do
 done < "$MANIFEST"
 
 all() { # VERB REASON: one line per check
-    local c
+    local verb=$1 reason=$2 c
     for c in "${CHECKS[@]}"; do
-        set -- $c "$1" "$2"
-        echo "$4 lab/$1.$2: $5"
+        set -- $c
+        echo "$verb lab/$1.$2: $reason"
     done
 }
 
