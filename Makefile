@@ -80,4 +80,14 @@ uninstall:
 clean:
 	rm -rf build loglens
 
-.PHONY: all check sanitize valgrind install uninstall clean
+# Throughput, memory and start-up beside wc -l, grep -E and fail2ban-regex (issue 5);
+# timing lives here, never in a test. About 15-25 minutes on a 2-core machine.
+bench: loglens
+	sh bench/run.sh
+
+# libFuzzer over reader, detector, tokenizers, engine and JSON writer (ASan + UBSan).
+FUZZ_SECONDS ?= 60
+fuzz: loglens
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+.PHONY: all check sanitize valgrind bench fuzz install uninstall clean

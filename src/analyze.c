@@ -102,18 +102,20 @@ static void tokenize_text(struct run *r, const char *s, size_t n, struct event *
 	}
 }
 
-/* Where a second WinSCP record starts inside this one ("… text. 2024-01-01 10:00:00.000 …"),
- * as when a paste lost a line break; n if none. */
-static size_t glued_record(const char *s, size_t n)
+/* Where a second WinSCP record starts inside a record's body b[0..n) ("… text. 2024-01-01
+ * 10:00:00.000 …", as when a paste lost a line break): the index of its mark, or n. */
+static size_t glued_record(const char *b, size_t n)
 {
-	for (size_t i = 26; i + 26 <= n; i++) {
-		const char *sp = memchr(s + i, ' ', n - 26 - i + 1);
+	for (size_t i = 2; i + 24 <= n; i++) {
+		const char *sp = memchr(b + i, ' ', n - i);
 		if (!sp)
 			break;
-		i = (size_t)(sp - s);
-		char m = s[i - 1];
-		if ((m == '.' || m == '<' || m == '>' || m == '!' || m == '*') && s[i + 5] == '-' &&
-		    winscp_shape(s + i - 1, n - i + 1))
+		i = (size_t)(sp - b);
+		if (i + 24 > n)
+			break;
+		char m = b[i - 1];
+		if ((m == '.' || m == '<' || m == '>' || m == '!' || m == '*') && b[i + 5] == '-' &&
+		    winscp_shape(b + i - 1, n - i + 1))
 			return i - 1;
 	}
 	return n;
@@ -130,15 +132,19 @@ static void process_winscp(struct run *r, const char *rec, size_t recn, const ch
 		feed(r, ev);
 		return;
 	}
-	size_t cut = glued_record(rec, recn);
-	if (cut < recn) {
+	(void)rec;
+	(void)recn;
+	size_t cut = glued_record(ev->body, ev->bodylen);
+	if (cut < ev->bodylen) {
 		/* two records on one physical line: both keep its number and its full text */
-		ev->bodylen = (size_t)(rec + cut - 1 - ev->body);
+		const char *next_rec = ev->body + cut;
+		size_t next_len = ev->bodylen - cut;
+		ev->bodylen = cut;
 		hold(r, ev);
 		flush_pending(r);
 		struct event next = { .input = r->input, .line = lineno };
-		if (tok_winscp(rec + cut, recn - cut, &next))
-			process_winscp(r, rec + cut, recn - cut, raw, rawn, lineno, &next);
+		if (tok_winscp(next_rec, next_len, &next))
+			process_winscp(r, next_rec, next_len, raw, rawn, lineno, &next);
 		return;
 	}
 	hold(r, ev);

@@ -19,14 +19,16 @@ void render_shown(struct sbuf *out, const char *text, const struct report_opts *
 	}
 }
 
+static void shown_value(struct sbuf *out, const char *value, void *arg)
+{
+	render_shown(out, value, arg);
+}
+
+/* Only the values taken from the log are masked and redacted: the rule's own words stay. */
 void render_finding_text(struct sbuf *out, const char *tmpl, const struct finding *f,
 			 const struct session *s, const struct report_opts *o)
 {
-	struct sbuf raw;
-	sb_init(&raw);
-	render_template(&raw, tmpl, f->hit, s);
-	render_shown(out, raw.s ? raw.s : "", o);
-	sb_free(&raw);
+	render_template_f(out, tmpl, f->hit, s, shown_value, (void *)o);
 }
 
 /* "plink 0.78 → tuser@127.0.0.1:2222 (ssh)" without the client part. */

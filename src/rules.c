@@ -102,6 +102,11 @@ static void free_rule(struct rule *r)
 	free_refs(r->requires_any, r->nrequires_any);
 	free_refs(r->excludes, r->nexcludes);
 	free_strv(r->explains, r->nexplains);
+	for (int i = 0; i < r->nwhen; i++) {
+		free(r->when[i].regex);
+		pcre2_code_free(r->when[i].code);
+	}
+	free(r->when);
 	free_text(&r->title);
 	free_text(&r->diagnosis);
 	for (int i = 0; i < r->nremedy; i++)
@@ -391,7 +396,7 @@ static const char *const rule_keys[] = {
 	"id", "kind", "families", "marks", "patterns", "sets", "phase", "outcome", "session",
 	"auth", "severity", "confidence", "priority", "requires", "requires_any", "excludes",
 	"explains", "title", "diagnosis", "remedy", "candidates", "references", "examples",
-	"last_line", "comment", NULL
+	"last_line", "when", "comment", NULL
 };
 
 static bool valid_id(const char *id)
@@ -421,6 +426,36 @@ static void read_sets(struct loadctx *c, struct rule *r, const cJSON *v)
 		}
 		r->sets[r->nsets].fact = (enum fact)f;
 		r->sets[r->nsets++].tmpl = xstrdup(k->valuestring);
+	}
+}
+
+static void read_when(struct loadctx *c, struct rule *r, const cJSON *v)
+{
+	if (!v)
+		return;
+	if (!cJSON_IsObject(v)) {
+		load_error(c, "\"when\" must be an object {\"fact\": \"regex\"}");
+		return;
+	}
+	r->when = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof *r->when);
+	for (const cJSON *k = v->child; k; k = k->next) {
+		int f = fact_from_name(k->string, strlen(k->string));
+		if (f < 0 || !cJSON_IsString(k)) {
+			load_error(c, "when: \"%s\" is not a fact name with a regex", k->string);
+			continue;
+		}
+		struct fact_cond *fc = &r->when[r->nwhen++];
+		fc->fact = (enum fact)f;
+		fc->regex = xstrdup(k->valuestring);
+		int errcode;
+		PCRE2_SIZE erroff;
+		fc->code = pcre2_compile((PCRE2_SPTR)fc->regex, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_CASELESS,
+					 &errcode, &erroff, NULL);
+		if (!fc->code) {
+			PCRE2_UCHAR msg[256];
+			pcre2_get_error_message(errcode, msg, sizeof msg);
+			load_error(c, "when: bad regex for \"%s\" at offset %zu: %s", k->string, (size_t)erroff, (char *)msg);
+		}
 	}
 }
 
@@ -631,6 +666,7 @@ static void read_rule(struct ruletable *t, struct loadctx *c, const cJSON *o)
 		compile_pattern(t, &t->pats[r->first_pat + i], c) ;
 	read_sets(c, r, cJSON_GetObjectItemCaseSensitive(o, "sets"));
 	read_auth(c, r, cJSON_GetObjectItemCaseSensitive(o, "auth"));
+	read_when(c, r, cJSON_GetObjectItemCaseSensitive(o, "when"));
 	read_enums(c, r, o);
 	r->requires = read_refs(c, cJSON_GetObjectItemCaseSensitive(o, "requires"), "requires", &r->nrequires);
 	r->requires_any = read_refs(c, cJSON_GetObjectItemCaseSensitive(o, "requires_any"), "requires_any", &r->nrequires_any);

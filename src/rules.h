@@ -60,6 +60,13 @@ struct ref {
 	int n;
 };
 
+/* A condition on a session fact at evaluation ("when": {"port": "^21$"}). */
+struct fact_cond {
+	enum fact fact;
+	char *regex;
+	pcre2_code *code;
+};
+
 struct rule {
 	char *id;
 	char *diag;              /* id up to '/' */
@@ -81,6 +88,8 @@ struct rule {
 	int nrequires, nrequires_any, nexcludes;
 	char **explains;
 	int nexplains;
+	struct fact_cond *when;
+	int nwhen;
 	struct text title, diagnosis;
 	struct text *remedy;
 	int nremedy;

@@ -22,7 +22,7 @@ struct tracker {
 	int nopen;
 	uint64_t clock;
 	unsigned next_index;
-	unsigned cur_input;
+	int last;                    /* index in open[] of the session found last */
 };
 
 struct tracker *tracker_new(const struct ruletable *t, session_sink sink, void *arg)
@@ -31,6 +31,7 @@ struct tracker *tracker_new(const struct ruletable *t, session_sink sink, void *
 	tr->t = t;
 	tr->sink = sink;
 	tr->arg = arg;
+	tr->last = -1;
 	return tr;
 }
 
@@ -38,6 +39,7 @@ static void close_at(struct tracker *tr, int i)
 {
 	struct session *s = tr->open[i].s;
 	tr->open[i] = tr->open[--tr->nopen];
+	tr->last = -1;
 	if (s->touched) {
 		s->index = tr->next_index++;
 		session_evaluate(s, tr->t);
@@ -93,17 +95,26 @@ static struct session *session_new(const struct ruletable *t, const struct event
 struct session *tracker_session(struct tracker *tr, const struct event *ev, bool start)
 {
 	tr->clock++;
+	/* consecutive lines mostly belong to the same session: try the last one first */
+	if (!start && tr->last >= 0 && tr->last < tr->nopen) {
+		struct open_session *o = &tr->open[tr->last];
+		if (o->input == ev->input && same_channel(o->s, ev)) {
+			o->used = tr->clock;
+			return o->s;
+		}
+	}
 	for (int i = 0; i < tr->nopen; i++) {
 		struct open_session *o = &tr->open[i];
 		if (o->input != ev->input || !same_channel(o->s, ev))
 			continue;
 		/* a new attempt begins only once the current one got somewhere: a finding quoted in
 		 * the prose before a pasted log belongs to the attempt that follows */
-		if (start && o->s->structured && (o->s->phase > PH_NONE || o->s->outcome_seen != OUT_UNKNOWN)) {
+		if (start && o->s->structured) {
 			close_at(tr, i);
 			break;
 		}
 		o->used = tr->clock;
+		tr->last = i;
 		return o->s;
 	}
 	if (tr->nopen == MAX_OPEN) {
@@ -114,6 +125,7 @@ struct session *tracker_session(struct tracker *tr, const struct event *ev, bool
 		close_at(tr, lru);
 	}
 	struct session *s = session_new(tr->t, ev);
+	tr->last = tr->nopen;
 	tr->open[tr->nopen++] = (struct open_session){ s, ev->input, tr->clock };
 	return s;
 }
@@ -202,7 +214,9 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 	s->hitset[ruleidx / 8] |= (unsigned char)(1u << (ruleidx % 8));
 	if (r->phase || r->outcome || !r->signal)
 		s->touched = true;
-	if ((r->phase || r->outcome) && !(ev->fam == FAM_WINSCP && ev->mark == MARK_PLAIN))
+	/* a line in the log's own shape moved the attempt on (a warning printed before ssh's
+	 * version line, or prose quoting an error, does not make an attempt of its own) */
+	if (r->phase && !(ev->fam == FAM_WINSCP && ev->mark == MARK_PLAIN))
 		s->structured = true;
 	struct sbuf b;
 	sb_init(&b);
@@ -243,30 +257,96 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 
 /* ---- evaluation ---- */
 
-static bool ref_hit(const struct session *s, const struct ref *r)
+/* A reference holds if a signal it names matched, or a finding it names survives its own
+ * conditions (surv: one bit per rule, from the previous round of evaluation). */
+static bool ref_hit(const struct session *s, const struct ruletable *t, const struct ref *r,
+		    const unsigned char *surv)
 {
-	for (int i = 0; i < r->n; i++)
-		if (session_rule_hit(s, r->idx[i]))
+	for (int i = 0; i < r->n; i++) {
+		int k = r->idx[i];
+		if (!session_rule_hit(s, k))
+			continue;
+		if (t->rules[k].signal || !surv || (surv[k / 8] & (1u << (k % 8))))
 			return true;
+	}
 	return false;
 }
 
-static bool conditions_hold(const struct session *s, const struct rule *r)
+static bool facts_match(const struct session *s, const struct rule *r)
+{
+	for (int i = 0; i < r->nwhen; i++) {
+		const char *v = s->facts[r->when[i].fact];
+		if (!v || !r->when[i].code)
+			return false;
+		pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->when[i].code, NULL);
+		int rc = pcre2_match(r->when[i].code, (PCRE2_SPTR)v, strlen(v), 0, 0, md, NULL);
+		pcre2_match_data_free(md);
+		if (rc < 0)
+			return false;
+	}
+	return true;
+}
+
+static bool conditions_hold(const struct session *s, const struct ruletable *t, const struct rule *r,
+			    const unsigned char *surv)
 {
 	for (int i = 0; i < r->nrequires; i++)
-		if (!ref_hit(s, &r->requires[i]))
+		if (!ref_hit(s, t, &r->requires[i], surv))
 			return false;
 	if (r->nrequires_any) {
 		bool any = false;
 		for (int i = 0; i < r->nrequires_any && !any; i++)
-			any = ref_hit(s, &r->requires_any[i]);
+			any = ref_hit(s, t, &r->requires_any[i], surv);
 		if (!any)
 			return false;
 	}
 	for (int i = 0; i < r->nexcludes; i++)
-		if (ref_hit(s, &r->excludes[i]))
+		if (ref_hit(s, t, &r->excludes[i], surv))
 			return false;
-	return true;
+	return facts_match(s, r);
+}
+
+/* Which finding rules survive: conditions on findings refer to findings that themselves
+ * survive, so settle it in a few rounds (it converges at once in practice). */
+static unsigned char *surviving_rules(const struct session *s, const struct ruletable *t)
+{
+	size_t nb = (size_t)t->nrules / 8 + 1;
+	unsigned char *surv = NULL, *next = xcalloc(nb, 1);
+	for (int round = 0; round < 4; round++) {
+		memset(next, 0, nb);
+		for (int i = 0; i < s->nhits; i++) {
+			int k = s->hits[i].rule;
+			if (conditions_hold(s, t, &t->rules[k], surv))
+				next[k / 8] |= (unsigned char)(1u << (k % 8));
+		}
+		bool same = surv && memcmp(surv, next, nb) == 0;
+		free(surv);
+		surv = next;
+		next = xcalloc(nb, 1);
+		if (same)
+			break;
+	}
+	free(next);
+	return surv;
+}
+
+static int cmp_evidence(const void *a, const void *b)
+{
+	const struct evidence *x = a, *y = b;
+	if (x->input != y->input)
+		return x->input < y->input ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static void add_evidence(struct finding *f, const struct evidence *ev, int n)
+{
+	for (int i = 0; i < n && f->nev < f->capev; i++) {
+		bool dup = false;
+		for (int k = 0; k < f->nev && !dup; k++)
+			dup = f->ev[k].input == ev[i].input && f->ev[k].line == ev[i].line;
+		if (!dup)
+			f->ev[f->nev++] = ev[i];
+	}
 }
 
 static uint64_t first_line_of(const struct finding *f)
@@ -299,28 +379,41 @@ static int find_diag(const struct session *s, const char *diag)
 }
 
 /* One finding per diagnosis id: the highest-priority variant leads, the others add evidence. */
+/* One finding per diagnosis id: the highest-priority variant leads, the others add evidence. */
 static void collect_findings(struct session *s, const struct ruletable *t)
 {
+	unsigned char *surv = surviving_rules(s, t);
 	s->findings = xcalloc((size_t)s->nhits + 1, sizeof *s->findings);
 	for (int i = 0; i < s->nhits; i++) {
 		const struct hit *h = &s->hits[i];
 		const struct rule *r = &t->rules[h->rule];
-		if (!conditions_hold(s, r))
+		if (!(surv[h->rule / 8] & (1u << (h->rule % 8))))
 			continue;
 		if (r->last_line && h->last != s->last_line)
 			continue; /* the log went on after this line */
 		int k = find_diag(s, r->diag);
-		if (k >= 0 && s->findings[k].priority >= r->priority)
+		if (k < 0) {
+			struct finding *f = &s->findings[s->nfindings++];
+			*f = (struct finding){ .rule = r, .id = r->diag, .severity = r->severity,
+				.confidence = r->confidence, .priority = r->priority,
+				.capev = 2 * MAX_EVIDENCE, .hit = h };
+			f->ev = xcalloc((size_t)f->capev, sizeof *f->ev);
+			add_evidence(f, h->ev, h->nev);
 			continue;
-		struct finding *f = k >= 0 ? &s->findings[k] : &s->findings[s->nfindings++];
-		if (k >= 0)
-			free(f->ev);
-		*f = (struct finding){ .rule = r, .id = r->diag, .severity = r->severity,
-			.confidence = r->confidence, .priority = r->priority, .nev = h->nev,
-			.capev = 2 * MAX_EVIDENCE, .hit = h };
-		f->ev = xcalloc((size_t)f->capev, sizeof *f->ev);
-		memcpy(f->ev, h->ev, (size_t)h->nev * sizeof *f->ev);
+		}
+		struct finding *f = &s->findings[k];
+		if (r->priority > f->priority) { /* this variant leads; the old one's lines stay */
+			f->rule = r;
+			f->severity = r->severity;
+			f->confidence = r->confidence;
+			f->priority = r->priority;
+			f->hit = h;
+		}
+		add_evidence(f, h->ev, h->nev);
 	}
+	for (int i = 0; i < s->nfindings; i++)
+		qsort(s->findings[i].ev, (size_t)s->findings[i].nev, sizeof *s->findings[i].ev, cmp_evidence);
+	free(surv);
 }
 
 /* When the cause comes from one log (the server's) and the symptom from another (the
@@ -511,6 +604,12 @@ static void host_key_name(struct sbuf *out, const struct hit *h, const struct se
 
 void render_template(struct sbuf *out, const char *tmpl, const struct hit *h, const struct session *s)
 {
+	render_template_f(out, tmpl, h, s, NULL, NULL);
+}
+
+void render_template_f(struct sbuf *out, const char *tmpl, const struct hit *h, const struct session *s,
+		       value_filter filter, void *arg)
+{
 	sb_add(out, "", 0);
 	for (const char *p = tmpl; *p;) {
 		const char *open = strchr(p, '{');
@@ -541,6 +640,13 @@ void render_template(struct sbuf *out, const char *tmpl, const struct hit *h, co
 				val = session_fact(s, name, n);
 			if (val)
 				sb_adds(&v, val);
+		}
+		if (v.s && filter && strcmp(v.s, "<host>") != 0) { /* values from the log: mask, redact */
+			struct sbuf f;
+			sb_init(&f);
+			filter(&f, v.s, arg);
+			sb_free(&v);
+			v = f;
 		}
 		if (!v.s || strcmp(v.s, "<host>") == 0) {
 			sb_addc(out, '<');

@@ -107,6 +107,10 @@ bool session_rule_hit(const struct session *s, int rule);
 
 /* Expand {name} / {name|sh} from captures, then session facts; unknown → <name>. */
 void render_template(struct sbuf *out, const char *tmpl, const struct hit *h, const struct session *s);
+typedef void (*value_filter)(struct sbuf *out, const char *value, void *arg);
+/* The same, passing every substituted value through filter (masking, pseudonyms). */
+void render_template_f(struct sbuf *out, const char *tmpl, const struct hit *h, const struct session *s,
+		       value_filter filter, void *arg);
 const char *session_fact(const struct session *s, const char *name, size_t n);
 
 #endif

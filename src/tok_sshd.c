@@ -121,9 +121,12 @@ bool syslog_prefix(const char *s, size_t n, size_t *msg_off, const char **prog, 
 	return true;
 }
 
+/* sshd and its helpers: the per-connection processes (9.8+) and the SFTP server, whose
+ * lines (a failed write, a refused path) belong to the same connection's story. */
 static bool sshd_program(const char *p, size_t n)
 {
-	return (n == 4 && memcmp(p, "sshd", 4) == 0) || starts(p, n, "sshd-session") || starts(p, n, "sshd-auth");
+	return (n == 4 && memcmp(p, "sshd", 4) == 0) || starts(p, n, "sshd-session") || starts(p, n, "sshd-auth") ||
+	       starts(p, n, "sftp-server") || starts(p, n, "internal-sftp");
 }
 
 static void sshd_body(const char *b, size_t bn, struct event *ev)
