@@ -220,12 +220,15 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; o.redact_log && i < o.ninputs; i++)
 		if (strcmp(o.inputs[i], "-") == 0) {
-			if (!spool && !(spool = spool_stdin()))
+			if (!spool && !(spool = spool_stdin())) {
+				options_free(&o);
 				return EXIT_INPUT;
+			}
 			o.inputs[i] = spool;
 		}
 	if (o.ninputs == 0 && !o.check_rules && !o.list_rules && isatty(0)) {
 		warnx_("no input: give a log FILE, or pipe a log into loglens (try 'loglens --help')");
+		options_free(&o);
 		return EXIT_USAGE;
 	}
 	struct ruletable *t = load_rules(&o);
@@ -240,11 +243,13 @@ int main(int argc, char **argv)
 			printf("%d rules (%d findings, %d signals), %d patterns: all valid, all examples behave\n",
 			       t->nrules, t->nrules - nsig, nsig, t->npats);
 		rules_free(t);
+		options_free(&o);
 		return problems ? EXIT_RULES : EXIT_CLEAN;
 	}
 	if (o.list_rules) {
 		int rc = list_rules(t, o.lang);
 		rules_free(t);
+		options_free(&o);
 		return rc;
 	}
 
