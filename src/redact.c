@@ -47,7 +47,8 @@ static pcre2_code *compile(const char *re)
 	int e;
 	PCRE2_SIZE off;
 	pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &e, &off, NULL);
-	if (c)
+	const char *nojit = getenv("LOGLENS_NO_JIT");
+	if (c && !(nojit && *nojit && strcmp(nojit, "0") != 0))
 		pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
 	return c;
 }

@@ -72,6 +72,12 @@ static void evidence_lines(struct reporter *r, const struct evidence *ev, int n,
 	sb_free(&b);
 }
 
+static const char *confidence_label(enum lang l, enum confidence cf)
+{
+	static const char *const ja[] = { "低", "中", "高" };
+	return l == LANG_JA ? ja[cf] : confidence_name(cf);
+}
+
 static const char *sev_color(enum severity s)
 {
 	return s == SEV_ERROR ? C_RED : s == SEV_WARNING ? C_YELLOW : C_CYAN;
@@ -94,7 +100,7 @@ static void finding(struct reporter *r, const struct session *s, const struct fi
 		sb_adds(&b, label(l, L_UNEXPLAINED_TITLE));
 	fprintf(r->out, "\n  %d. %s%s%s%s %s%s%s  %s[%s, %s: %s]%s%s%s\n", rank, c(r, C_BOLD), c(r, sev_color(f->severity)),
 		sev_label(l, f->severity), c(r, C_OFF), c(r, C_BOLD), b.s, c(r, C_OFF), c(r, C_DIM), f->id,
-		label(l, L_CONFIDENCE), confidence_name(f->confidence), c(r, C_OFF),
+		label(l, L_CONFIDENCE), confidence_label(l, f->confidence), c(r, C_OFF),
 		f->downgraded ? " " : "", f->downgraded ? label(l, L_DOWNGRADED) : "");
 	sb_clear(&b);
 	if (f->rule)

@@ -383,7 +383,15 @@ static bool compile_pattern(struct ruletable *t, struct pattern *p, struct loadc
 		p->failed = true;
 		return false;
 	}
-	pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+	/* JIT unless told not to: valgrind cannot follow JIT code (LOGLENS_NO_JIT=1 in
+	 * "make valgrind"); without JIT, pcre2_match interprets. */
+	static int no_jit = -1;
+	if (no_jit < 0) {
+		const char *v = getenv("LOGLENS_NO_JIT");
+		no_jit = v && *v && strcmp(v, "0") != 0;
+	}
+	if (!no_jit)
+		pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
 	return true;
 }
 
