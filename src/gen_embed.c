@@ -24,10 +24,25 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		fprintf(out, "static const char file_%d[] = {", i);
-		int c;
+		/* whitespace outside strings is dropped: less to parse at every start-up (error
+		 * positions refer to the rule file itself only when it is given with --rules) */
+		int c, in_string = 0, escaped = 0;
 		size_t n = 0;
-		while ((c = fgetc(in)) != EOF)
+		while ((c = fgetc(in)) != EOF) {
+			if (!in_string && (c == ' ' || c == '\n' || c == '\t' || c == '\r'))
+				continue;
+			if (in_string) {
+				if (escaped)
+					escaped = 0;
+				else if (c == '\\')
+					escaped = 1;
+				else if (c == '"')
+					in_string = 0;
+			} else if (c == '"') {
+				in_string = 1;
+			}
 			fprintf(out, "%s%d,", n++ % 24 ? "" : "\n", c);
+		}
 		fputs("0};\n", out);
 		fclose(in);
 	}

@@ -138,6 +138,7 @@ void rules_free(struct ruletable *t)
 	}
 	free(t->rules);
 	free(t->pats);
+	free(t->idhash);
 	pcre2_match_context_free(t->mctx);
 	pcre2_jit_stack_free(t->jit_stack);
 	free(t);
@@ -350,8 +351,19 @@ static void add_pattern(struct ruletable *t, struct loadctx *c, int rule, const 
 	p->anchored = lead != NULL;
 	p->literal = lit && *lit ? xstrdup(lit) : lead ? lead : regex_required_literal(re);
 	p->litlen = p->literal ? strlen(p->literal) : 0;
-	if (!p->literal || (!p->anchored && !(lit && *lit) && p->litlen < 6)) {
+	if (!p->literal || (!p->anchored && !(lit && *lit))) {
 		p->alts = regex_literal_set(re, &p->nalts);
+		size_t shortest = SIZE_MAX;
+		for (int i = 0; i < p->nalts; i++)
+			if (strlen(p->alts[i]) < shortest)
+				shortest = strlen(p->alts[i]);
+		if (p->alts && p->literal && shortest <= p->litlen) { /* the single literal is as good */
+			for (int i = 0; i < p->nalts; i++)
+				free(p->alts[i]);
+			free(p->alts);
+			p->alts = NULL;
+			p->nalts = 0;
+		}
 		if (p->alts) { /* the set is more selective than the weak single literal */
 			free(p->literal);
 			p->literal = NULL;
@@ -599,18 +611,56 @@ static void read_enums(struct loadctx *c, struct rule *r, const cJSON *o)
 	}
 }
 
+static unsigned hash_str(const char *s)
+{
+	unsigned h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The index of the rule with this id, or -1 (a hash: tables of thousands of rules load fast). */
+static int find_rule(const struct ruletable *t, const char *id)
+{
+	if (!t->idcap)
+		return -1;
+	for (unsigned h = hash_str(id) & (unsigned)(t->idcap - 1);; h = (h + 1) & (unsigned)(t->idcap - 1)) {
+		int k = t->idhash[h];
+		if (k == 0)
+			return -1;
+		if (t->rules[k - 1].id && strcmp(t->rules[k - 1].id, id) == 0)
+			return k - 1;
+	}
+}
+
+static void index_rule(struct ruletable *t, int i)
+{
+	if (2 * (t->nrules + 1) > t->idcap) {
+		t->idcap = t->idcap ? 2 * t->idcap : 1024;
+		free(t->idhash);
+		t->idhash = xcalloc((size_t)t->idcap, sizeof *t->idhash);
+		for (int k = 0; k < t->nrules; k++)
+			if (k != i && t->rules[k].id)
+				index_rule(t, k);
+	}
+	unsigned h = hash_str(t->rules[i].id) & (unsigned)(t->idcap - 1);
+	while (t->idhash[h])
+		h = (h + 1) & (unsigned)(t->idcap - 1);
+	t->idhash[h] = i + 1;
+}
+
 /* Find the slot for a rule id: a replacement keeps the original's place. */
 static struct rule *rule_slot(struct ruletable *t, const char *id)
 {
-	for (int i = 0; i < t->nrules; i++)
-		if (strcmp(t->rules[i].id, id) == 0) {
-			/* Drop the old rule's patterns by detaching them (they stay, unused). */
-			for (int k = 0; k < t->rules[i].npats; k++)
-				t->pats[t->rules[i].first_pat + k].rule = -1;
-			free_rule(&t->rules[i]);
-			memset(&t->rules[i], 0, sizeof t->rules[i]);
-			return &t->rules[i];
-		}
+	int i = find_rule(t, id);
+	if (i >= 0) {
+		/* Drop the old rule's patterns by detaching them (they stay, unused). */
+		for (int k = 0; k < t->rules[i].npats; k++)
+			t->pats[t->rules[i].first_pat + k].rule = -1;
+		free_rule(&t->rules[i]);
+		memset(&t->rules[i], 0, sizeof t->rules[i]);
+		return &t->rules[i];
+	}
 	if (t->nrules == t->cap) {
 		t->cap = t->cap ? 2 * t->cap : 128;
 		t->rules = xrealloc(t->rules, (size_t)t->cap * sizeof *t->rules);
@@ -641,12 +691,14 @@ static void read_rule(struct ruletable *t, struct loadctx *c, const cJSON *o)
 		if (!known)
 			load_error(c, "unknown key \"%s\"", k->string);
 	}
-	for (int i = 0; i < t->nrules; i++)
-		if (strcmp(t->rules[i].id, idv->valuestring) == 0 && strcmp(t->rules[i].file, c->file) == 0)
-			load_error(c, "duplicate id in the same file");
+	int prev = find_rule(t, idv->valuestring);
+	if (prev >= 0 && strcmp(t->rules[prev].file, c->file) == 0)
+		load_error(c, "duplicate id in the same file");
 	struct rule *r = rule_slot(t, idv->valuestring);
 	int ri = (int)(r - t->rules);
 	r->id = xstrdup(idv->valuestring);
+	if (prev < 0)
+		index_rule(t, ri);
 	const char *slash = strchr(r->id, '/');
 	r->diag = slash ? xstrndup(r->id, (size_t)(slash - r->id)) : xstrdup(r->id);
 	r->file = xstrdup(c->file);
@@ -670,8 +722,11 @@ static void read_rule(struct ruletable *t, struct loadctx *c, const cJSON *o)
 		cJSON_ArrayForEach(e, pats) add_pattern(t, c, ri, e);
 	}
 	r->npats = t->npats - r->first_pat;
-	for (int i = 0; i < r->npats; i++)
-		compile_pattern(t, &t->pats[r->first_pat + i], c) ;
+	/* The built-in table is checked by the test suite: its patterns compile when the prefilter
+	 * first sends a line to them, which keeps start-up fast. User rule files compile now, so
+	 * that a bad regex is reported at load. */
+	for (int i = 0; t->eager && i < r->npats; i++)
+		compile_pattern(t, &t->pats[r->first_pat + i], c);
 	read_sets(c, r, cJSON_GetObjectItemCaseSensitive(o, "sets"));
 	read_auth(c, r, cJSON_GetObjectItemCaseSensitive(o, "auth"));
 	read_when(c, r, cJSON_GetObjectItemCaseSensitive(o, "when"));
@@ -746,6 +801,7 @@ static int cmp_str(const void *a, const void *b)
 
 int rules_load_path(struct ruletable *t, const char *path)
 {
+	t->eager = true;
 	struct stat st;
 	if (stat(path, &st) != 0) {
 		warnx_("%s: cannot open rule file: %s", path, strerror(errno));
@@ -789,11 +845,21 @@ int rules_load_path(struct ruletable *t, const char *path)
 /* Resolve a name to rule indexes: an exact rule id, or every variant of a diagnosis id. */
 static int resolve_ref(struct ruletable *t, struct ref *r)
 {
+	int exact = find_rule(t, r->name);
+	if (exact >= 0) {
+		r->idx = xcalloc(1, sizeof *r->idx);
+		r->idx[0] = exact;
+		r->n = 1;
+		return 0;
+	}
+	size_t len = strlen(r->name);
 	r->idx = xcalloc((size_t)t->nrules + 1, sizeof *r->idx);
 	r->n = 0;
-	for (int i = 0; i < t->nrules; i++)
-		if (t->rules[i].id && (strcmp(t->rules[i].id, r->name) == 0 || strcmp(t->rules[i].diag, r->name) == 0))
+	for (int i = 0; i < t->nrules; i++) {
+		const char *id = t->rules[i].id;
+		if (id && strncmp(id, r->name, len) == 0 && id[len] == '/')
 			r->idx[r->n++] = i;
+	}
 	return r->n ? 0 : -1;
 }
 
@@ -1114,7 +1180,7 @@ static char **literal_set_depth(const char *re, int *n, int depth)
 		char *lit = regex_required_literal(pieces[i]);
 		int ne = 0;
 		char **exp = NULL;
-		if (!lit || strlen(lit) < 6)
+		if (!lit || strlen(lit) < 12)
 			exp = expand_first_group(pieces[i], &ne);
 		char **sub = NULL;
 		int nsub = 0;

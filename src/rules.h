@@ -108,6 +108,9 @@ struct ruletable {
 	int npats, patcap;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;
+	int *idhash;             /* open addressing: rule index + 1 by id, 0 = empty */
+	int idcap;
+	bool eager;              /* compile patterns at load (rule files given by the user) */
 };
 
 struct ruletable *rules_new(void);
