@@ -131,9 +131,26 @@ void redactor_learn(struct redactor *r, enum pseudo_kind k, const char *value)
 		alias_for(r, k, value, strlen(value));
 }
 
+/* Could the text hold a secret at all? A cheap look before six regexes run. */
+static bool may_hold_secret(const struct sbuf *t)
+{
+	for (size_t i = 0; i + 1 < t->len; i++) {
+		char c = t->s[i], d = t->s[i + 1];
+		if ((c == 'p' || c == 'P') && (d == 'w' || d == 'a' || d == 'A' || d == 'W'))
+			return true; /* -pw, pass, PASS, password, Passwd */
+		if (c == '-' && d == 'p')
+			return true; /* sshpass -p */
+		if (c == ':' && d == '/')
+			return true; /* scheme://user:secret@ */
+	}
+	return false;
+}
+
 /* Mask group 1 of every secret form. */
 static void mask_secrets(struct sbuf *t)
 {
+	if (!may_hold_secret(t))
+		return;
 	init_secrets();
 	for (size_t i = 0; i < sizeof secret_res / sizeof secret_res[0]; i++) {
 		PCRE2_SIZE start = 0;
@@ -251,6 +268,11 @@ void redact_text(struct redactor *r, struct sbuf *out, const char *text, size_t 
 	struct sbuf t;
 	sb_init(&t);
 	sb_add(&t, text, n);
+	if (!r && !may_hold_secret(&t)) { /* the common case: nothing to hide */
+		sb_add(out, t.s, t.len);
+		sb_free(&t);
+		return;
+	}
 	mask_secrets(&t);
 	if (r) {
 		replace_matches(r, &t, PK_HOST, r->field_host);

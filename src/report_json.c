@@ -25,8 +25,12 @@ static void jstrn(struct reporter *r, const char *s, size_t n)
 	size_t i = 0;
 	while (i < n) {
 		/* a run of bytes that need no escaping goes out in one write */
+		static unsigned char plain[256];
+		if (!plain['a'])
+			for (int c = 0x20; c < 0x7f; c++)
+				plain[c] = c != '"' && c != '\\';
 		size_t j = i;
-		while (j < n && p[j] >= 0x20 && p[j] < 0x7f && p[j] != '"' && p[j] != '\\')
+		while (j < n && plain[p[j]])
 			j++;
 		if (j > i) {
 			fwrite_unlocked(p + i, 1, j - i, f);
@@ -81,11 +85,10 @@ static void jshown(struct reporter *r, const char *s)
 		jraw(r, "null");
 		return;
 	}
-	struct sbuf b;
-	sb_init(&b);
+	static struct sbuf b; /* reused: the writer runs for every string of every session */
+	sb_clear(&b);
 	render_shown(&b, s, &r->o);
 	jstrn(r, b.s ? b.s : "", b.len);
-	sb_free(&b);
 }
 
 static void jkey(struct reporter *r, const char *k)

@@ -12,7 +12,16 @@ struct open_session {
 	struct session *s;
 	unsigned input;
 	uint64_t used;
+	uint32_t chash;              /* hash of the channel: most lookups stop at an int compare */
 };
+
+static uint32_t hash_bytes(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 16777619u;
+	return h;
+}
 
 struct tracker {
 	const struct ruletable *t;
@@ -103,9 +112,14 @@ struct session *tracker_session(struct tracker *tr, const struct event *ev, bool
 			return o->s;
 		}
 	}
+	uint32_t h = ev->channel ? hash_bytes(ev->channel, ev->chlen) : 0;
 	for (int i = 0; i < tr->nopen; i++) {
 		struct open_session *o = &tr->open[i];
-		if (o->input != ev->input || !same_channel(o->s, ev))
+		if (o->input != ev->input)
+			continue;
+		if (o->chash != h && !(o->s->facts[F_CHILD_PID] && ev->channel))
+			continue;
+		if (!same_channel(o->s, ev))
 			continue;
 		/* a new attempt begins only once the current one got somewhere: a finding quoted in
 		 * the prose before a pasted log belongs to the attempt that follows */
@@ -126,7 +140,7 @@ struct session *tracker_session(struct tracker *tr, const struct event *ev, bool
 	}
 	struct session *s = session_new(tr->t, ev);
 	tr->last = tr->nopen;
-	tr->open[tr->nopen++] = (struct open_session){ s, ev->input, tr->clock };
+	tr->open[tr->nopen++] = (struct open_session){ s, ev->input, tr->clock, h };
 	return s;
 }
 
