@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 /* analyze.c — drives one input through the pipeline.
  *
  * The first lines (a bounded window) are held back until the format is known, then replayed;
@@ -150,6 +151,33 @@ static void process_winscp(struct run *r, const char *rec, size_t recn, const ch
 	hold(r, ev);
 }
 
+/* A line that can only begin another family's log: a paste or a concatenation that holds ssh
+ * runs after a WinSCP log, or plink runs after ssh ones. */
+static enum family family_switch(const char *s, size_t n)
+{
+	if (n < 10)
+		return FAM_NONE;
+	switch (s[0]) {
+	case 'O':
+		if (starts(s, n, "OpenSSH_") && (memmem(s, n, ", OpenSSL", 9) || memmem(s, n, ", LibreSSL", 10)))
+			return FAM_OPENSSH;
+		break;
+	case 'd':
+		if (starts(s, n, "debug1: OpenSSH_") || starts(s, n, "debug1: Reading configuration data"))
+			return FAM_OPENSSH;
+		break;
+	case 'L':
+		if (starts(s, n, "Looking up host \""))
+			return FAM_PUTTY;
+		break;
+	case '=':
+		if (starts(s, n, "=~=~=~=~=~=~=~=~=~=~=~= PuTTY log "))
+			return FAM_PUTTY;
+		break;
+	}
+	return FAM_NONE;
+}
+
 static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno)
 {
 	struct event ev = { .input = r->input, .line = lineno, .raw = s, .rawlen = n };
@@ -162,8 +190,11 @@ static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno
 		process_winscp(r, s, n, s, n, lineno, &ev);
 		return;
 	}
+	enum family sw = r->textfam != FAM_SSHD ? family_switch(s, n) : FAM_NONE;
+	if (sw != FAM_NONE)
+		r->textfam = sw;
 	if (r->pend.live) {
-		if (!is_blank(s, n) && !starts(s, n, "Event Log: ") && !starts(s, n, "debug")) {
+		if (sw == FAM_NONE && !is_blank(s, n) && !starts(s, n, "Event Log: ") && !starts(s, n, "debug")) {
 			join_continuation(r, s, n);
 			return;
 		}
@@ -173,6 +204,8 @@ static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno
 		tok_putty(s, n, &ev);
 	} else if (n > 15 && (s[3] == ' ' || s[4] == '-' || s[0] == '<' || s[0] == '{') && tok_sshd(s, n, &ev)) {
 		/* syslog / journal line */
+	} else if (r->textfam == FAM_WINSCP && starts(s, n, "debug") && n > 7 && s[6] == ':') {
+		tok_openssh(s, n, &ev); /* ssh -v output pasted into a WinSCP ticket */
 	} else {
 		tokenize_text(r, s, n, &ev);
 	}

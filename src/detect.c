@@ -74,6 +74,8 @@ static const struct sig sigs[] = {
 	{ "WinSCP Version ", true, FMT_WINSCP, 10 },
 	{ "NetBox Version ", true, FMT_WINSCP, 10 },
 	{ "WinSCP.SessionRemoteException", true, FMT_WINSCP, 10 },
+	{ "Exception calling \"Open\" with ", true, FMT_WINSCP, 10 },
+	{ "WinSCP.SessionLocalException", true, FMT_WINSCP, 10 },
 	{ "Authentication log (see session log for details):", true, FMT_WINSCP, 5 },
 	{ "http://winscp.net/schema/session/1.0", true, FMT_WINSCP_XML, 30 },
 	{ "=~=~=~=~=~=~=~=~=~=~=~= PuTTY log ", false, FMT_PUTTY_LOG, 30 },

@@ -95,6 +95,9 @@ static void free_rule(struct rule *r)
 	for (int i = 0; i < r->nsets; i++)
 		free(r->sets[i].tmpl);
 	free(r->sets);
+	for (int i = 0; i < r->ndefaults; i++)
+		free(r->defaults[i].tmpl);
+	free(r->defaults);
 	free(r->auth_method);
 	free(r->auth_key);
 	free(r->auth_result);
@@ -416,7 +419,7 @@ static const char *const rule_keys[] = {
 	"id", "kind", "families", "marks", "patterns", "sets", "phase", "outcome", "session",
 	"auth", "severity", "confidence", "priority", "requires", "requires_any", "excludes",
 	"explains", "title", "diagnosis", "remedy", "candidates", "references", "examples",
-	"last_line", "when", "comment", NULL
+	"last_line", "when", "sets_default", "comment", NULL
 };
 
 static bool valid_id(const char *id)
@@ -429,24 +432,26 @@ static bool valid_id(const char *id)
 	return strchr(id, '.') != NULL;
 }
 
-static void read_sets(struct loadctx *c, struct rule *r, const cJSON *v)
+static struct fact_set *read_sets(struct loadctx *c, const cJSON *v, const char *key, int *n)
 {
+	*n = 0;
 	if (!v)
-		return;
+		return NULL;
 	if (!cJSON_IsObject(v)) {
-		load_error(c, "\"sets\" must be an object");
-		return;
+		load_error(c, "\"%s\" must be an object", key);
+		return NULL;
 	}
-	r->sets = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof *r->sets);
+	struct fact_set *out = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof *out);
 	for (const cJSON *k = v->child; k; k = k->next) {
 		int f = fact_from_name(k->string, strlen(k->string));
 		if (f < 0 || !cJSON_IsString(k)) {
-			load_error(c, "sets: \"%s\" is not a fact name with a string template", k->string);
+			load_error(c, "%s: \"%s\" is not a fact name with a string template", key, k->string);
 			continue;
 		}
-		r->sets[r->nsets].fact = (enum fact)f;
-		r->sets[r->nsets++].tmpl = xstrdup(k->valuestring);
+		out[*n].fact = (enum fact)f;
+		out[(*n)++].tmpl = xstrdup(k->valuestring);
 	}
+	return out;
 }
 
 static void read_when(struct loadctx *c, struct rule *r, const cJSON *v)
@@ -727,7 +732,8 @@ static void read_rule(struct ruletable *t, struct loadctx *c, const cJSON *o)
 	 * that a bad regex is reported at load. */
 	for (int i = 0; t->eager && i < r->npats; i++)
 		compile_pattern(t, &t->pats[r->first_pat + i], c);
-	read_sets(c, r, cJSON_GetObjectItemCaseSensitive(o, "sets"));
+	r->sets = read_sets(c, cJSON_GetObjectItemCaseSensitive(o, "sets"), "sets", &r->nsets);
+	r->defaults = read_sets(c, cJSON_GetObjectItemCaseSensitive(o, "sets_default"), "sets_default", &r->ndefaults);
 	read_auth(c, r, cJSON_GetObjectItemCaseSensitive(o, "auth"));
 	read_when(c, r, cJSON_GetObjectItemCaseSensitive(o, "when"));
 	read_enums(c, r, o);

@@ -76,6 +76,8 @@ struct rule {
 	int first_pat, npats;    /* into table->pats */
 	struct fact_set *sets;
 	int nsets;
+	struct fact_set *defaults;   /* "sets_default": only facts not learned yet */
+	int ndefaults;
 	enum phase phase;
 	enum outcome outcome;
 	bool session_start;

@@ -240,6 +240,14 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 		if (b.s && !strchr(b.s, '<'))
 			set_fact(s, r->sets[i].fact, b.s);
 	}
+	for (int i = 0; i < r->ndefaults; i++) {
+		if (s->facts[r->defaults[i].fact])
+			continue;
+		sb_clear(&b);
+		render_template(&b, r->defaults[i].tmpl, &tmp, s);
+		if (b.s && !strchr(b.s, '<'))
+			set_fact(s, r->defaults[i].fact, b.s);
+	}
 	sb_free(&b);
 	if (r->phase > s->phase)
 		s->phase = r->phase;
