@@ -5,12 +5,15 @@
  *   gen sshd  OUT BYTES SEED LIST                       an sshd syslog corpus
  *
  * LIST names the real transcripts to mix in, one "KIND PATH" per line, KIND being openssh,
- * putty, winscp or sshd. Lab transcripts are copied verbatim; WinSCP sessions are synthesised
- * in WinSCP's session-log format (mark, local timestamp, text, CRLF; Debug 2 adds socket lines
- * and a hex dump of every SFTP packet, 25 bytes a line) when few WinSCP fixtures exist, and the
- * fixtures under testdata/winscp are mixed in verbatim when they do. sshd lines (bare, -E or
- * RFC 3339) are rewritten to the classic syslog form with varying PIDs, addresses, ports and
- * times, several connections interleaved. Same SEED, same inputs: same bytes. */
+ * putty, winscp or sshd. Lab transcripts and the WinSCP fixtures are copied verbatim. The
+ * fixtures are short and seldom Debug 2, so a night of Debug 2 transfers is synthesised too, in
+ * the shape of testdata/winscp/level-debug2-*.log: mark, local timestamp, text, CRLF; the socket
+ * and I/O lines of Debug 1/2 around every request; after every SFTP packet line, the packet
+ * (type byte first, as TSFTPPacket::Dump writes GetData()) as upper-case hex bytes, each with a
+ * comma, 25 a line; some sessions end in a refusal, a timeout, a refused key or password, a
+ * permission error or a dropped connection. sshd lines (bare, -E or RFC 3339) are rewritten to
+ * the classic syslog form with varying PIDs, addresses, ports and times, several connections
+ * interleaved. Same SEED, same inputs: same bytes. */
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <math.h>
@@ -348,7 +351,8 @@ static size_t putstr(unsigned char *p, const char *s)
 	return 4 + n;
 }
 
-enum { FXP_INIT = 1, FXP_VERSION = 2, FXP_OPEN = 3, FXP_CLOSE = 4, FXP_WRITE = 6, FXP_STATUS = 101, FXP_HANDLE = 102 };
+enum { FXP_INIT = 1, FXP_VERSION = 2, FXP_OPEN = 3, FXP_CLOSE = 4, FXP_WRITE = 6, FXP_REALPATH = 16,
+       FXP_STATUS = 101, FXP_HANDLE = 102, FXP_NAME = 104 };
 
 static const char *fxp_name(int t)
 {
@@ -358,68 +362,135 @@ static const char *fxp_name(int t)
 	case FXP_OPEN: return "SSH_FXP_OPEN";
 	case FXP_CLOSE: return "SSH_FXP_CLOSE";
 	case FXP_WRITE: return "SSH_FXP_WRITE";
+	case FXP_REALPATH: return "SSH_FXP_REALPATH";
 	case FXP_STATUS: return "SSH_FXP_STATUS";
+	case FXP_NAME: return "SSH_FXP_NAME";
 	default: return "SSH_FXP_HANDLE";
 	}
 }
 
+/* The packet being built: type byte first, no length prefix (TSFTPPacket::Dump dumps GetData(),
+ * GetLength() bytes; "Size:" is that length). */
 static unsigned char pkt[40000];
+static size_t plen;
 
-/* Log one SFTP packet (pkt[0..len), length prefix included) the way TSFTPFileSystem::LogPacket does. */
-static void packet(struct wsess *w, char mark, int type, size_t len, int number)
+static void pk_begin(int type, int id)
 {
-	wl(w, mark, C_WOTHER, "Type: %s, Size: %zu, Number: %d", fxp_name(type), len, number);
-	if (w->level >= 2)
-		hexdump(w, mark, pkt, len);
+	plen = 0;
+	pkt[plen++] = (unsigned char)type;
+	if (id >= 0)
+		plen += put32(pkt + plen, (uint32_t)id);
 }
 
-/* the socket chatter of Debug 1/2 around one exchange */
-static void io_lines(struct wsess *w, size_t sent, size_t received)
+static void pk_u32(uint32_t v)
+{
+	plen += put32(pkt + plen, v);
+}
+
+static void pk_str(const char *s)
+{
+	plen += putstr(pkt + plen, s);
+}
+
+/* Debug 1 and 2: the socket chatter of one request sent and its reply read */
+static void io_sent(struct wsess *w, size_t size)
 {
 	if (w->level < 1)
 		return;
-	if (sent) {
-		wl(w, '.', C_SOCK, "Sent %zu bytes", sent + 36);
-		wl(w, '.', C_SOCK, "There are 0 bytes remaining in the send buffer");
-	}
+	wl(w, '.', C_SOCK, "Sent %zu bytes", size + 4);
+	wl(w, '.', C_SOCK, "There are 0 bytes remaining in the send buffer");
+}
+
+static void io_wait(struct wsess *w)
+{
 	if (w->level >= 2) {
 		wl(w, '.', C_SOCK, "Looking for network events");
+		wl(w, '.', C_SOCK, "Timeout waiting for network events");
+	}
+	if (w->level >= 1)
+		wl(w, '.', C_SOCK, "Waiting for another 4 bytes");
+	if (w->level >= 2) {
+		wl(w, '.', C_SOCK, "Looking for incoming data");
+		wl(w, '.', C_SOCK, "Looking for network events");
+	}
+	clock_add(w->clk, rr(20, 60));
+	if (w->level >= 1)
 		wl(w, '.', C_SOCK, "Detected network event");
+	if (w->level >= 2) {
 		wl(w, '.', C_SOCK, "Enumerating network events for socket %u", w->sock);
 		wl(w, '.', C_SOCK, "Enumerated 1 network events making 1 cumulative events for socket %u", w->sock);
 		wl(w, '.', C_SOCK, "Handling network read event on socket %u with error 0", w->sock);
-		wl(w, '.', C_SOCK, "Looking for incoming data");
-	}
-	if (received) {
-		wl(w, '.', C_SOCK, "Received %zu bytes", received + 36);
-		wl(w, '.', C_SOCK, "Read 4 bytes (%zu pending)", received - 4);
-		wl(w, '.', C_SOCK, "Read %zu bytes (0 pending)", received - 4);
-	}
-	if (w->level >= 2 && rn(3) == 0) {
-		wl(w, '.', C_SOCK, "Selecting events 63 for socket %u", w->sock);
-		wl(w, '.', C_SOCK, "Timeout waiting for network events");
-		wl(w, '.', C_SOCK, "Polling for data in case it finally arrives");
 	}
 }
 
-static size_t status_packet(int id, int code, const char *msg)
+static void io_received(struct wsess *w, size_t size)
 {
-	size_t n = 4;
-	pkt[n++] = FXP_STATUS;
-	n += put32(pkt + n, (uint32_t)id);
-	n += put32(pkt + n, (uint32_t)code);
-	n += putstr(pkt + n, msg);
-	n += putstr(pkt + n, "en");
-	put32(pkt, (uint32_t)(n - 4));
-	return n;
+	if (w->level < 1)
+		return;
+	wl(w, '.', C_SOCK, "Received %zu bytes", size + 4);
+	wl(w, '.', C_SOCK, "Read 4 bytes (%zu pending)", size);
+	wl(w, '.', C_SOCK, "Read %zu bytes (0 pending)", size);
+}
+
+/* Log the packet in pkt the way TSFTPFileSystem::LogPacket does, with the I/O around it. */
+static void pk_send(struct wsess *w, int number)
+{
+	wl(w, '>', C_WOTHER, "Type: %s, Size: %zu, Number: %d", fxp_name(pkt[0]), plen, number);
+	if (w->level >= 2)
+		hexdump(w, '>', pkt, plen);
+	io_sent(w, plen);
+	io_wait(w);
+}
+
+static void pk_recv(struct wsess *w, int number, int logged)
+{
+	io_received(w, plen);
+	if (!logged)
+		return;
+	wl(w, '<', C_WOTHER, "Type: %s, Size: %zu, Number: %d", fxp_name(pkt[0]), plen, number);
+	if (w->level >= 2)
+		hexdump(w, '<', pkt, plen);
+}
+
+static void pk_handle(void) /* OpenSSH's handles: a 4-byte string */
+{
+	pk_u32(4);
+	pk_u32(0);
+}
+
+static void pk_status(int id, int code, const char *msg)
+{
+	pk_begin(FXP_STATUS, id);
+	pk_u32((uint32_t)code);
+	pk_str(msg);
+	pk_str("");
+}
+
+/* Debug 1/2, before the version exchange and authentication: the network wait of PuTTY's loop */
+static void ws_netwait(struct wsess *w)
+{
+	if (w->level >= 1)
+		wl(w, '.', C_SOCK, "Waiting for the server to continue with the initialization");
+	if (w->level >= 2) {
+		wl(w, '.', C_SOCK, "Looking for incoming data");
+		wl(w, '.', C_SOCK, "Looking for network events");
+	}
+	clock_add(w->clk, rr(20, 60));
+	if (w->level >= 1)
+		wl(w, '.', C_SOCK, "Detected network event");
+	if (w->level >= 2) {
+		wl(w, '.', C_SOCK, "Enumerating network events for socket %u", w->sock);
+		wl(w, '.', C_SOCK, "Enumerated 1 network events making 1 cumulative events for socket %u", w->sock);
+		wl(w, '.', C_SOCK, "Handling network read event on socket %u with error 0", w->sock);
+	}
 }
 
 static const char *const hosts[] = { "sftp.example.com", "files.example.net", "upload.example.org",
-				     "backup.example.jp", "ftp.example.co.jp", "192.0.2.44" };
+				     "backup.example.jp", "www.example.com", "192.0.2.44" };
 static const char *const ips[] = { "192.0.2.10", "198.51.100.7", "203.0.113.25", "192.0.2.80",
-				   "198.51.100.200", "192.0.2.44" };
+				   "203.0.113.10", "192.0.2.44" };
 static const char *const users[] = { "bob", "alice", "deploy", "backup", "tanaka", "webadmin" };
-static const char *const dirs[] = { "/home/%s/incoming", "/var/www/html/upload", "/srv/sftp/%s/data",
+static const char *const dirs[] = { "/home/%s/incoming", "/var/www/html", "/srv/sftp/%s/data",
 				    "/data/exchange" };
 static const char *const exts[] = { "csv", "zip", "txt", "pdf", "xml", "jpg", "log", "json" };
 
@@ -429,19 +500,20 @@ static void ws_header(struct wsess *w, int full)
 	static const char *const lvl[] = { "Normal", "Debug 1", "Debug 2" };
 	if (full) {
 		wl(w, '.', C_WOTHER, "%s", sep);
-		wl(w, '.', C_WOTHER, "WinSCP Version 6.3.5 (Build 14991 2024-09-10) (OS 10.0.22631 - Windows 11 Pro)");
+		wl(w, '.', C_WOTHER, "WinSCP Version 6.5.5 (Build 16410 2025-11-18) (OS 10.0.26100 \xe2\x80\x93 Windows 11 Pro)");
 		wl(w, '.', C_WOTHER, "Configuration: HKCU\\Software\\Martin Prikryl\\WinSCP 2\\");
 		wl(w, '.', C_WOTHER, "Log level: %s", lvl[w->level]);
-		wl(w, '.', C_WOTHER, "Local account: DESKTOP-7Q2L0KF\\%s", w->user);
+		wl(w, '.', C_WOTHER, "Local account: DESKTOP-4K7Q2MB\\%s", w->user);
 		wl(w, '.', C_WOTHER, "Working directory: C:\\Program Files (x86)\\WinSCP");
 		wl(w, '.', C_WOTHER, "Process ID: %u", w->pid);
+		wl(w, '.', C_WOTHER, "Ancestor processes: cmd, explorer");
 		wl(w, '.', C_WOTHER, "Command-line: \"C:\\Program Files (x86)\\WinSCP\\WinSCP.com\" /log=\"C:\\Logs\\night.log\" /loglevel=%d /script=\"C:\\Scripts\\upload.txt\"",
 		   w->level);
-		wl(w, '.', C_WOTHER, "Time zone: Current: GMT+9, Standard: GMT+9 (Tokyo Standard Time), DST: GMT+9 (Tokyo Daylight Time), DST Start: 2024/01/01, DST End: 2024/01/01");
-		wl(w, '.', C_WOTHER, "Login time: Monday, 1 January 2024 22:00:00");
+		wl(w, '.', C_WOTHER, "Time zone: Current: GMT+9 (Tokyo Standard Time), No DST");
+		wl(w, '.', C_WOTHER, "Login time: Monday, January 1, 2024 10:00:00 PM");
 		wl(w, '.', C_WOTHER, "%s", sep);
 	}
-	wl(w, '.', C_WOTHER, "Session name: %s@%s (Ad-Hoc site)", w->user, w->host);
+	wl(w, '.', C_WOTHER, "Session name: %s@%s (Site)", w->user, w->host);
 	wl(w, '.', C_WOTHER, "Host name: %s (Port: %u)", w->host, w->port);
 	wl(w, '.', C_WOTHER, "User name: %s (Password: %s, Key file: %s, Passphrase: No)", w->user,
 	   w->keyauth ? "No" : "Yes", w->keyauth ? "Yes" : "No");
@@ -455,9 +527,9 @@ static void ws_header(struct wsess *w, int full)
 	wl(w, '.', C_WOTHER, "Bypass authentication: No");
 	wl(w, '.', C_WOTHER, "Try agent: Yes; Agent forwarding: No; KI: Yes; GSSAPI: Yes");
 	wl(w, '.', C_WOTHER, "GSSAPI: KEX: No; Forwarding: No; Libs: gssapi32,sspi,custom; Custom: ");
-	wl(w, '.', C_WOTHER, "Ciphers: aes,chacha20,aesgcm,WARN,3des,blowfish,arcfour,des; Ssh2DES: No");
-	wl(w, '.', C_WOTHER, "KEX: ntru-curve25519,ecdh,dh-gex-sha1,dh-group18-sha512,dh-group17-sha512,dh-group16-sha512,dh-group15-sha512,rsa,WARN,dh-group14-sha1,dh-group1-sha1");
-	wl(w, '.', C_WOTHER, "SSH Bugs: Auto,Auto,Auto,Auto,Auto,Auto,Auto,Auto,Auto,Auto,Auto,Auto,Auto,Auto");
+	wl(w, '.', C_WOTHER, "Ciphers: aes,chacha20,aesgcm,3des,WARN,des,blowfish,arcfour; Ssh2DES: No");
+	wl(w, '.', C_WOTHER, "KEX: ntru-curve25519,mlkem-curve25519,mlkem-nist,ecdh,dh-gex-sha1,dh-group18-sha512,dh-group17-sha512,dh-group16-sha512,dh-group15-sha512,rsa,WARN,dh-group14-sha1,dh-group1-sha1");
+	wl(w, '.', C_WOTHER, "SSH Bugs: Auto,Auto,Auto,Auto,Auto,Auto,Auto,Auto,Auto,Auto");
 	wl(w, '.', C_WOTHER, "Simple channel: Yes");
 	wl(w, '.', C_WOTHER, "Return code variable: Autodetect; Lookup user groups: Auto");
 	wl(w, '.', C_WOTHER, "Shell: default");
@@ -475,7 +547,13 @@ static void ws_header(struct wsess *w, int full)
 
 enum wfail { WF_NONE, WF_REFUSED, WF_TIMEOUT, WF_KEY_REFUSED, WF_PASSWORD, WF_PERMISSION, WF_CLOSED, WF_COUNT };
 
-/* Connect, authenticate; returns 0 if the session went on to SFTP. */
+static unsigned next_number(struct wsess *w)
+{
+	w->reqno += rr(1, 300);
+	return w->reqno;
+}
+
+/* Connect, authenticate, start SFTP; returns 0 if the session got that far. */
 static int ws_connect(struct wsess *w, enum wfail fail)
 {
 	wl(w, '.', C_WOTHER, "Looking up host \"%s\" for SSH connection", w->host);
@@ -493,29 +571,37 @@ static int ws_connect(struct wsess *w, enum wfail fail)
 		wl(w, '*', C_FAIL, "(ESshFatal) Network error: Connection to \"%s\" timed out.", w->host);
 		return -1;
 	}
-	wl(w, '.', C_WOTHER, "Connected to %s", w->ip);
-	wl(w, '.', C_WOTHER, "We claim version: SSH-2.0-WinSCP_release_6.3.5");
-	if (w->level >= 1)
-		wl(w, '.', C_SOCK, "Waiting for the server to continue with the initialization");
-	io_lines(w, 0, 41);
-	wl(w, '.', C_WOTHER, "Remote version: SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3");
+	ws_netwait(w);
+	if (w->level >= 2) {
+		wl(w, '.', C_SOCK, "Handling network write event on socket %u with error 0", w->sock);
+		wl(w, '.', C_SOCK, "Handling network connect event on socket %u with error 0", w->sock);
+	}
+	wl(w, '.', C_WOTHER, "Connected to %s (from 192.168.1.%u:%u)", w->ip, rr(2, 250), rr(49152, 65535));
+	wl(w, '.', C_WOTHER, "We claim version: SSH-2.0-WinSCP_release_6.5.5");
+	ws_netwait(w);
+	wl(w, '.', C_WOTHER, "Remote version: SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13.5");
 	wl(w, '.', C_WOTHER, "Using SSH protocol version 2");
-	wl(w, '.', C_WOTHER, "Doing ECDH key exchange with curve Curve25519, using hash SHA-256");
-	io_lines(w, 1024, 1100);
+	wl(w, '.', C_WOTHER, "Have a known host key of type ssh-ed25519");
+	ws_netwait(w);
+	wl(w, '.', C_WOTHER, "Enabling strict key exchange semantics");
+	wl(w, '.', C_WOTHER, "Doing NTRU Prime / Curve25519 hybrid key exchange, using hash SHA-512");
+	ws_netwait(w);
+	wl(w, '.', C_WOTHER, "Server also has ecdsa-sha2-nistp256/rsa-sha2-512/rsa-sha2-256 host keys, but we don't know any of them");
 	wl(w, '.', C_WOTHER, "Host key fingerprint is:");
-	wl(w, '.', C_WOTHER, "ssh-ed25519 255 SHA256:xZBHz9FCGXVNqfpZB2aaUX3OJvgsfs0V8BM4b15aYc8");
+	wl(w, '.', C_WOTHER, "ssh-ed25519 255 SHA256:bvT02DIQ5aqc0jv7BDZ0DgCp+8XeFyphGSQnxReLCkw");
 	wl(w, '.', C_WOTHER, "Host key matches cached key");
 	wl(w, '.', C_WOTHER, "Initialised AES-256 SDCTR (AES-NI accelerated) [aes256-ctr] outbound encryption");
 	wl(w, '.', C_WOTHER, "Initialised HMAC-SHA-256 outbound MAC algorithm");
 	wl(w, '.', C_WOTHER, "Initialised AES-256 SDCTR (AES-NI accelerated) [aes256-ctr] inbound encryption");
 	wl(w, '.', C_WOTHER, "Initialised HMAC-SHA-256 inbound MAC algorithm");
+	ws_netwait(w);
 	wl(w, '!', C_WOTHER, "Using username \"%s\".", w->user);
-	io_lines(w, 64, 80);
+	ws_netwait(w);
 	wl(w, '.', C_WOTHER, "Server offered these authentication methods: publickey,password");
 	if (w->keyauth) {
 		wl(w, '.', C_WOTHER, "Reading key file \"C:\\Users\\%s\\.ssh\\id_ed25519.ppk\"", w->user);
 		wl(w, '.', C_WOTHER, "Offered public key");
-		io_lines(w, 128, 40);
+		ws_netwait(w);
 		if (fail == WF_KEY_REFUSED) {
 			wl(w, '!', C_FAIL, "Server refused our key");
 			wl(w, '.', C_WOTHER, "Server offered these authentication methods: publickey,password");
@@ -534,7 +620,7 @@ static int ws_connect(struct wsess *w, enum wfail fail)
 		wl(w, '.', C_WOTHER, "Prompt (password, \"SSH password\", <no instructions>, \"&Password: \")");
 		wl(w, '.', C_WOTHER, "Using stored password.");
 		wl(w, '.', C_WOTHER, "Sent password");
-		io_lines(w, 64, 40);
+		ws_netwait(w);
 		if (fail == WF_PASSWORD) {
 			wl(w, '.', C_FAIL, "Password authentication failed");
 			wl(w, '!', C_FAIL, "Access denied");
@@ -547,90 +633,126 @@ static int ws_connect(struct wsess *w, enum wfail fail)
 		}
 	}
 	wl(w, '.', C_WOTHER, "Access granted");
+	wl(w, '.', C_WOTHER, "Opening main session channel");
+	ws_netwait(w);
 	wl(w, '.', C_WOTHER, "Opened main channel");
+	ws_netwait(w);
 	wl(w, '.', C_WOTHER, "Started a shell/command");
 	wl(w, '.', C_WOTHER, "--------------------------------------------------------------------------");
 	wl(w, '.', C_WOTHER, "Using SFTP protocol.");
 	wl(w, '.', C_WOTHER, "Doing startup conversation with host.");
-	size_t n = 4;
-	pkt[n++] = FXP_INIT;
-	n += put32(pkt + n, 3);
-	put32(pkt, (uint32_t)(n - 4));
-	packet(w, '>', FXP_INIT, n, -1);
-	io_lines(w, n, 95);
-	n = 4;
-	pkt[n++] = FXP_VERSION;
-	n += put32(pkt + n, 3);
-	n += putstr(pkt + n, "posix-rename@openssh.com");
-	n += putstr(pkt + n, "1");
-	n += putstr(pkt + n, "statvfs@openssh.com");
-	n += putstr(pkt + n, "2");
-	n += putstr(pkt + n, "limits@openssh.com");
-	n += putstr(pkt + n, "1");
-	put32(pkt, (uint32_t)(n - 4));
-	packet(w, '<', FXP_VERSION, n, -1);
+	pk_begin(FXP_INIT, -1);
+	pk_u32(6);
+	pk_send(w, -1);
+	pk_begin(FXP_VERSION, -1);
+	pk_u32(3);
+	pk_str("posix-rename@openssh.com");
+	pk_str("1");
+	pk_str("statvfs@openssh.com");
+	pk_str("2");
+	pk_str("limits@openssh.com");
+	pk_str("1");
+	pk_recv(w, -1, 1);
+	wl(w, '.', C_WOTHER, "SFTP version 3 negotiated.");
+	wl(w, '.', C_WOTHER, "Supports extension posix-rename@openssh.com=1");
+	wl(w, '.', C_WOTHER, "Supports statvfs@openssh.com extension version 2");
+	wl(w, '.', C_WOTHER, "Supports limits@openssh.com extension version 1");
+	wl(w, '.', C_WOTHER, "We believe the server has signed timestamps bug");
+	wl(w, '.', C_WOTHER, "We will use UTF-8 strings until server sends an invalid UTF-8 string as with SFTP version 3 and older UTF-8 strings are not mandatory");
+	wl(w, '.', C_WOTHER, "Getting current directory name.");
+	wl(w, '.', C_WOTHER, "Getting real path for '.'");
+	unsigned id = next_number(w);
+	pk_begin(FXP_REALPATH, (int)id);
+	pk_str(".");
+	pk_send(w, (int)id);
+	char home[64];
+	snprintf(home, sizeof home, "/home/%s", w->user);
+	pk_begin(FXP_NAME, (int)id);
+	pk_u32(1);
+	pk_str(home);
+	pk_str("");
+	pk_u32(0);
+	pk_recv(w, (int)id, 1);
+	wl(w, '.', C_WOTHER, "Real path is '%s'", home);
 	wl(w, '.', C_WOTHER, "Startup conversation with host finished.");
 	wl(w, '.', C_WOTHER, "Session upkeep");
 	return 0;
 }
 
-/* Upload one file; returns -1 if the session died. */
+static void thousands(char *b, size_t cap, unsigned v)
+{
+	if (v >= 1000000)
+		snprintf(b, cap, "%u,%03u,%03u", v / 1000000, v / 1000 % 1000, v % 1000);
+	else if (v >= 1000)
+		snprintf(b, cap, "%u,%03u", v / 1000, v % 1000);
+	else
+		snprintf(b, cap, "%u", v);
+}
+
+/* Upload one file; returns -1 if the session died or the file was refused. */
 static int ws_upload(struct wsess *w, const char *dir, unsigned size, enum wfail fail, int last)
 {
-	char path[256];
-	snprintf(path, sizeof path, "%s/%s_%06u.%s", dir, rn(2) ? "report" : "export", rn(1000000),
+	char name[64], path[256], total[32];
+	snprintf(name, sizeof name, "%s_%06u.%s", rn(2) ? "report" : "export", rn(1000000),
 		 exts[rn(sizeof exts / sizeof *exts)]);
-	unsigned id = w->reqno++;
-	size_t n = 4;
-	pkt[n++] = FXP_OPEN;
-	n += put32(pkt + n, id);
-	n += putstr(pkt + n, path);
-	n += put32(pkt + n, 0x1a); /* WRITE|CREAT|TRUNC */
-	n += put32(pkt + n, 4);
-	n += put32(pkt + n, 0644);
-	put32(pkt, (uint32_t)(n - 4));
-	packet(w, '>', FXP_OPEN, n, (int)id);
-	io_lines(w, n, 13);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	thousands(total, sizeof total, size);
+	wl(w, '.', C_WOTHER, "Copying 1 files/directories to remote directory \"%s/\" - total size: %s", dir, total);
+	wl(w, '.', C_WOTHER, "  PrTime: Yes; PrRO: No; Rght: rw-r--r--; PrR: No (No); FnCs: N; RIC: 0100; Resume: S (102400); CalcS: Yes; Mask: *.*");
+	wl(w, '.', C_WOTHER, "  TM: B; ClAr: No; RemEOF: No; RemBOM: No; CPS: 0; NewerOnly: No; EncryptNewFiles: Yes; ExcludeHiddenFiles: No; ExcludeEmptyDirectories: No; InclM: ; ResumeL: 0");
+	wl(w, '.', C_WOTHER, "  AscM: *.*html; *.htm; *.txt; *.php; *.php3; *.cgi; *.c; *.cpp; *.h; *.pas; *.bas; *.tex; *.pl; *.js; .htaccess; *.xtml; *.css; *.cfg; *.ini; *.sh; *.xml");
+	wl(w, '.', C_WOTHER, "Copying \"C:\\Users\\%s\\Documents\\out\\%s\" to remote directory started.", w->user, name);
+	wl(w, '.', C_WOTHER, "Binary transfer mode selected.");
+	wl(w, '.', C_WOTHER, "Opening remote file.");
+	unsigned id = next_number(w);
+	pk_begin(FXP_OPEN, (int)id);
+	pk_str(path);
+	pk_u32(0x1a); /* WRITE|CREAT|TRUNC */
+	pk_u32(4);
+	pk_u32(0644);
+	pk_send(w, (int)id);
 	if (fail == WF_PERMISSION && last) {
-		n = status_packet((int)id, 3, "Permission denied");
-		packet(w, '<', FXP_STATUS, n, (int)id);
-		wl(w, '<', C_FAIL, "Status code: 3, Message: %u, Server: Permission denied, Language: en ", id);
-		wl(w, '*', C_FAIL, "(ExtException) Cannot create remote file '%s'.", path);
+		pk_status((int)id, 3, "Permission denied");
+		pk_recv(w, (int)id, 1);
+		wl(w, '<', C_FAIL, "Status code: 3, Message: %u, Server: Permission denied, Language:  ", id);
+		wl(w, '*', C_FAIL, "(ETerminal) Permission denied.");
+		wl(w, '*', C_FAIL, "Error code: 3");
+		wl(w, '*', C_FAIL, "Error message from server: Permission denied");
+		wl(w, '.', C_FAIL, "Asking user:");
+		wl(w, '.', C_FAIL, "Cannot create remote file '%s'. (\"Permission denied.", path);
+		wl(w, '.', C_FAIL, "Error code: 3");
+		wl(w, '.', C_FAIL, "Error message from server: Permission denied\")");
+		clock_add(w->clk, rr(1000, 9000));
+		wl(w, '.', C_FAIL, "Answer: Abort");
+		wl(w, '*', C_FAIL, "(ESkipFile) Cannot create remote file '%s'.", path);
 		wl(w, '*', C_FAIL, "Permission denied.");
 		wl(w, '*', C_FAIL, "Error code: 3");
-		wl(w, '*', C_FAIL, "Error message from server (en): Permission denied");
+		wl(w, '*', C_FAIL, "Error message from server: Permission denied");
 		return -1;
 	}
-	n = 4;
-	pkt[n++] = FXP_HANDLE;
-	n += put32(pkt + n, id);
-	n += putstr(pkt + n, "\x01\x00\x00\x00");
-	put32(pkt, (uint32_t)(n - 4));
-	packet(w, '<', FXP_HANDLE, n, (int)id);
+	pk_begin(FXP_HANDLE, (int)id);
+	pk_handle();
+	pk_recv(w, (int)id, 1);
 	unsigned off = 0, skipped = 0;
 	int died_at = fail == WF_CLOSED && last ? (int)rn(size / 32768 + 1) : -1;
 	for (int chunk = 0; off < size || chunk == 0; chunk++) {
 		unsigned k = size - off < 32768 ? size - off : 32768;
-		id = w->reqno++;
-		if (w->level == 0 && chunk > 0) {
-			skipped++;
-		} else {
-			n = 4;
-			pkt[n++] = FXP_WRITE;
-			n += put32(pkt + n, id);
-			n += putstr(pkt + n, "\x01\x00\x00\x00");
-			n += put32(pkt + n, 0);
-			n += put32(pkt + n, off);
-			n += put32(pkt + n, k);
-			for (unsigned j = 0; j < k; j += 8) {
-				uint64_t r = rnd();
-				memcpy(pkt + n + j, &r, 8);
-			}
-			n += k;
-			put32(pkt, (uint32_t)(n - 4));
-			packet(w, '>', FXP_WRITE, n, (int)id);
-			io_lines(w, n, 24);
+		id = next_number(w);
+		int logged = w->level > 0 || chunk == 0;
+		pk_begin(FXP_WRITE, (int)id);
+		pk_handle();
+		pk_u32(0);
+		pk_u32(off);
+		pk_u32(k);
+		for (unsigned j = 0; j < k; j += 8) {
+			uint64_t r = rnd();
+			memcpy(pkt + plen + j, &r, 8);
 		}
+		plen += k;
+		if (logged)
+			pk_send(w, (int)id);
+		else
+			skipped++;
 		if (chunk == died_at) {
 			wl(w, '.', C_FAIL, "Attempt to close connection due to fatal exception:");
 			wl(w, '*', C_FAIL, "Server unexpectedly closed network connection.");
@@ -638,32 +760,26 @@ static int ws_upload(struct wsess *w, const char *dir, unsigned size, enum wfail
 			wl(w, '*', C_FAIL, "Copying files to remote side failed.");
 			return -1;
 		}
-		if (w->level > 0 || chunk == 0) {
-			n = status_packet((int)id, 0, "");
-			packet(w, '<', FXP_STATUS, n, (int)id);
+		pk_status((int)id, 0, "");
+		pk_recv(w, (int)id, logged);
+		if (logged)
 			wl(w, '<', C_WOTHER, "Status code: 0");
-		}
 		off += k;
-		clock_add(w->clk, rr(1, 40));
 	}
 	if (skipped)
 		wl(w, '.', C_WOTHER, "Skipped %u SSH_FXP_WRITE, 0 SSH_FXP_READ, 0 SSH_FXP_DATA and %u SSH_FXP_STATUS packets",
 		   skipped, skipped);
-	id = w->reqno++;
-	n = 4;
-	pkt[n++] = FXP_CLOSE;
-	n += put32(pkt + n, id);
-	n += putstr(pkt + n, "\x01\x00\x00\x00");
-	put32(pkt, (uint32_t)(n - 4));
-	packet(w, '>', FXP_CLOSE, n, (int)id);
-	io_lines(w, n, 24);
-	n = status_packet((int)id, 0, "");
-	packet(w, '<', FXP_STATUS, n, (int)id);
+	id = next_number(w);
+	pk_begin(FXP_CLOSE, (int)id);
+	pk_handle();
+	pk_send(w, (int)id);
+	pk_status((int)id, 0, "");
+	pk_recv(w, (int)id, 1);
 	wl(w, '<', C_WOTHER, "Status code: 0");
 	return 0;
 }
 
-/* A whole WinSCP session: header, connection, nfiles uploads of about max_file bytes or less. */
+/* A whole WinSCP session: header, connection, nfiles uploads of max_file bytes or less. */
 static void winscp_session(struct out *o, struct clock *clk, uint64_t *count, int level, unsigned nfiles,
 			   unsigned max_file, enum wfail fail, int full_header)
 {
@@ -671,7 +787,7 @@ static void winscp_session(struct out *o, struct clock *clk, uint64_t *count, in
 	struct wsess w = { .o = o, .clk = clk, .level = level, .host = hosts[hi], .ip = ips[hi],
 			   .user = users[rn(sizeof users / sizeof *users)], .port = rn(4) ? 22 : 2222,
 			   .sock = 400 + 4 * rn(400), .pid = 1000 + 4 * rn(10000), .keyauth = (int)rn(2),
-			   .reqno = 0, .count = count };
+			   .reqno = rr(1, 5000), .count = count };
 	if (fail == WF_KEY_REFUSED)
 		w.keyauth = 1;
 	if (fail == WF_PASSWORD)
@@ -681,11 +797,17 @@ static void winscp_session(struct out *o, struct clock *clk, uint64_t *count, in
 		return;
 	char dir[128];
 	snprintf(dir, sizeof dir, dirs[rn(sizeof dirs / sizeof *dirs)], w.user);
-	for (unsigned i = 0; i < nfiles; i++)
+	for (unsigned i = 0; i < nfiles; i++) {
 		if (ws_upload(&w, dir, rlog(200, max_file), fail, i + 1 == nfiles) < 0)
 			return;
+		clock_add(clk, rr(5, 400));
+	}
 	wl(&w, '.', C_WOTHER, "Closing connection.");
+	wl(&w, '.', C_WOTHER, "Sending special code: 1");
+	wl(&w, '.', C_WOTHER, "Sent EOF message");
 	wl(&w, '.', C_WOTHER, "Session sent command exit status 0");
+	wl(&w, '.', C_WOTHER, "Main session channel closed");
+	wl(&w, '.', C_WOTHER, "All channels closed");
 	clock_add(clk, rr(1000, 600000));
 }
 
