@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 /* engine.c — prefilter and matching.
  *
  * The prefilter indexes every pattern's required literal by its first two bytes. One pass
@@ -285,6 +286,8 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 	const struct rule *r = &t->rules[p->rule];
 	if (!(r->famask & ev->famask) || !(r->markmask & MARKBIT(ev->mark)))
 		return;
+	if (p->second && !memmem(ev->body, ev->bodylen, p->second, p->secondlen))
+		return; /* a literal the match needs is missing: no regex run */
 	if (!p->code && !rules_compile(t, p))
 		return;
 	e->st.regex_runs++;

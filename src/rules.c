@@ -134,6 +134,7 @@ void rules_free(struct ruletable *t)
 	for (int i = 0; i < t->npats; i++) {
 		free(t->pats[i].regex);
 		free(t->pats[i].literal);
+		free(t->pats[i].second);
 		for (int k = 0; k < t->pats[i].nalts; k++)
 			free(t->pats[i].alts[k]);
 		free(t->pats[i].alts);
@@ -372,6 +373,10 @@ static void add_pattern(struct ruletable *t, struct loadctx *c, int rule, const 
 			p->literal = NULL;
 			p->litlen = 0;
 		}
+	}
+	if (p->literal) {
+		p->second = regex_second_literal(re, p->literal);
+		p->secondlen = p->second ? strlen(p->second) : 0;
 	}
 	p->rule = rule;
 }
@@ -952,10 +957,16 @@ static bool is_meta(char c)
 	return strchr("\\^$.[]|()?*+{}", c) != NULL;
 }
 
-char *regex_required_literal(const char *re)
+/* Every literal run at depth 0 of a regex (each one a match must contain); *top_alt is set
+ * when the regex is an alternation at its top level (then none of them is required). */
+static char **literal_runs(const char *re, int *n, bool *top_alt_out)
 {
-	if (strstr(re, "(?i") || strstr(re, "(?x"))
+	char **runs = NULL;
+	*n = 0;
+	if (strstr(re, "(?i") || strstr(re, "(?x")) {
+		*top_alt_out = true;
 		return NULL;
+	}
 	struct sbuf best, cur;
 	sb_init(&best);
 	sb_init(&cur);
@@ -981,14 +992,14 @@ char *regex_required_literal(const char *re)
 		bool literal_char = false;
 		char lc = c;
 		if (c == '\\' && p[1]) {
-			char n = p[1];
-			if (strchr(".^$|()[]{}?*+\\/\"'-:=@#%&,;<>!~` ", n)) {
+			char esc = p[1];
+			if (strchr(".^$|()[]{}?*+\\/\"'-:=@#%&,;<>!~` ", esc)) {
 				literal_char = true;
-				lc = n;
+				lc = esc;
 				p++;
 			} else {
 				p++; /* \d \s \w \b \x… : not literal */
-				if (n == 'x' && p[1] == '{')
+				if (esc == 'x' && p[1] == '{')
 					while (p[1] && *p != '}')
 						p++;
 			}
@@ -1000,17 +1011,17 @@ char *regex_required_literal(const char *re)
 		if (literal_char) {
 			sb_addc(&cur, lc);
 			if (p[1] == '+') {
-				if (cur.len > best.len) {
-					sb_clear(&best);
-					sb_add(&best, cur.s, cur.len);
+				if (cur.len) {
+					runs = xrealloc(runs, (size_t)(*n + 1) * sizeof *runs);
+					runs[(*n)++] = xstrndup(cur.s, cur.len);
 				}
 				sb_clear(&cur);
 			}
 			continue;
 		}
-		if (cur.len > best.len) {
-			sb_clear(&best);
-			sb_add(&best, cur.s, cur.len);
+		if (cur.len) {
+			runs = xrealloc(runs, (size_t)(*n + 1) * sizeof *runs);
+			runs[(*n)++] = xstrndup(cur.s, cur.len);
 		}
 		sb_clear(&cur);
 		if (c == '|')
@@ -1025,16 +1036,51 @@ char *regex_required_literal(const char *re)
 				break;
 		}
 	}
-	if (cur.len > best.len) {
-		sb_clear(&best);
-		sb_add(&best, cur.s, cur.len);
+	if (cur.len) {
+		runs = xrealloc(runs, (size_t)(*n + 1) * sizeof *runs);
+		runs[(*n)++] = xstrndup(cur.s, cur.len);
 	}
 	sb_free(&cur);
-	if (top_alt || best.len < 3) {
-		sb_free(&best);
-		return NULL;
+	sb_free(&best);
+	*top_alt_out = top_alt;
+	return runs;
+}
+
+char *regex_required_literal(const char *re)
+{
+	int n;
+	bool top_alt = false;
+	char **runs = literal_runs(re, &n, &top_alt);
+	char *best = NULL;
+	for (int i = 0; i < n; i++) {
+		if (!top_alt && strlen(runs[i]) >= 3 && (!best || strlen(runs[i]) > strlen(best))) {
+			free(best);
+			best = runs[i];
+		} else {
+			free(runs[i]);
+		}
 	}
-	return sb_steal(&best);
+	free(runs);
+	return best;
+}
+
+char *regex_second_literal(const char *re, const char *primary)
+{
+	int n;
+	bool top_alt = false;
+	char **runs = literal_runs(re, &n, &top_alt);
+	char *best = NULL;
+	for (int i = 0; i < n; i++) {
+		bool other = primary && !strstr(primary, runs[i]) && !strstr(runs[i], primary);
+		if (!top_alt && other && strlen(runs[i]) >= 4 && (!best || strlen(runs[i]) > strlen(best))) {
+			free(best);
+			best = runs[i];
+		} else {
+			free(runs[i]);
+		}
+	}
+	free(runs);
+	return best;
 }
 
 #include "embedded.h"

@@ -41,6 +41,8 @@ struct pattern {
 	char *literal;           /* required substring for the prefilter, or NULL */
 	size_t litlen;
 	bool anchored;           /* the literal begins the body ("^literal…") */
+	char *second;            /* another literal a match needs: a cheap check before the regex */
+	size_t secondlen;
 	char **alts;             /* else: one of these is required (top-level alternation) */
 	int nalts;
 	pcre2_code *code;        /* compiled on first use */
@@ -143,5 +145,7 @@ char *regex_required_literal(const char *re);
 char **regex_literal_set(const char *re, int *n);
 /* The literal run right after a leading "^" (at least 2 bytes), or NULL. */
 char *regex_leading_literal(const char *re);
+/* A second required literal, distinct from primary (checked with memmem before the regex). */
+char *regex_second_literal(const char *re, const char *primary);
 
 #endif
