@@ -11,8 +11,9 @@
 #include <sys/stat.h>
 
 /* Limits that keep a hostile or careless rule from hanging a run. */
-#define MATCH_LIMIT 200000
-#define DEPTH_LIMIT 5000
+#define MATCH_LIMIT 100000
+#define DEPTH_LIMIT 2000
+#define PROBE_LIMIT 50000
 #define JIT_STACK_MAX (1024 * 1024)
 
 static const char *const fact_names[F_COUNT] = {
@@ -381,6 +382,35 @@ static void add_pattern(struct ruletable *t, struct loadctx *c, int rule, const 
 	p->rule = rule;
 }
 
+/* Does the regex backtrack catastrophically? Probe it, with a low match limit, on short
+ * subjects that defeat nested quantifiers ("aaaa…!", "a a a …!", …); a sane log regex
+ * needs a few hundred steps on 48 bytes. */
+static const char *backtracks(pcre2_code *code)
+{
+	static const char *const units[] = { "a", " ", "0", "a ", "ab", "-", ".", "a.", "\t", "/", "x:" };
+	pcre2_match_context *mc = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(mc, PROBE_LIMIT);
+	pcre2_set_depth_limit(mc, DEPTH_LIMIT);
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(code, NULL);
+	const char *verdict = NULL;
+	char subject[64];
+	for (size_t u = 0; u < sizeof units / sizeof units[0] && !verdict; u++) {
+		size_t k = strlen(units[u]), n = 0;
+		while (n + k < 48) {
+			memcpy(subject + n, units[u], k);
+			n += k;
+		}
+		subject[n++] = '!';
+		subject[n] = '\0';
+		int rc = pcre2_match(code, (PCRE2_SPTR)subject, n, 0, PCRE2_NO_JIT, md, mc);
+		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
+			verdict = units[u];
+	}
+	pcre2_match_data_free(md);
+	pcre2_match_context_free(mc);
+	return verdict;
+}
+
 /* Compile a pattern; report a bad regex with the PCRE2 message and offset. */
 static bool compile_pattern(struct ruletable *t, struct pattern *p, struct loadctx *c)
 {
@@ -400,6 +430,15 @@ static bool compile_pattern(struct ruletable *t, struct pattern *p, struct loadc
 		else
 			warnx_("rule '%s': bad regex at offset %zu: %s", t->rules[p->rule].id,
 			       (size_t)erroff, (char *)msg);
+		p->failed = true;
+		return false;
+	}
+	const char *bad = c ? backtracks(p->code) : NULL;
+	if (bad) {
+		load_error(c, "regex backtracks catastrophically (it exhausts the match limit on a %zu-byte line of \"%s\"): %s",
+			   (size_t)48, strcmp(bad, "\t") == 0 ? "\\t" : bad, p->regex);
+		pcre2_code_free(p->code);
+		p->code = NULL;
 		p->failed = true;
 		return false;
 	}
@@ -911,8 +950,14 @@ int rules_check(struct ruletable *t, bool verbose)
 		struct rule *r = &t->rules[i];
 		for (int k = 0; k < r->npats; k++) {
 			struct pattern *p = &t->pats[r->first_pat + k];
+			const char *bad = NULL;
 			if (!compile_pattern(t, p, NULL))
 				problems++;
+			else if ((bad = backtracks(p->code))) {
+				fprintf(stderr, "%s: %s: rule '%s': regex backtracks catastrophically on \"%s…!\": %s\n",
+					progname, r->file, r->id, bad, p->regex);
+				problems++;
+			}
 			else if (!p->literal && !p->alts)
 				fprintf(stderr, "%s: %s: rule '%s': note: pattern %d has no required literal; it runs on every line of its families\n",
 					progname, r->file, r->id, k + 1);
