@@ -227,6 +227,7 @@ int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 	if (input_open(&in, path) < 0) {
 		info->error = xstrdup(in.err);
 		info->encoding = "unknown";
+		info->gzip = in.gz;
 		input_close(&in);
 		return -1;
 	}

@@ -249,8 +249,15 @@ static int sniff(struct input *in)
 	/* Stage up to 4 KiB of plain bytes to look at. */
 	while (in->plain_len < 4096 && !in->plain_eof) {
 		ssize_t r = read_plain(in, in->plain + in->plain_len, 4096 - in->plain_len);
-		if (r < 0)
+		if (r < 0 && in->plain_len == 0 && !in->gz)
 			return -1;
+		if (r < 0) { /* a gzip cut short: what came before the cut is still read */
+			in->deferred_error = true;
+			in->plain_eof = true;
+			in->raw_eof = true;
+			in->gz_done = true;
+			break;
+		}
 		if (r == 0)
 			in->plain_eof = true;
 		in->plain_len += (size_t)r;
@@ -447,7 +454,7 @@ int input_next(struct input *in, struct line *ln)
 		}
 		if (in->eof) {
 			if (avail == 0)
-				return 0;
+				return in->deferred_error ? -1 : 0;
 			in->start = in->end;
 			emit(in, ln, p, avail, false);
 			return 1;

@@ -47,6 +47,7 @@ struct input {
 	uint64_t invalid_utf8;      /* count of invalid UTF-8 sequences seen */
 	uint64_t nul_bytes;
 	uint64_t truncated_lines;
+	bool deferred_error;        /* err is set, but the bytes before it are read first */
 	char err[512];              /* set when input_next() returns -1 */
 };
 
