@@ -1,0 +1,1014 @@
+#!/bin/sh
+# tests/cli.sh — the command line against hostile input (issue 6). Run by tests/run.sh from the
+# top of the tree with LOGLENS (the binary, possibly "valgrind … ./loglens") and TMP (a scratch
+# directory). Prints one line per check: "PASS name", "FAIL name: why", "SKIP name: why".
+#
+# Inputs: small files are committed under testdata/hostile/ (base-*.log are copies of live-lab
+# transcripts, so these checks do not move when the golden cases are regenerated; secret-*.log
+# and redact-*.log are built for the secret and --redact checks). Big and binary inputs are
+# generated here into $TMP. JSON is read with build/jcheck (assertions, as in .expect files)
+# and python3 (whole-document comparisons; .ci/deps test installs it).
+set -u
+LOGLENS=${LOGLENS:-./loglens}
+TMP=${TMP:-$(mktemp -d "${TMPDIR:-/tmp}/loglens-cli.XXXXXX")}
+JCHECK=${JCHECK:-build/jcheck}
+H=testdata/hostile
+W=$TMP/cli
+rm -rf "$W"
+mkdir -p "$W"
+
+pass() { printf 'PASS %s\n' "$1"; }
+fail() { printf 'FAIL %s: %s\n' "$1" "$2"; }
+skip() { printf 'SKIP %s: %s\n' "$1" "$2"; }
+
+# Time limits scale when loglens runs under valgrind (about 30x slower) or a sanitizer.
+case $LOGLENS in
+*valgrind*) SCALE=${CLI_TIMEOUT_SCALE:-30};;
+*asan*|*san*) SCALE=${CLI_TIMEOUT_SCALE:-4};;
+*) SCALE=${CLI_TIMEOUT_SCALE:-1};;
+esac
+HAVE_TIMEOUT=0
+command -v timeout >/dev/null 2>&1 && HAVE_TIMEOUT=1
+HAVE_PY=0
+command -v python3 >/dev/null 2>&1 && HAVE_PY=1
+ESC=$(printf '\033')
+CR=$(printf '\r')
+KANA=$(printf '\343\201')      # first two bytes of U+3040..U+307F (hiragana), as UTF-8
+
+# ll SECONDS OUT ERR ARGS... — run loglens with a time limit; sets RC (124: timed out).
+ll() {
+	_t=$(($1 * SCALE)) _o=$2 _e=$3
+	shift 3
+	if [ "$HAVE_TIMEOUT" = 1 ]; then
+		# shellcheck disable=SC2086
+		timeout -k 5 "$_t" $LOGLENS "$@" > "$_o" 2> "$_e"
+	else
+		# shellcheck disable=SC2086
+		$LOGLENS "$@" > "$_o" 2> "$_e"
+	fi
+	RC=$?
+}
+
+# why_rc — a note for an unexpected exit status.
+why_rc() {
+	case $RC in
+	124|137) printf 'timed out';;
+	98|99) printf 'exit %s: the memory checker reported an error' "$RC";;
+	*) [ "$RC" -gt 128 ] && printf 'killed by signal %s' $((RC - 128)) || printf 'exit %s' "$RC";;
+	esac
+}
+
+# jc NAME JSON EXIT ASSERTION... — check .expect-style assertions; prints the failures.
+JC_OUT=
+jc() {
+	_n=$1 _j=$2 _c=$3
+	shift 3
+	: > "$W/$_n.expect"
+	for _a in "$@"; do printf '%s\n' "$_a" >> "$W/$_n.expect"; done
+	JC_OUT=$("$JCHECK" "$W/$_n.expect" "$_j" "$_c" 2>&1 | sed "s|$W/||" | tr '\n' ';')
+	[ -z "$JC_OUT" ]
+}
+
+# The helper for whole-document work: valid / summary / evidence / get.
+cat > "$W/j.py" <<'EOF'
+import json, os, sys
+
+def load(p):
+    with open(p, "rb") as f:
+        data = f.read()
+    return json.loads(data.decode("utf-8"))          # strict: output must be UTF-8 and JSON
+
+def findings(fs):
+    out = []
+    for f in fs:
+        out.append({"id": f["id"], "severity": f["severity"],
+                    "evidence": [[e.get("input", 0), e["line"], e["text"], bool(e.get("truncated"))]
+                                 for e in f["evidence"]],
+                    "explains": findings(f.get("explains", []))})
+    return out
+
+def evidence(fs):
+    for f in fs:
+        for e in f["evidence"]:
+            yield e
+        yield from evidence(f.get("explains", []))
+
+cmd, path = sys.argv[1], sys.argv[2]
+if cmd != "evfiles":
+    try:
+        d = load(path)
+    except Exception as e:
+        print("invalid JSON: %s" % e)
+        sys.exit(1)
+if cmd == "valid":
+    sys.exit(0)
+if cmd == "summary":            # what must not change when only the bytes' encoding changes
+    s = [{"phase": x["phase"], "outcome": x["outcome"], "target": x["target"],
+          "findings": findings(x["findings"])} for x in d["sessions"]]
+    print(json.dumps(s, ensure_ascii=False, sort_keys=True, indent=1))
+elif cmd == "evfiles":          # a list of "JSON<TAB>LOG": every evidence line against sed -n Np
+    import subprocess
+    for pair in open(path, encoding="utf-8").read().splitlines():
+        jpath, log = pair.split("\t", 1)
+        try:
+            doc = load(jpath)
+        except Exception as e:
+            print("FAIL evidence lines: %s: invalid JSON: %s" % (log, e))
+            continue
+        evs = [e for x in doc["sessions"] for e in evidence(x["findings"])
+               if e.get("input", 0) == 0 and not e.get("truncated")]
+        nums = sorted(set(e["line"] for e in evs))
+        ref = {}
+        if nums:
+            script = ["-e", ";".join("%dp" % k for k in nums)]
+            out = subprocess.run(["sed", "-n"] + script + [log], stdout=subprocess.PIPE, check=True).stdout
+            got = out.split(b"\n")[:-1] if out.endswith(b"\n") else out.split(b"\n")
+            present = [k for k in nums]
+            # sed prints the lines in file order; a number past the end prints nothing
+            for k, raw in zip(present, got):
+                ref[k] = raw
+            if len(got) < len(nums):
+                for k in nums[len(got):]:
+                    ref.pop(k, None)
+        bad = []
+        for e in evs:
+            raw = ref.get(e["line"])
+            if raw is None:
+                bad.append("line %d is not in the input" % e["line"])
+                continue
+            if raw.endswith(b"\r"):
+                raw = raw[:-1]
+            want = raw.decode("utf-8", "replace")
+            if e["text"] != want:
+                bad.append("line %d: evidence %r, input %r" % (e["line"], e["text"][:100], want[:100]))
+        if bad:
+            print("FAIL evidence lines: %s: %s" % (log, "; ".join(bad[:4])))
+        else:
+            print("PASS evidence lines: %s (%d checked)" % (log, len(evs)))
+elif cmd == "get":              # a dotted path: inputs.0.encoding
+    v = d
+    for k in sys.argv[3].split("."):
+        v = v[int(k)] if isinstance(v, list) else v[k]
+    print(v if not isinstance(v, (dict, list)) else json.dumps(v, sort_keys=True))
+EOF
+jpy() { python3 "$W/j.py" "$@"; }
+
+# json_ok FILE — prints why not, if not.
+json_ok() {
+	if [ "$HAVE_PY" = 1 ]; then
+		jpy valid "$1"
+	else
+		"$JCHECK" /dev/null "$1" 0 > /dev/null 2>&1 || echo "invalid JSON (jcheck)"
+	fi
+}
+
+# same_findings NAME BASE.json OTHER.json — sessions, findings, evidence lines and texts equal.
+same_findings() {
+	for _j in "$2" "$3"; do
+		[ -s "$_j.sum" ] && [ "$_j.sum" -nt "$_j" ] || jpy summary "$_j" > "$_j.sum" 2>&1
+	done
+	if cmp -s "$2.sum" "$3.sum"; then
+		return 0
+	fi
+	DIFF=$(diff "$2.sum" "$3.sum" | head -n 8 | tr '\n' ' ')
+	return 1
+}
+
+need_py() {
+	[ "$HAVE_PY" = 1 ] && return 0
+	skip "$1" "python3 is not installed (.ci/deps test installs it)"
+	return 1
+}
+
+[ -x "$JCHECK" ] || { fail "cli setup" "$JCHECK is missing (make $JCHECK)"; exit 0; }
+for f in base-lab-success.ssh-v.log base-lab-key-refused.ssh-v.log base-lab-key-refused.plink-v.log \
+	base-lab-key-refused.sshd.log base-lab-hostkey-changed.ssh-vvv.log; do
+	[ -f "$H/$f" ] || { fail "cli setup" "$H/$f is missing"; exit 0; }
+done
+OK_LOG=$H/base-lab-success.ssh-v.log
+BAD_LOG=$H/base-lab-key-refused.ssh-v.log
+BAD_ID=auth.key-refused
+
+# ---------------------------------------------------------------- exit status 0, 1, 2
+ll 30 "$W/o" "$W/e" "$OK_LOG"
+[ "$RC" -eq 0 ] && pass "exit 0: a successful session" || fail "exit 0: a successful session" "$(why_rc), expected 0"
+
+ll 30 "$W/o" "$W/e" "$BAD_LOG"
+if [ "$RC" -eq 1 ] && grep -q "$BAD_ID" "$W/o"; then
+	pass "exit 1: a failed session"
+else
+	fail "exit 1: a failed session" "$(why_rc), expected 1 and $BAD_ID in the report"
+fi
+
+usage_check() {
+	_name=$1
+	shift
+	ll 30 "$W/o" "$W/e" "$@"
+	if [ "$RC" -ne 2 ]; then
+		fail "$_name" "$(why_rc), expected 2"
+	elif [ -s "$W/o" ]; then
+		fail "$_name" "printed a report on standard output"
+	elif ! [ -s "$W/e" ]; then
+		fail "$_name" "no message on standard error"
+	else
+		pass "$_name"
+	fi
+}
+usage_check "exit 2: unknown option" --no-such-option "$BAD_LOG"
+usage_check "exit 2: bad --lang" --lang xx "$BAD_LOG"
+usage_check "exit 2: unknown --format" --format telnet "$BAD_LOG"
+usage_check "exit 2: bad --color" --color=sometimes "$BAD_LOG"
+
+# ---------------------------------------------------------------- exit status 3: unreadable input
+# The unreadable input comes first; the readable one after it must still be analysed and reported.
+gzip -c "$BAD_LOG" > "$W/whole.log.gz"
+gzsize=$(wc -c < "$W/whole.log.gz")
+head -c $((gzsize / 2)) "$W/whole.log.gz" > "$W/half.log.gz"
+head -c 20 "$W/whole.log.gz" > "$W/header-only.log.gz"
+# a long gzip cut after the first 4 KiB the reader looks at: the error comes mid-stream
+i=0
+: > "$W/long.log"
+while [ $i -lt 40 ]; do cat "$OK_LOG" >> "$W/long.log"; i=$((i + 1)); done
+head -c 2000000 /dev/zero | tr '\0' 'x' >> "$W/long.log"
+gzip -c "$W/long.log" > "$W/long.log.gz"
+head -c $(($(wc -c < "$W/long.log.gz") - 100)) "$W/long.log.gz" > "$W/long-cut.log.gz"
+mkdir -p "$W/a-directory"
+
+unreadable_check() {
+	_name=$1 _bad=$2
+	ll 60 "$W/u.json" "$W/u.err" --json "$_bad" "$BAD_LOG"
+	_why=
+	[ "$RC" -eq 3 ] || _why="$(why_rc), expected 3"
+	if [ -z "$_why" ]; then
+		_j=$(json_ok "$W/u.json")
+		[ -z "$_j" ] || _why="JSON: $_j"
+	fi
+	if [ -z "$_why" ] && ! jc u "$W/u.json" "$RC" "exit_code = 3" "inputs# = 2" "inputs[0].error ~ $_bad" \
+		"inputs[1].error = null" "inputs[1].sessions = 1" "sessions[*].input = 1" \
+		"sessions[*].findings[*].id = $BAD_ID"; then
+		_why="$JC_OUT"
+	fi
+	if [ -z "$_why" ]; then
+		_n=$(grep -c . "$W/u.err")
+		grep -qF "$_bad" "$W/u.err" || _why="standard error does not name $_bad"
+		[ "$_n" -eq 1 ] || _why="${_why:+$_why; }$_n lines on standard error, expected one"
+	fi
+	# text mode: the same exit status, and the report of the readable input
+	if [ -z "$_why" ]; then
+		ll 60 "$W/u.txt" "$W/u.err" "$_bad" "$BAD_LOG"
+		[ "$RC" -eq 3 ] || _why="text mode: $(why_rc), expected 3"
+		[ -n "$_why" ] || grep -qF "$BAD_ID" "$W/u.txt" || _why="text mode: the readable input was not reported"
+	fi
+	[ -z "$_why" ] && pass "$_name" || fail "$_name" "$_why"
+}
+unreadable_check "exit 3: a missing file, other input still analysed" "$W/no-such-file.log"
+unreadable_check "exit 3: a directory, other input still analysed" "$W/a-directory"
+unreadable_check "exit 3: a truncated .gz, other input still analysed" "$W/half.log.gz"
+unreadable_check "exit 3: a .gz cut after its header, other input still analysed" "$W/header-only.log.gz"
+unreadable_check "exit 3: a long .gz cut near its end, other input still analysed" "$W/long-cut.log.gz"
+if ll 60 "$W/o" "$W/e" --json "$W/long-cut.log.gz" && [ "$RC" -eq 3 ] &&
+	jc cut "$W/o" "$RC" "inputs[0].compression = gzip" "inputs[0].sessions = 40"; then
+	pass "exit 3: the lines of a cut .gz before the cut are analysed"
+else
+	fail "exit 3: the lines of a cut .gz before the cut are analysed" "$(why_rc); $JC_OUT"
+fi
+
+# ... and for a short one, cut inside the first block the reader looks at
+want=$(gzip -dc < "$W/half.log.gz" 2>/dev/null | wc -l)
+ll 60 "$W/o" "$W/e" --json "$W/half.log.gz"
+why=
+[ "$RC" -eq 3 ] || why="$(why_rc), expected 3"
+[ -n "$why" ] || jc half "$W/o" "$RC" "inputs[0].compression = gzip" || why="$JC_OUT"
+if [ -z "$why" ] && [ "$HAVE_PY" = 1 ]; then
+	got=$(jpy get "$W/o" inputs.0.lines)
+	[ "$got" -ge "$want" ] || why="$got lines read, gzip -dc recovers $want"
+fi
+[ -z "$why" ] && pass "exit 3: a short truncated .gz is reported as gzip, its readable lines read" ||
+	fail "exit 3: a short truncated .gz is reported as gzip, its readable lines read" "$why"
+
+# A read error mid-way (EIO after 200 000 bytes, injected by an LD_PRELOAD shim on files whose
+# name contains READFAIL): exit 3, one line naming the file, the lines before the error and the
+# other input still analysed.
+cat > "$W/readfail.c" <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+static size_t given[1024];
+ssize_t read(int fd, void *buf, size_t n)
+{
+	static ssize_t (*real)(int, void *, size_t);
+	if (!real)
+		real = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
+	char link[64], target[4096];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t k = fd > 2 && fd < 1024 ? readlink(link, target, sizeof target - 1) : -1;
+	if (k > 0) {
+		target[k] = '\0';
+		if (strstr(target, "READFAIL")) {
+			if (given[fd] >= 200000) {
+				errno = EIO;
+				return -1;
+			}
+			if (n > 200000 - given[fd])
+				n = 200000 - given[fd];
+			ssize_t r = real(fd, buf, n);
+			if (r > 0)
+				given[fd] += (size_t)r;
+			return r;
+		}
+	}
+	return real(fd, buf, n);
+}
+EOF
+if ${CC:-cc} -shared -fPIC -o "$W/readfail.so" "$W/readfail.c" -ldl 2>/dev/null; then
+	i=0
+	: > "$W/READFAIL.log"
+	while [ $i -lt 100 ]; do cat "$OK_LOG" >> "$W/READFAIL.log"; i=$((i + 1)); done
+	whole=$((200000 / $(wc -c < "$OK_LOG")))       # sessions read completely before the error
+	old_asan=${ASAN_OPTIONS-__unset__} old_preload=${LD_PRELOAD-__unset__}
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" LD_PRELOAD="${LD_PRELOAD:+$LD_PRELOAD:}$W/readfail.so"
+	export ASAN_OPTIONS LD_PRELOAD
+	ll 60 "$W/rf.json" "$W/rf.err" --json "$W/READFAIL.log" "$BAD_LOG"
+	if [ "$old_preload" = __unset__ ]; then unset LD_PRELOAD; else LD_PRELOAD=$old_preload; fi
+	if [ "$old_asan" = __unset__ ]; then unset ASAN_OPTIONS; else ASAN_OPTIONS=$old_asan; fi
+	why=
+	[ "$RC" -eq 3 ] || why="$(why_rc), expected 3"
+	[ -n "$why" ] || jc rf "$W/rf.json" "$RC" "inputs[0].error ~ READFAIL.log" "inputs[0].error ~ rror" \
+		"inputs[1].error = null" "sessions[*].findings[*].id = $BAD_ID" "inputs[1].sessions = 1" || why="$JC_OUT"
+	if [ -z "$why" ] && [ "$HAVE_PY" = 1 ]; then
+		got=$(jpy get "$W/rf.json" inputs.0.sessions)
+		[ "$got" -ge "$whole" ] || why="$got sessions before the error, expected at least $whole"
+	fi
+	if [ -z "$why" ]; then
+		[ "$(grep -c . "$W/rf.err")" -eq 1 ] && grep -q 'READFAIL.log' "$W/rf.err" ||
+			why="stderr: $(head -n 3 "$W/rf.err" | tr '\n' ' ')"
+	fi
+	[ -z "$why" ] && pass "exit 3: a read error mid-way, lines before it and other input still analysed" ||
+		fail "exit 3: a read error mid-way, lines before it and other input still analysed" "$why"
+else
+	skip "exit 3: a read error mid-way" "no C compiler to build the LD_PRELOAD shim"
+fi
+
+# ---------------------------------------------------------------- exit status 4: bad rule files
+GOOD_RULE='{"id": "auth.key-refused/cli-test",
+   "families": ["openssh"],
+   "patterns": ["^zzqq cli test line$"],
+   "title": {"en": "t", "ja": "t"}, "diagnosis": {"en": "d", "ja": "d"},
+   "remedy": [{"en": "r", "ja": "r"}],
+   "examples": {"match": ["zzqq cli test line"], "no_match": ["zzqq"]}}'
+printf '{"rules": [\n  %s\n]}\n' "$GOOD_RULE" > "$W/good.json"
+ll 30 "$W/o" "$W/e" --rules "$W/good.json" "$BAD_LOG"
+if [ "$RC" -eq 1 ]; then
+	pass "exit 4 control: a valid extra rule file loads"
+else
+	fail "exit 4 control: a valid extra rule file loads" "$(why_rc), expected 1: $(head -n 2 "$W/e" | tr '\n' ' ')"
+fi
+
+# rule_check NAME FILE GREP-PATTERN... — exit 4, nothing on stdout, stderr names the file and matches
+rule_check() {
+	_name=$1 _file=$2
+	shift 2
+	ll 30 "$W/o" "$W/e" --rules "$_file" "$BAD_LOG"
+	_why=
+	[ "$RC" -eq 4 ] || _why="$(why_rc), expected 4"
+	[ -s "$W/o" ] && _why="${_why:+$_why; }printed a report"
+	for _p in "$@"; do
+		grep -q -e "$_p" "$W/e" || _why="${_why:+$_why; }no '$_p' in: $(grep -v ': note: ' "$W/e" | head -n 2 | tr '\n' ' ')"
+	done
+	[ -z "$_why" ] && pass "$_name" || fail "$_name" "$_why"
+}
+# invalid JSON: the stray comma is on line 3, column 27
+printf '{"rules": [\n  {"id": "auth.key-refused/cli-test",\n   "families": ["openssh"],,\n   "patterns": ["x"]}\n]}\n' > "$W/invalid.json"
+rule_check "exit 4: invalid JSON names file:line:col" "$W/invalid.json" "invalid.json:3:[0-9][0-9]*"
+printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"families": \["openssh"\],//')" > "$W/missing.json"
+rule_check "exit 4: a missing field" "$W/missing.json" "missing.json" "cli-test" "families"
+printf '{"rules": [\n  %s,\n  %s\n]}\n' "$GOOD_RULE" "$GOOD_RULE" > "$W/dup.json"
+rule_check "exit 4: a duplicate id in one file" "$W/dup.json" "dup.json" "auth.key-refused/cli-test" "[Dd]uplicate"
+printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"families"/"familys": ["putty"], "families"/')" > "$W/unknown-key.json"
+rule_check "exit 4: an unknown key" "$W/unknown-key.json" "unknown-key.json" "cli-test" "familys"
+printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/\^zzqq cli test line\$/^zzqq (cli[/')" > "$W/bad-regex.json"
+# PCRE2's own text for this error, and the offset where it stops (the end of the pattern)
+rule_check "exit 4: a regex that does not compile (PCRE2 text, offset)" "$W/bad-regex.json" "bad-regex.json" "cli-test" \
+	"missing terminating \] for character class" "offset 11"
+printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/\["openssh"\]/["openssh", "telnet"]/')" > "$W/family.json"
+rule_check "exit 4: an unknown family" "$W/family.json" "family.json" "cli-test" "telnet"
+rule_check "exit 4: a rule file that does not exist" "$W/no-such-rules.json" "no-such-rules.json"
+printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"examples": {"match": \["zzqq cli test line"\]/"examples": {"match": ["zzqq cli test line", "zzqq other line"]/')" > "$W/example.json"
+ll 30 "$W/o" "$W/e" --check-rules --rules "$W/example.json"
+if [ "$RC" -eq 4 ] && grep -q "zzqq other line" "$W/e"; then
+	pass "exit 4: --check-rules reports an example that does not match"
+else
+	fail "exit 4: --check-rules reports an example that does not match" "$(why_rc), expected 4 naming the example"
+fi
+
+# A regex that backtracks catastrophically on a hostile line: the match limit must bound the run.
+cat > "$W/backtrack.json" <<'EOF'
+{"rules": [{"id": "auth.key-refused/cli-backtrack", "families": ["openssh", "putty", "sshd", "winscp"],
+  "patterns": [{"regex": "^x(a|aa|a?a)+(?:b|c)*$", "literal": "xa"}],
+  "title": {"en": "t", "ja": "t"}, "diagnosis": {"en": "d", "ja": "d"}, "remedy": [{"en": "r", "ja": "r"}],
+  "examples": {"match": ["xaaaa"], "no_match": ["zzqq"]}}]}
+EOF
+{
+	i=0
+	while [ $i -lt 200 ]; do
+		printf 'debug1: xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaad\n'
+		i=$((i + 1))
+	done
+} > "$W/backtrack.log"
+ll 60 "$W/o" "$W/e" --rules "$W/backtrack.json" "$W/backtrack.log"
+case $RC in
+0|1|4) pass "a catastrophically backtracking rule is rejected or bounded (exit $RC)";;
+*) fail "a catastrophically backtracking rule is rejected or bounded" "$(why_rc) on 200 hostile lines";;
+esac
+
+# ---------------------------------------------------------------- standard input
+ll 30 "$W/file.json" "$W/e" --json "$BAD_LOG"
+for how in dash none; do
+	if [ $how = dash ]; then
+		# shellcheck disable=SC2086
+		$LOGLENS --json - < "$BAD_LOG" > "$W/stdin.json" 2> "$W/e"
+	else
+		# shellcheck disable=SC2086
+		$LOGLENS --json < "$BAD_LOG" > "$W/stdin.json" 2> "$W/e"
+	fi
+	RC=$?
+	sed 's|"name":"<stdin>"|"name":"'"$BAD_LOG"'"|' "$W/stdin.json" > "$W/stdin-named.json"
+	name="stdin ($([ $how = dash ] && echo "'-'" || echo "no FILE")) gives the same JSON as the file"
+	if [ "$RC" -eq 1 ] && cmp -s "$W/file.json" "$W/stdin-named.json" && grep -q '"name":"<stdin>"' "$W/stdin.json"; then
+		pass "$name"
+	else
+		fail "$name" "$(why_rc); $(cmp "$W/file.json" "$W/stdin-named.json" 2>&1)"
+	fi
+done
+
+# ---------------------------------------------------------------- languages
+ll 30 "$W/en.txt" "$W/e" --lang en "$BAD_LOG"
+ll 30 "$W/ja.txt" "$W/e" --lang ja "$BAD_LOG"
+if grep -q "$KANA" "$W/en.txt"; then
+	fail "--lang ja gives Japanese" "the English report already contains kana"
+elif ! grep -q "$KANA" "$W/ja.txt"; then
+	fail "--lang ja gives Japanese" "no hiragana in the --lang ja report"
+else
+	pass "--lang ja gives Japanese"
+fi
+ll 30 "$W/ja.json" "$W/e" --json --lang ja "$BAD_LOG"
+if [ -z "$(json_ok "$W/ja.json")" ] && jc ja "$W/ja.json" "$RC" 'language = ja' && grep -q "$KANA" "$W/ja.json"; then
+	pass "--json --lang ja: language ja, Japanese texts"
+else
+	fail "--json --lang ja: language ja, Japanese texts" "$JC_OUT $(json_ok "$W/ja.json")"
+fi
+# lang_env NAME WANT ENV-ASSIGNMENTS [OPTIONS] — with LC_ALL, LC_MESSAGES, LANGUAGE unset first
+lang_env() {
+	_name=$1 _want=$2 _envs=$3 _opts=${4:-}
+	(
+		unset LC_ALL LC_MESSAGES LANGUAGE
+		for _a in $_envs; do export "${_a?}"; done
+		# shellcheck disable=SC2086
+		$LOGLENS $_opts "$BAD_LOG"
+	) > "$W/env.txt" 2> /dev/null
+	if ! grep -q "$BAD_ID" "$W/env.txt"; then
+		fail "$_name" "no report"
+		return
+	fi
+	if grep -q "$KANA" "$W/env.txt"; then _got=ja; else _got=en; fi
+	[ "$_got" = "$_want" ] && pass "$_name" || fail "$_name" "got $_got, expected $_want"
+}
+lang_env "LANG=ja_JP.UTF-8 picks Japanese" ja "LANG=ja_JP.UTF-8"
+lang_env "LANG=C picks English" en "LANG=C"
+lang_env "LC_MESSAGES=ja_JP.UTF-8 over LANG=C picks Japanese" ja "LANG=C LC_MESSAGES=ja_JP.UTF-8"
+lang_env "LC_ALL=C over LANG=ja_JP.UTF-8 picks English" en "LANG=ja_JP.UTF-8 LC_ALL=C"
+lang_env "--lang en over LANG=ja_JP.UTF-8 picks English" en "LANG=ja_JP.UTF-8" "--lang en"
+
+# ---------------------------------------------------------------- colour
+ll 30 "$W/o" "$W/e" "$BAD_LOG"
+grep -q "$ESC" "$W/o" && fail "no ESC bytes when stdout is not a terminal" "found ESC" ||
+	pass "no ESC bytes when stdout is not a terminal"
+ll 30 "$W/o" "$W/e" --color=always "$BAD_LOG"
+grep -q "$ESC" "$W/o" && pass "--color=always gives ESC sequences" || fail "--color=always gives ESC sequences" "no ESC byte"
+ll 30 "$W/o" "$W/e" --color=never "$BAD_LOG"
+grep -q "$ESC" "$W/o" && fail "--color=never: no ESC bytes" "found ESC" || pass "--color=never: no ESC bytes"
+ll 30 "$W/o" "$W/e" --json --color=always "$BAD_LOG"
+if grep -q "$ESC" "$W/o" || [ -n "$(json_ok "$W/o")" ]; then
+	fail "--json --color=always: plain JSON" "ESC bytes or invalid JSON"
+else
+	pass "--json --color=always: plain JSON"
+fi
+# On a terminal (script(1) gives one): colour by default, none with NO_COLOR=1.
+if command -v script >/dev/null 2>&1 && script -qec true /dev/null >/dev/null 2>&1; then
+	env -u NO_COLOR script -qec "$LOGLENS $BAD_LOG" /dev/null > "$W/tty.txt" 2>&1 < /dev/null
+	env NO_COLOR=1 script -qec "$LOGLENS $BAD_LOG" /dev/null > "$W/tty-nc.txt" 2>&1 < /dev/null
+	if ! grep -q "$BAD_ID" "$W/tty.txt"; then
+		fail "NO_COLOR=1 on a terminal: no ESC bytes" "script(1) run did not produce the report"
+	elif ! grep -q "$ESC" "$W/tty.txt"; then
+		fail "colour by default on a terminal" "no ESC byte on a terminal"
+	elif grep -q "$ESC" "$W/tty-nc.txt"; then
+		pass "colour by default on a terminal"
+		fail "NO_COLOR=1 on a terminal: no ESC bytes" "found ESC"
+	else
+		pass "colour by default on a terminal"
+		pass "NO_COLOR=1 on a terminal: no ESC bytes"
+	fi
+else
+	skip "NO_COLOR=1 on a terminal: no ESC bytes" "script(1) from util-linux is not available to make a terminal"
+fi
+
+# ---------------------------------------------------------------- determinism
+det_check() {
+	_name=$1
+	shift
+	ll 60 "$W/d1" "$W/e" "$@"
+	_rc1=$RC
+	ll 60 "$W/d2" "$W/e" "$@"
+	if [ "$_rc1" -ne "$RC" ] || [ "$RC" -ge 2 ]; then
+		fail "$_name" "exit $_rc1 then $(why_rc)"
+	elif cmp -s "$W/d1" "$W/d2"; then
+		pass "$_name"
+	else
+		fail "$_name" "$(cmp "$W/d1" "$W/d2" 2>&1)"
+	fi
+}
+det_check "the same input twice: byte-identical JSON" --json "$BAD_LOG"
+det_check "the same input twice: byte-identical text" "$BAD_LOG"
+det_check "the same inputs twice: byte-identical JSON (several inputs, --lang ja)" --json --lang ja \
+	"$H/base-lab-key-refused.sshd.log" "$BAD_LOG" "$H/base-lab-key-refused.plink-v.log"
+det_check "the same inputs twice: byte-identical --redact JSON" --json --redact "$H/redact-openssh.log" "$H/redact-sshd.log"
+
+# ---------------------------------------------------------------- line ends, encodings, compression
+# Each base log is normalised to LF, then re-encoded; the findings (ids, severities, evidence line
+# numbers and texts) must not change.
+if need_py "line ends and encodings"; then
+	HAVE_ICONV=0
+	command -v iconv >/dev/null 2>&1 && HAVE_ICONV=1
+	for base in base-lab-key-refused.ssh-v base-lab-key-refused.plink-v base-lab-key-refused.sshd base-lab-hostkey-changed.ssh-vvv redact-winscp; do
+		tr -d '\r' < "$H/$base.log" > "$W/$base.lf.log"
+		sed "s/\$/$CR/" "$W/$base.lf.log" > "$W/$base.crlf.log"
+		tr '\n' '\r' < "$W/$base.lf.log" > "$W/$base.cr.log"
+		# mixed: CRLF on odd lines, LF on even lines, a lone CR on every fifth
+		awk '{ if (NR % 5 == 0) printf "%s\r", $0; else if (NR % 2) printf "%s\r\n", $0; else printf "%s\n", $0 }' \
+			"$W/$base.lf.log" > "$W/$base.mixed.log"
+		ll 30 "$W/$base.lf.json" "$W/e" --json "$W/$base.lf.log"
+		[ "$RC" -eq 1 ] || fail "$base: LF copy" "$(why_rc), expected 1"
+		for v in crlf cr mixed; do
+			ll 30 "$W/$base.$v.json" "$W/e" --json "$W/$base.$v.log"
+			if [ "$RC" -ne 1 ]; then
+				fail "$base: $v line ends give the same findings as LF" "$(why_rc)"
+			elif same_findings "$base.$v" "$W/$base.lf.json" "$W/$base.$v.json"; then
+				pass "$base: $v line ends give the same findings as LF"
+			else
+				fail "$base: $v line ends give the same findings as LF" "$DIFF"
+			fi
+		done
+		# enc_check VARIANT FILE ASSERTIONS...
+		enc_check() {
+			_v=$1 _f=$2
+			shift 2
+			ll 30 "$W/$base.$_v.json" "$W/e" --json "$_f"
+			if [ "$RC" -ne 1 ]; then
+				fail "$base: $_v" "$(why_rc), expected 1"
+			elif ! same_findings "$base.$_v" "$W/$base.crlf.json" "$W/$base.$_v.json"; then
+				fail "$base: $_v" "findings differ: $DIFF"
+			elif ! jc "$base.$_v" "$W/$base.$_v.json" "$RC" "$@"; then
+				fail "$base: $_v" "$JC_OUT"
+			else
+				pass "$base: $_v"
+			fi
+		}
+		{ printf '\357\273\277'; cat "$W/$base.crlf.log"; } > "$W/$base.u8bom.log"
+		enc_check "UTF-8 with BOM: same findings, encoding utf-8-bom" "$W/$base.u8bom.log" "inputs[0].encoding = utf-8-bom"
+		gzip -c "$W/$base.crlf.log" > "$W/$base.crlf.log.gz"
+		enc_check "gzip: same findings, compression gzip" "$W/$base.crlf.log.gz" "inputs[0].compression = gzip" "inputs[0].encoding = utf-8"
+		# two gzip members back to back (what `cat a.gz b.gz` and log rotation leave)
+		n=$(wc -l < "$W/$base.crlf.log")
+		{ head -n $((n / 2)) "$W/$base.crlf.log" | gzip -c; tail -n +$((n / 2 + 1)) "$W/$base.crlf.log" | gzip -c; } > "$W/$base.2gz.log.gz"
+		enc_check "two concatenated gzip members: same findings" "$W/$base.2gz.log.gz" "inputs[0].compression = gzip"
+		if [ "$HAVE_ICONV" = 1 ]; then
+			iconv -f UTF-8 -t UTF-16LE "$W/$base.crlf.log" > "$W/$base.u16le.log"
+			{ printf '\377\376'; cat "$W/$base.u16le.log"; } > "$W/$base.u16le-bom.log"
+			iconv -f UTF-8 -t UTF-16BE "$W/$base.crlf.log" > "$W/$base.u16be.log"
+			{ printf '\376\377'; cat "$W/$base.u16be.log"; } > "$W/$base.u16be-bom.log"
+			enc_check "UTF-16LE with BOM: same findings, encoding utf-16le" "$W/$base.u16le-bom.log" "inputs[0].encoding = utf-16le"
+			enc_check "UTF-16LE without BOM: same findings, encoding utf-16le" "$W/$base.u16le.log" "inputs[0].encoding = utf-16le"
+			enc_check "UTF-16BE with BOM: same findings, encoding utf-16be" "$W/$base.u16be-bom.log" "inputs[0].encoding = utf-16be"
+			enc_check "UTF-16BE without BOM: same findings, encoding utf-16be" "$W/$base.u16be.log" "inputs[0].encoding = utf-16be"
+			gzip -c "$W/$base.u16le-bom.log" > "$W/$base.u16le-bom.log.gz"
+			enc_check "gzip of UTF-16LE: same findings" "$W/$base.u16le-bom.log.gz" "inputs[0].encoding = utf-16le" "inputs[0].compression = gzip"
+		else
+			skip "$base: UTF-16" "iconv is not installed"
+		fi
+	done
+	# Shift_JIS (CP932) text from a Japanese Windows console does not stop the analysis.
+	if [ "$HAVE_ICONV" = 1 ] && printf '\345\244\252\351\203\216\n' | iconv -f UTF-8 -t CP932 >/dev/null 2>&1; then
+		base=base-lab-key-refused.ssh-v
+		{ printf 'C:\\Users\\taro>ssh -v -i id_other lltuser@127.0.0.1\n'; cat "$W/$base.lf.log"; } > "$W/sjis-control.log"
+		{ printf 'C:\\Users\\\345\244\252\351\203\216>ssh -v -i id_other lltuser@127.0.0.1 \343\200\200# \346\216\245\347\266\232\343\201\247\343\201\215\343\201\276\343\201\233\343\202\223\n' |
+			iconv -f UTF-8 -t CP932; cat "$W/$base.lf.log"; } > "$W/sjis.log"
+		ll 30 "$W/sjis-control.json" "$W/e" --json "$W/sjis-control.log"
+		ll 30 "$W/sjis.json" "$W/e" --json "$W/sjis.log"
+		if [ "$RC" -ne 1 ]; then
+			fail "Shift_JIS text does not stop the analysis" "$(why_rc), expected 1"
+		elif ! same_findings sjis "$W/sjis-control.json" "$W/sjis.json"; then
+			fail "Shift_JIS text does not stop the analysis" "$DIFF"
+		elif ! jc sjis "$W/sjis.json" "$RC" "inputs[0].encoding != utf-8" "inputs[0].invalid_utf8 != 0"; then
+			fail "Shift_JIS text does not stop the analysis" "$JC_OUT"
+		else
+			pass "Shift_JIS text does not stop the analysis, and is reported"
+		fi
+	else
+		skip "Shift_JIS text does not stop the analysis" "iconv cannot write CP932 here"
+	fi
+fi
+
+# ---------------------------------------------------------------- hostile bytes
+# hostile NAME FILE SECONDS — no crash, bounded time, exit 0/1, JSON parses, text mode too.
+hostile() {
+	_name=$1 _f=$2 _s=$3
+	ll "$_s" "$W/h.json" "$W/h.err" --json "$_f"
+	_why=
+	case $RC in 0|1) ;; *) _why="$(why_rc)"; [ -s "$W/h.err" ] && _why="$_why: $(head -c 200 "$W/h.err" | tr '\n' ' ')";; esac
+	if [ -z "$_why" ]; then
+		_j=$(json_ok "$W/h.json")
+		[ -z "$_j" ] || _why="$_j"
+	fi
+	if [ -z "$_why" ]; then
+		ll "$_s" "$W/h.txt" "$W/h.err" "$_f"
+		case $RC in 0|1) ;; *) _why="text mode: $(why_rc)";; esac
+	fi
+	[ -z "$_why" ] && pass "$_name" || fail "$_name" "$_why"
+	[ -z "$_why" ]
+}
+
+# a 100 MB single line (no line end at all)
+{ printf 'debug1: '; head -c 100000000 /dev/zero | tr '\0' 'A'; } > "$W/line100m.log"
+if hostile "a 100 MB single line" "$W/line100m.log" 120; then
+	jc l100 "$W/h.json" 0 "inputs[0].lines = 1" "inputs[0].truncated_lines = 1" "inputs[0].bytes = 100000008" &&
+		pass "a 100 MB single line: counted as one truncated line" ||
+		fail "a 100 MB single line: counted as one truncated line" "$JC_OUT"
+fi
+rm -f "$W/line100m.log"
+
+# a 10 MB line inside a real log: the lines after it keep their numbers and findings
+if need_py "a 10 MB line inside a log"; then
+	base=$W/base-lab-key-refused.ssh-v.lf.log
+	[ -f "$base" ] || tr -d '\r' < "$BAD_LOG" > "$base"
+	{ head -n 3 "$base"; printf 'debug1: short line instead\n'; tail -n +4 "$base"; } > "$W/line10m-control.log"
+	{ head -n 3 "$base"; printf 'debug1: '; head -c 10000000 /dev/zero | tr '\0' 'B'; printf '\n'; tail -n +4 "$base"; } > "$W/line10m.log"
+	ll 30 "$W/line10m-control.json" "$W/e" --json "$W/line10m-control.log"
+	if hostile "a 10 MB line inside a log" "$W/line10m.log" 60; then
+		if ! same_findings l10 "$W/line10m-control.json" "$W/h.json"; then
+			fail "a 10 MB line inside a log: same findings and line numbers" "$DIFF"
+		elif ! jc l10 "$W/h.json" 1 "inputs[0].truncated_lines = 1"; then
+			fail "a 10 MB line inside a log: same findings and line numbers" "$JC_OUT"
+		else
+			pass "a 10 MB line inside a log: same findings and line numbers"
+		fi
+	fi
+	# many lines just over the cut, a line exactly at it, and a CRLF split across the reader's buffer
+	{
+		head -n 3 "$base"
+		i=0
+		while [ $i -lt 40 ]; do head -c 70000 /dev/zero | tr '\0' 'C'; printf '\r\n'; i=$((i + 1)); done
+		head -c 65536 /dev/zero | tr '\0' 'D'; printf '\n'
+		head -c 65535 /dev/zero | tr '\0' 'E'; printf '\r\n'
+		tail -n +4 "$base"
+	} > "$W/cutlines.log"
+	{ head -n 3 "$base"; i=0; while [ $i -lt 42 ]; do printf 'x\n'; i=$((i + 1)); done; tail -n +4 "$base"; } > "$W/cutlines-control.log"
+	ll 30 "$W/cutlines-control.json" "$W/e" --json "$W/cutlines-control.log"
+	if hostile "42 lines around the 64 KiB cut" "$W/cutlines.log" 60; then
+		if ! same_findings cut "$W/cutlines-control.json" "$W/h.json"; then
+			fail "42 lines around the 64 KiB cut: same findings and line numbers" "$DIFF"
+		elif ! jc cutl "$W/h.json" 1 "inputs[0].truncated_lines = 40"; then
+			fail "42 lines around the 64 KiB cut: same findings and line numbers" "$JC_OUT"
+		else
+			pass "42 lines around the 64 KiB cut: same findings and line numbers"
+		fi
+	fi
+fi
+
+# NUL bytes inside lines that are not evidence, and a line of NULs
+if need_py "NUL bytes"; then
+	base=$W/base-lab-key-refused.ssh-v.lf.log
+	{
+		sed -n '1,5p' "$base"; printf '\000\000\000\000\000\000\000\000\n'; sed -n '6,11p' "$base"
+		printf '%s\000\000tail\n' "$(sed -n 12p "$base")" "$(sed -n 13p "$base")"; sed -n '14,$p' "$base"
+	} > "$W/nul.log"
+	{
+		sed -n '1,5p' "$base"; printf '        \n'; sed -n '6,11p' "$base"
+		printf '%s  tail\n' "$(sed -n 12p "$base")" "$(sed -n 13p "$base")"; sed -n '14,$p' "$base"
+	} > "$W/nul-control.log"
+	ll 30 "$W/nul-control.json" "$W/e" --json "$W/nul-control.log"
+	if hostile "NUL bytes" "$W/nul.log" 30; then
+		if [ "$(tr -cd '\000' < "$W/nul.log" | wc -c)" -ne 12 ]; then
+			fail "NUL bytes: same findings" "awk did not write the NUL bytes"
+		elif same_findings nul "$W/nul-control.json" "$W/h.json"; then
+			pass "NUL bytes: same findings"
+		else
+			fail "NUL bytes: same findings" "$DIFF"
+		fi
+	fi
+fi
+# a NUL inside an evidence line: the JSON must carry it escaped
+printf 'Permission denied (publickey).\000\n' > "$W/nul-evidence.log"
+hostile "a NUL byte inside an evidence line" "$W/nul-evidence.log" 30
+
+# binary garbage: 4 MB of AES-CTR keystream (fixed key: the same bytes on every machine)
+if command -v openssl >/dev/null 2>&1; then
+	head -c 4000000 /dev/zero | openssl enc -aes-128-ctr -nosalt -K 000102030405060708090a0b0c0d0e0f \
+		-iv 00000000000000000000000000000000 2>/dev/null > "$W/garbage.bin"
+elif [ "$HAVE_PY" = 1 ]; then
+	python3 -c 'import random,sys; r=random.Random(6); sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(4000000)))' > "$W/garbage.bin"
+fi
+if [ -s "$W/garbage.bin" ]; then
+	hostile "4 MB of binary garbage" "$W/garbage.bin" 60
+	gzip -c "$W/garbage.bin" > "$W/garbage.bin.gz"
+	hostile "4 MB of binary garbage, gzipped" "$W/garbage.bin.gz" 60
+	{ printf '\377\376'; head -c 1000000 "$W/garbage.bin"; } > "$W/garbage-u16.bin"
+	hostile "1 MB of binary garbage behind a UTF-16LE BOM" "$W/garbage-u16.bin" 60
+	{ head -c 100000 "$W/garbage.bin"; printf '\n'; tr -d '\r' < "$BAD_LOG"; } > "$W/garbage-then-log.log"
+	hostile "100 KB of garbage before a real log" "$W/garbage-then-log.log" 60
+else
+	skip "binary garbage" "neither openssl nor python3 to make deterministic bytes"
+fi
+
+# an empty file; a file that ends mid-line; a FIFO
+: > "$W/empty.log"
+if hostile "an empty file" "$W/empty.log" 30; then
+	jc empty "$W/h.json" 0 "exit = 0" "inputs[0].lines = 0" "sessions# = 0" "inputs[0].error = null" &&
+		pass "an empty file: exit 0, no lines, no session" || fail "an empty file: exit 0, no lines, no session" "$JC_OUT"
+fi
+if need_py "a file ending mid-line"; then
+	base=$W/base-lab-key-refused.ssh-v.lf.log
+	# the last line (the one that says "Permission denied") loses its line end
+	head -c $(($(wc -c < "$base") - 1)) "$base" > "$W/midline.log"
+	ll 30 "$W/lf.json" "$W/e" --json "$base"
+	if hostile "a file ending mid-line" "$W/midline.log" 30; then
+		if ! same_findings mid "$W/lf.json" "$W/h.json"; then
+			fail "a file ending mid-line: same findings" "$DIFF"
+		elif ! jc mid "$W/h.json" 1 "inputs[0].lines = $(wc -l < "$base")"; then
+			fail "a file ending mid-line: same findings" "$JC_OUT"
+		else
+			pass "a file ending mid-line: same findings, last line counted"
+		fi
+	fi
+	# ... and mid-way through a UTF-8 sequence and a UTF-16 code unit
+	{ cat "$base"; printf 'debug1: \343\201'; } > "$W/mid-utf8.log"
+	hostile "a file ending inside a UTF-8 sequence" "$W/mid-utf8.log" 30
+	if command -v iconv >/dev/null 2>&1; then
+		{ printf '\377\376'; iconv -f UTF-8 -t UTF-16LE "$base"; printf 'x'; } > "$W/mid-utf16.log"
+		if hostile "a UTF-16LE file with an odd byte count" "$W/mid-utf16.log" 30; then
+			same_findings mid16 "$W/lf.json" "$W/h.json" && pass "a UTF-16LE file with an odd byte count: same findings" ||
+				fail "a UTF-16LE file with an odd byte count: same findings" "$DIFF"
+		fi
+	fi
+fi
+if command -v mkfifo >/dev/null 2>&1 && mkfifo "$W/fifo"; then
+	cat "$BAD_LOG" > "$W/fifo" &
+	writer=$!
+	ll 30 "$W/fifo.json" "$W/e" --json "$W/fifo"
+	kill "$writer" 2>/dev/null
+	wait "$writer" 2>/dev/null
+	sed 's|"name":"'"$W"'/fifo"|"name":"'"$BAD_LOG"'"|' "$W/fifo.json" > "$W/fifo-named.json"
+	if [ "$RC" -eq 1 ] && cmp -s "$W/file.json" "$W/fifo-named.json"; then
+		pass "a FIFO as input: the same JSON as the file"
+	else
+		fail "a FIFO as input: the same JSON as the file" "$(why_rc); $(cmp "$W/file.json" "$W/fifo-named.json" 2>&1)"
+	fi
+	# a FIFO that delivers its data slowly, gzipped, in pieces
+	gzip -c "$BAD_LOG" > "$W/slow.gz"
+	( head -c 100 "$W/slow.gz"; sleep 1; tail -c +101 "$W/slow.gz" ) > "$W/fifo" &
+	writer=$!
+	ll 30 "$W/fifo.json" "$W/e" --json "$W/fifo"
+	kill "$writer" 2>/dev/null
+	wait "$writer" 2>/dev/null
+	if [ "$RC" -eq 1 ] && jc fifo "$W/fifo.json" "$RC" "inputs[0].compression = gzip" "sessions[*].findings[*].id = $BAD_ID"; then
+		pass "a slow gzipped FIFO"
+	else
+		fail "a slow gzipped FIFO" "$(why_rc); $JC_OUT"
+	fi
+else
+	skip "a FIFO as input" "mkfifo failed in $W"
+fi
+
+# more inputs than a 32-bit mask has bits
+set --
+i=0
+while [ $i -lt 40 ]; do set -- "$@" "$BAD_LOG"; i=$((i + 1)); done
+ll 60 "$W/many.json" "$W/e" --json "$@"
+if [ "$RC" -ne 1 ]; then
+	fail "40 inputs: each reported under its own index" "$(why_rc)"
+elif jc many "$W/many.json" "$RC" "sessions# = 40" "inputs# = 40" "sessions[39].input = 39" "sessions[33].input = 33" \
+	"sessions[39].findings[0].id = $BAD_ID" "inputs[39].sessions = 1"; then
+	pass "40 inputs: each reported under its own index"
+else
+	fail "40 inputs: each reported under its own index" "$JC_OUT"
+fi
+
+# ---------------------------------------------------------------- the fuzzer's finds
+# testdata/hostile/crash-*: inputs tests/fuzz found crashing loglens (minimised); each must now
+# give exit 0 or 1 with every reporter.
+# crash-*.json are rule files: they must be accepted or rejected (exit 0, 1 or 4), never crash.
+for f in "$H"/crash-*.json; do
+	[ -f "$f" ] || continue
+	why=
+	ll 60 "$W/c.out" "$W/c.err" --check-rules --rules "$f"
+	case $RC in 0|4) ;; *) why="$why (--check-rules) $(why_rc);";; esac
+	ll 60 "$W/c.out" "$W/c.err" --json --rules "$f" "$BAD_LOG"
+	case $RC in 0|1|4) ;; *) why="$why (--rules) $(why_rc);";; esac
+	[ -z "$why" ] && pass "fuzz find ${f#"$H"/}: no crash" || fail "fuzz find ${f#"$H"/}: no crash" "$why"
+done
+for f in "$H"/crash-*; do
+	[ -f "$f" ] || continue
+	case $f in *.json) continue;; esac
+	why=
+	for opts in "--json" "" "--json --redact --lang ja" "--redact --color=always"; do
+		# shellcheck disable=SC2086
+		ll 30 "$W/c.out" "$W/c.err" $opts "$f"
+		case $RC in
+		0|1) case $opts in --json*) j=$(json_ok "$W/c.out"); [ -z "$j" ] || why="$why ($opts) $j;";; esac;;
+		*) why="$why ($opts) $(why_rc);";;
+		esac
+	done
+	[ -z "$why" ] && pass "fuzz find ${f#"$H"/}: no crash" || fail "fuzz find ${f#"$H"/}: no crash" "$why"
+done
+
+# ---------------------------------------------------------------- JSON always parses
+# every committed hostile input and every generated file, one loglens run each, all options mixed
+if need_py "JSON parses for every hostile input"; then
+	bad=
+	n=0
+	for f in "$H"/* "$W"/*.log "$W"/*.gz "$W"/*.bin; do
+		[ -f "$f" ] || continue
+		case $f in *.expect) continue;; esac
+		n=$((n + 1))
+		case $((n % 4)) in
+		0) set -- --json;;
+		1) set -- --json --lang ja;;
+		2) set -- --json --redact;;
+		3) set -- --json --lang ja --redact;;
+		esac
+		ll 60 "$W/p.json" "$W/p.err" "$@" "$f"
+		case $RC in
+		0|1|3) j=$(json_ok "$W/p.json"); [ -z "$j" ] || bad="$bad ${f#"$W"/} ($*): $j;";;
+		*) bad="$bad ${f#"$W"/} ($*): $(why_rc);";;
+		esac
+	done
+	[ -z "$bad" ] && pass "JSON parses for all $n hostile inputs" || fail "JSON parses for every hostile input" "$bad"
+fi
+
+# ---------------------------------------------------------------- property: evidence lines
+# For every log under testdata/ (and a few generated ones): every evidence line number exists in
+# the input and its text equals that line (sed -n Np, a trailing CR removed).
+if need_py "evidence lines"; then
+	: > "$W/ev.list"
+	n=0
+	# Under valgrind (about 5 s a run) the golden logs are left to make check / make sanitize:
+	# the golden step of tests/run.sh has already run each of them under valgrind.
+	EV_LOGS=testdata/*/*.log
+	case $LOGLENS in
+	*valgrind*) EV_LOGS="$H/*.log"; echo "# evidence lines: under valgrind only $H and generated inputs";;
+	esac
+	# shellcheck disable=SC2086
+	for f in $EV_LOGS "$W/line10m.log" "$W/cutlines.log" "$W/nul.log" "$W/midline.log"; do
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		ll 60 "$W/ev$n.json" "$W/ev.err" --json "$f"
+		case $RC in
+		0|1) printf '%s\t%s\n' "$W/ev$n.json" "$f" >> "$W/ev.list";;
+		*) fail "evidence lines: $f" "$(why_rc): $(head -n 1 "$W/ev.err")";;
+		esac
+	done
+	python3 "$W/j.py" evfiles "$W/ev.list" | sed "s|$W/||"
+fi
+
+# ---------------------------------------------------------------- secrets
+# A password in the log never reaches the report, the JSON, or the --redact-log copy.
+secret_check() {
+	_name=$1 _f=$2 _secret=$3
+	_why=
+	grep -qF "$_secret" "$_f" || { fail "$_name" "$_f does not contain $_secret"; return; }
+	for _opts in "" "--json" "--lang ja" "--json --lang ja" "--redact" "--json --redact"; do
+		# shellcheck disable=SC2086
+		ll 30 "$W/s.out" "$W/s.err" $_opts "$_f"
+		case $RC in 0|1) ;; *) _why="$_why ${_opts:-text}: $(why_rc);";; esac
+		grep -qF "$_secret" "$W/s.out" && _why="$_why printed with '${_opts:-no option}';"
+		grep -qF "$_secret" "$W/s.err" && _why="$_why on stderr with '${_opts:-no option}';"
+	done
+	for _opts in "" "--redact"; do
+		rm -f "$W/s.redacted"
+		# shellcheck disable=SC2086
+		ll 30 "$W/s.out" "$W/s.err" $_opts --redact-log "$W/s.redacted" "$_f"
+		if [ ! -s "$W/s.redacted" ]; then
+			_why="$_why --redact-log wrote nothing ($(why_rc));"
+		elif grep -qF "$_secret" "$W/s.redacted"; then
+			_why="$_why in the --redact-log copy ($_opts): $(grep -F "$_secret" "$W/s.redacted" | head -n 1 | cut -c 1-100);"
+		fi
+	done
+	[ -z "$_why" ] && pass "$_name" || fail "$_name" "$_why"
+}
+secret_check "secret never shown: plink -pw" "$H/secret-plink-pw.log" S3cretPass1
+secret_check "secret never shown: sshpass -p" "$H/secret-sshpass.log" S3cretPass2
+secret_check "secret never shown: sftp://user:password@host/" "$H/secret-winscp-sftp-url.log" S3cretPass3
+secret_check "secret never shown: WinSCP 'Logging passwords' FTP PASS" "$H/secret-winscp-ftp-pass.log" S3cretPass4
+secret_check "secret never shown: WinSCP 'Logging passwords' session Password:" "$H/secret-winscp-ftp-pass.log" S3cretPass5
+
+# ---------------------------------------------------------------- --redact and --redact-log
+# Hosts, IPv4/IPv6 addresses, user names, /home and C:\Users paths, SHA256 fingerprints and
+# e-mail addresses of three logs; none may survive in the report, the JSON or the redacted copy.
+R1=$H/redact-openssh.log R2=$H/redact-sshd.log R3=$H/redact-winscp.log
+SENSITIVE="corp-example.com bastion-01 203.0.113.77 198.51.100.5 198.51.100.201 2001:db8:4c1 deploy7 mbrown
+jdoe42 kwatanabe k.watanabe ops-oncall SEiuCagLWMtWmKl xZBHz9FCGXVNqfpZB2aa"
+# survivors FILE — the sensitive values found in FILE
+survivors() {
+	for _v in $SENSITIVE; do grep -qF "$_v" "$1" && printf '%s ' "$_v"; done
+}
+missing=$(for v in $SENSITIVE; do cat "$R1" "$R2" "$R3" | grep -qF "$v" || printf '%s ' "$v"; done)
+[ -z "$missing" ] || fail "redact setup" "the inputs lack: $missing"
+ll 30 "$W/plain.txt" "$W/e" "$R1" "$R2" "$R3"
+s=$(survivors "$W/plain.txt")
+[ -n "$s" ] && pass "redact control: without --redact the values are shown" ||
+	fail "redact control: without --redact the values are shown" "none shown, the checks below prove nothing"
+rm -f "$W/redacted.log"
+ll 60 "$W/r.json" "$W/r.err" --json --redact --redact-log "$W/redacted.log" "$R1" "$R2" "$R3"
+rc_json=$RC
+ll 60 "$W/r.txt" "$W/r.err" --redact "$R1" "$R2" "$R3"
+rc_txt=$RC
+for pair in "JSON:$W/r.json:$rc_json" "text:$W/r.txt:$rc_txt"; do
+	what=${pair%%:*} rest=${pair#*:}
+	file=${rest%:*} rc=${rest##*:}
+	if [ "$rc" -ne 1 ]; then
+		fail "--redact: nothing survives in the $what report" "exit $rc, expected 1"
+	else
+		s=$(survivors "$file")
+		[ -z "$s" ] && pass "--redact: nothing survives in the $what report" ||
+			fail "--redact: nothing survives in the $what report" "still there: $s"
+	fi
+done
+if [ ! -s "$W/redacted.log" ]; then
+	fail "--redact-log: nothing survives in the copy" "no copy written"
+else
+	s=$(survivors "$W/redacted.log")
+	[ -z "$s" ] && pass "--redact-log: nothing survives in the copy" || fail "--redact-log: nothing survives in the copy" "still there: $s"
+	want=$(cat "$R1" "$R2" "$R3" | wc -l)
+	got=$(wc -l < "$W/redacted.log")
+	[ "$want" -eq "$got" ] && pass "--redact-log: one line out per line in" ||
+		fail "--redact-log: one line out per line in" "$got lines for $want"
+fi
+# The same value always gets the same pseudonym, and different values different ones. The copy
+# holds R1 (43 lines), then R2 (10), then R3; pick the values back out of known lines.
+if [ -s "$W/redacted.log" ]; then
+	o1=$(wc -l < "$R1")
+	pick() { sed -n "$1{s/$2/\\1/p;q;}" "$W/redacted.log"; }
+	h_a=$(pick 6 '^debug1: Connecting to \([^ ]*\) \[.*')
+	h_b=$(pick 13 "^debug1: Authenticating to \\([^:]*\\):22 as .*")
+	h_c=$(pick 43 '^[^@]*@\([^:]*\): Permission denied.*')
+	u_a=$(pick 13 ".* as '\\([^']*\\)'\$")
+	u_b=$(pick 43 '^\([^@]*\)@.*')
+	u_c=$(pick $((o1 + 2)) '.*Failed publickey for \([^ ]*\) from .*')
+	u_d=$(pick $((o1 + 3)) '.*authenticating user \([^ ]*\) .*')
+	a_a=$(pick 6 '.* \[\([^]]*\)\] port 22\.')
+	a_b=$(pick $((o1 + 1)) '.*Connection from \([^ ]*\) port.*')
+	a_c=$(pick $((o1 + 3)) '.*authenticating user [^ ]* \([^ ]*\) port.*')
+	a_other=$(pick $((o1 + 1)) '.* on \([^ ]*\) port 22.*')
+	v6_a=$(pick 4 '.* \[\([^]]*\)\] port 22\.')
+	v6_b=$(pick 5 '.*connect to address \([^ ]*\) port.*')
+	v6_c=$(pick $((o1 + 5)) '.*Invalid user [^ ]* from \([^ ]*\) port.*')
+	why=
+	[ -n "$h_a" ] && [ "$h_a" = "$h_b" ] && [ "$h_a" = "$h_c" ] || why="$why host: '$h_a' '$h_b' '$h_c';"
+	[ -n "$u_a" ] && [ "$u_a" = "$u_b" ] && [ "$u_a" = "$u_c" ] && [ "$u_a" = "$u_d" ] || why="$why user: '$u_a' '$u_b' '$u_c' '$u_d';"
+	[ -n "$a_a" ] && [ "$a_a" = "$a_b" ] && [ "$a_a" = "$a_c" ] || why="$why IPv4: '$a_a' '$a_b' '$a_c';"
+	[ -n "$a_other" ] && [ "$a_other" != "$a_a" ] || why="$why two IPv4 addresses, one pseudonym: '$a_a' '$a_other';"
+	[ -n "$v6_a" ] && [ "$v6_a" = "$v6_b" ] && [ "$v6_a" = "$v6_c" ] && [ "$v6_a" != "$a_a" ] || why="$why IPv6: '$v6_a' '$v6_b' '$v6_c';"
+	[ -z "$why" ] && pass "--redact: the same value always the same pseudonym" || fail "--redact: the same value always the same pseudonym" "$why"
+	if [ -n "$h_a" ] && jc pseud "$W/r.json" 1 "sessions[0].target.host = $h_a" "sessions[0].target.user = $u_a"; then
+		pass "--redact: the report and the copy use the same pseudonyms"
+	else
+		fail "--redact: the report and the copy use the same pseudonyms" "$JC_OUT"
+	fi
+fi
+# The redacted copy still tells the story: re-read, it gives the same formats and findings.
+if need_py "--redact-log keeps the story"; then
+	for f in "$R1" "$R2" "$R3"; do
+		rm -f "$W/one.log"
+		ll 30 "$W/one-orig.json" "$W/e" --json "$f"
+		ll 30 "$W/o" "$W/e" --redact-log "$W/one.log" "$f"
+		ll 30 "$W/one-red.json" "$W/e" --json "$W/one.log"
+		a=$(jpy get "$W/one-orig.json" inputs.0.format)/$(python3 -c 'import json,sys; print(sorted(f["id"] for s in json.load(open(sys.argv[1]))["sessions"] for f in s["findings"]))' "$W/one-orig.json")
+		b=$(jpy get "$W/one-red.json" inputs.0.format)/$(python3 -c 'import json,sys; print(sorted(f["id"] for s in json.load(open(sys.argv[1]))["sessions"] for f in s["findings"]))' "$W/one-red.json")
+		[ "$a" = "$b" ] && pass "--redact-log keeps the story: ${f#"$H"/}" ||
+			fail "--redact-log keeps the story: ${f#"$H"/}" "original $a, redacted copy $b"
+	done
+fi
+# --redact-log reads standard input too: the copy is the same as for the file
+rm -f "$W/red-file.log" "$W/red-stdin.log"
+ll 30 "$W/o" "$W/e" --redact --redact-log "$W/red-file.log" "$R1"
+# shellcheck disable=SC2086
+$LOGLENS --redact --redact-log "$W/red-stdin.log" - < "$R1" > "$W/o" 2> "$W/e"
+RC=$?
+if [ "$RC" -eq 1 ] && [ -s "$W/red-stdin.log" ] && cmp -s "$W/red-file.log" "$W/red-stdin.log"; then
+	pass "--redact-log with standard input: the same copy as from the file"
+else
+	fail "--redact-log with standard input: the same copy as from the file" "$(why_rc); $(cmp "$W/red-file.log" "$W/red-stdin.log" 2>&1)"
+fi
+exit 0
