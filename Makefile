@@ -88,7 +88,9 @@ bench: loglens
 
 # libFuzzer over reader, detector, tokenizers, engine and JSON writer (ASan + UBSan).
 FUZZ_SECONDS ?= 60
+FUZZ_RULES_SECONDS ?= 30
 fuzz: loglens
-	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS) loglens
+	sh tests/fuzz/run.sh $(FUZZ_RULES_SECONDS) rules
 
 .PHONY: all check sanitize valgrind bench fuzz install uninstall clean

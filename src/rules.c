@@ -385,18 +385,29 @@ static void add_pattern(struct ruletable *t, struct loadctx *c, int rule, const 
 /* Does the regex backtrack catastrophically? Probe it, with a low match limit, on short
  * subjects that defeat nested quantifiers ("aaaa…!", "a a a …!", …); a sane log regex
  * needs a few hundred steps on 48 bytes. */
-static const char *backtracks(pcre2_code *code)
+static const char *backtracks(pcre2_code *code, const char *re)
 {
+	/* "^x(a|aa)+$" needs its "x" before the trap: copy the literal characters after "^" */
+	char lead[33];
+	size_t leadlen = 0;
+	for (const char *p = re[0] == '^' ? re + 1 : re + strlen(re); *p && leadlen < 32; p++) {
+		if (*p == '\\' && p[1] && strchr(".^$|()[]{}?*+\\/\"'-:=@#%&,;<>!~` ", p[1]))
+			p++;
+		else if (strchr("\\^$.[]|()?*+{}", *p))
+			break;
+		lead[leadlen++] = *p;
+	}
 	static const char *const units[] = { "a", " ", "0", "a ", "ab", "-", ".", "a.", "\t", "/", "x:" };
 	pcre2_match_context *mc = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(mc, PROBE_LIMIT);
 	pcre2_set_depth_limit(mc, DEPTH_LIMIT);
 	pcre2_match_data *md = pcre2_match_data_create_from_pattern(code, NULL);
 	const char *verdict = NULL;
-	char subject[64];
+	char subject[128];
 	for (size_t u = 0; u < sizeof units / sizeof units[0] && !verdict; u++) {
-		size_t k = strlen(units[u]), n = 0;
-		while (n + k < 48) {
+		size_t k = strlen(units[u]), n = leadlen;
+		memcpy(subject, lead, leadlen);
+		while (n + k < leadlen + 48) {
 			memcpy(subject + n, units[u], k);
 			n += k;
 		}
@@ -433,7 +444,7 @@ static bool compile_pattern(struct ruletable *t, struct pattern *p, struct loadc
 		p->failed = true;
 		return false;
 	}
-	const char *bad = c ? backtracks(p->code) : NULL;
+	const char *bad = c ? backtracks(p->code, p->regex) : NULL;
 	if (bad) {
 		load_error(c, "regex backtracks catastrophically (it exhausts the match limit on a %zu-byte line of \"%s\"): %s",
 			   (size_t)48, strcmp(bad, "\t") == 0 ? "\\t" : bad, p->regex);
@@ -953,7 +964,7 @@ int rules_check(struct ruletable *t, bool verbose)
 			const char *bad = NULL;
 			if (!compile_pattern(t, p, NULL))
 				problems++;
-			else if ((bad = backtracks(p->code))) {
+			else if ((bad = backtracks(p->code, p->regex))) {
 				fprintf(stderr, "%s: %s: rule '%s': regex backtracks catastrophically on \"%s…!\": %s\n",
 					progname, r->file, r->id, bad, p->regex);
 				problems++;
