@@ -1102,14 +1102,16 @@ static char **literal_runs(const char *re, int *n, bool *top_alt_out)
 	return runs;
 }
 
-char *regex_required_literal(const char *re)
+/* The longest literal run of at least minlen bytes that is neither inside `unlike` nor holds it. */
+static char *longest_run(const char *re, size_t minlen, const char *unlike)
 {
 	int n;
 	bool top_alt = false;
 	char **runs = literal_runs(re, &n, &top_alt);
 	char *best = NULL;
 	for (int i = 0; i < n; i++) {
-		if (!top_alt && strlen(runs[i]) >= 3 && (!best || strlen(runs[i]) > strlen(best))) {
+		bool other = !unlike || (!strstr(unlike, runs[i]) && !strstr(runs[i], unlike));
+		if (!top_alt && other && strlen(runs[i]) >= minlen && (!best || strlen(runs[i]) > strlen(best))) {
 			free(best);
 			best = runs[i];
 		} else {
@@ -1120,23 +1122,14 @@ char *regex_required_literal(const char *re)
 	return best;
 }
 
+char *regex_required_literal(const char *re)
+{
+	return longest_run(re, 3, NULL);
+}
+
 char *regex_second_literal(const char *re, const char *primary)
 {
-	int n;
-	bool top_alt = false;
-	char **runs = literal_runs(re, &n, &top_alt);
-	char *best = NULL;
-	for (int i = 0; i < n; i++) {
-		bool other = primary && !strstr(primary, runs[i]) && !strstr(runs[i], primary);
-		if (!top_alt && other && strlen(runs[i]) >= 4 && (!best || strlen(runs[i]) > strlen(best))) {
-			free(best);
-			best = runs[i];
-		} else {
-			free(runs[i]);
-		}
-	}
-	free(runs);
-	return best;
+	return primary ? longest_run(re, 4, primary) : NULL;
 }
 
 #include "embedded.h"
