@@ -30,6 +30,7 @@ struct reporter {
 	unsigned nsessions;
 	const struct input_info **inputs;
 	unsigned ninputs;
+	unsigned shown_in_input;   /* sessions printed since the last input_begin */
 };
 
 void reporter_text_init(struct reporter *r);
@@ -41,7 +42,7 @@ enum label {
 	L_EVIDENCE, L_LINE, L_ALSO_EXPLAINS, L_MORE, L_NO_SESSIONS, L_SUCCESS_PLAIN,
 	L_CONFIDENCE, L_INPUT_ERROR, L_LINES, L_UNEXPLAINED_TITLE, L_UNEXPLAINED_DIAG,
 	L_UNEXPLAINED_STEP1, L_UNEXPLAINED_STEP2, L_UNEXPLAINED_STEP3, L_NO_FINDINGS_UNKNOWN,
-	L_WARNING, L_ERROR, L_INFO, L_DOWNGRADED, L_COUNT
+	L_WARNING, L_ERROR, L_INFO, L_DOWNGRADED, L_MATCHED_ABOVE, L_COUNT
 };
 const char *label(enum lang l, enum label k);
 const char *phase_label(enum lang l, enum phase p);

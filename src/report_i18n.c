@@ -35,6 +35,8 @@ static const char *const labels[L_COUNT][LANG_COUNT] = {
 	[L_ERROR] = { "ERROR", "エラー" },
 	[L_INFO] = { "NOTE", "情報" },
 	[L_DOWNGRADED] = { "(did not stop the connection)", "(接続は続行されました)" },
+	[L_MATCHED_ABOVE] = { "Its connections were matched to the client sessions above.",
+			      "この入力の接続は、上のクライアント側のセッションと突き合わせました。" },
 };
 
 static const char *const phases[PH_COUNT][LANG_COUNT] = {

@@ -27,6 +27,7 @@ static void begin(struct reporter *r)
 
 static void input_begin(struct reporter *r, const struct input_info *in)
 {
+	r->shown_in_input = 0;
 	struct sbuf b;
 	sb_init(&b);
 	render_shown(&b, in->name, &r->o);
@@ -161,6 +162,7 @@ static void session(struct reporter *r, const struct session *s)
 {
 	enum lang l = r->o.lang;
 	r->nsessions++;
+	r->shown_in_input++;
 	if (r->o.redact) {
 		redactor_learn(r->o.redact, PK_HOST, s->facts[F_HOST]);
 		redactor_learn(r->o.redact, PK_USER, s->facts[F_USER]);
@@ -204,6 +206,8 @@ static void input_end(struct reporter *r, const struct input_info *in)
 	if (in->sessions == 0 && !in->error)
 		fprintf(r->out, "  %s (%llu %s)\n", label(r->o.lang, L_NO_SESSIONS), (unsigned long long)in->lines,
 			label(r->o.lang, L_LINES));
+	else if (r->shown_in_input == 0 && !in->error)
+		fprintf(r->out, "  %s\n", label(r->o.lang, L_MATCHED_ABOVE));
 	fputc('\n', r->out);
 }
 
