@@ -71,12 +71,6 @@ static void join_continuation(struct run *r, const char *s, size_t n)
 	sb_add(&p->body, s, n);
 }
 
-static bool starts(const char *s, size_t n, const char *p)
-{
-	size_t k = strlen(p);
-	return n >= k && memcmp(s, p, k) == 0;
-}
-
 static void tokenize_text(struct run *r, const char *s, size_t n, struct event *ev)
 {
 	switch (r->textfam) {
@@ -122,9 +116,8 @@ static size_t glued_record(const char *b, size_t n)
 	return n;
 }
 
-/* One WinSCP record, rec[0..recn) inside the physical line raw[0..rawn). */
-static void process_winscp(struct run *r, const char *rec, size_t recn, const char *raw, size_t rawn,
-			   uint64_t lineno, struct event *ev)
+/* One WinSCP record (tokenized into ev) inside the physical line raw[0..rawn). */
+static void process_winscp(struct run *r, const char *raw, size_t rawn, uint64_t lineno, struct event *ev)
 {
 	flush_pending(r);
 	ev->raw = raw;
@@ -133,8 +126,6 @@ static void process_winscp(struct run *r, const char *rec, size_t recn, const ch
 		feed(r, ev);
 		return;
 	}
-	(void)rec;
-	(void)recn;
 	size_t cut = glued_record(ev->body, ev->bodylen);
 	if (cut < ev->bodylen) {
 		/* two records on one physical line: both keep its number and its full text */
@@ -145,7 +136,7 @@ static void process_winscp(struct run *r, const char *rec, size_t recn, const ch
 		flush_pending(r);
 		struct event next = { .input = r->input, .line = lineno };
 		if (tok_winscp(next_rec, next_len, &next))
-			process_winscp(r, next_rec, next_len, raw, rawn, lineno, &next);
+			process_winscp(r, raw, rawn, lineno, &next);
 		return;
 	}
 	hold(r, ev);
@@ -159,19 +150,19 @@ static enum family family_switch(const char *s, size_t n)
 		return FAM_NONE;
 	switch (s[0]) {
 	case 'O':
-		if (starts(s, n, "OpenSSH_") && (memmem(s, n, ", OpenSSL", 9) || memmem(s, n, ", LibreSSL", 10)))
+		if (starts_with(s, n, "OpenSSH_") && (memmem(s, n, ", OpenSSL", 9) || memmem(s, n, ", LibreSSL", 10)))
 			return FAM_OPENSSH;
 		break;
 	case 'd':
-		if (starts(s, n, "debug1: OpenSSH_") || starts(s, n, "debug1: Reading configuration data"))
+		if (starts_with(s, n, "debug1: OpenSSH_") || starts_with(s, n, "debug1: Reading configuration data"))
 			return FAM_OPENSSH;
 		break;
 	case 'L':
-		if (starts(s, n, "Looking up host \""))
+		if (starts_with(s, n, "Looking up host \""))
 			return FAM_PUTTY;
 		break;
 	case '=':
-		if (starts(s, n, "=~=~=~=~=~=~=~=~=~=~=~= PuTTY log "))
+		if (starts_with(s, n, "=~=~=~=~=~=~=~=~=~=~=~= PuTTY log "))
 			return FAM_PUTTY;
 		break;
 	}
@@ -187,24 +178,24 @@ static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno
 		return;
 	}
 	if (tok_winscp(s, n, &ev)) {
-		process_winscp(r, s, n, s, n, lineno, &ev);
+		process_winscp(r, s, n, lineno, &ev);
 		return;
 	}
 	enum family sw = r->textfam != FAM_SSHD ? family_switch(s, n) : FAM_NONE;
 	if (sw != FAM_NONE)
 		r->textfam = sw;
 	if (r->pend.live) {
-		if (sw == FAM_NONE && !is_blank(s, n) && !starts(s, n, "Event Log: ") && !starts(s, n, "debug")) {
+		if (sw == FAM_NONE && !is_blank(s, n) && !starts_with(s, n, "Event Log: ") && !starts_with(s, n, "debug")) {
 			join_continuation(r, s, n);
 			return;
 		}
 		flush_pending(r);
 	}
-	if (starts(s, n, "Event Log: ")) {
+	if (starts_with(s, n, "Event Log: ")) {
 		tok_putty(s, n, &ev);
 	} else if (n > 15 && (s[3] == ' ' || s[4] == '-' || s[0] == '<' || s[0] == '{') && tok_sshd(s, n, &ev)) {
 		/* syslog / journal line */
-	} else if (r->textfam == FAM_WINSCP && starts(s, n, "debug") && n > 7 && s[6] == ':') {
+	} else if (r->textfam == FAM_WINSCP && starts_with(s, n, "debug") && n > 7 && s[6] == ':') {
 		tok_openssh(s, n, &ev); /* ssh -v output pasted into a WinSCP ticket */
 	} else {
 		tokenize_text(r, s, n, &ev);

@@ -4,6 +4,7 @@
  * a pasted log scores nothing, so it does not sway the decision. */
 #include "detect.h"
 #include "tokenize.h"
+#include "util.h"
 
 #include <string.h>
 
@@ -43,12 +44,6 @@ enum family format_text_family(enum format f)
 	default:
 		return FAM_NONE;
 	}
-}
-
-static bool starts(const char *s, size_t n, const char *p)
-{
-	size_t k = strlen(p);
-	return n >= k && memcmp(s, p, k) == 0;
 }
 
 static bool contains(const char *s, size_t n, const char *p)
@@ -164,7 +159,7 @@ void detect_line(struct detector *d, const char *s, size_t n)
 	}
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		const struct sig *g = &sigs[i];
-		if (g->anywhere ? contains(s, n, g->text) : starts(s, n, g->text))
+		if (g->anywhere ? contains(s, n, g->text) : starts_with(s, n, g->text))
 			d->score[g->fmt] += g->weight;
 	}
 }

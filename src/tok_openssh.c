@@ -1,14 +1,9 @@
 /* tok_openssh.c — OpenSSH client stderr (ssh, sftp, scp) at any verbosity: "debugN: "
  * prefixes become marks; error and fatal lines carry no prefix on stderr. */
 #include "tokenize.h"
+#include "util.h"
 
 #include <string.h>
-
-static bool starts(const char *s, size_t n, const char *p)
-{
-	size_t k = strlen(p);
-	return n >= k && memcmp(s, p, k) == 0;
-}
 
 /* Unprefixed lines that are progress, not trouble. */
 static bool informational(const char *s, size_t n)
@@ -19,7 +14,7 @@ static bool informational(const char *s, size_t n)
 		"Authenticated using ", NULL
 	};
 	for (int i = 0; p[i]; i++)
-		if (s[0] == p[i][0] && starts(s, n, p[i]))
+		if (s[0] == p[i][0] && starts_with(s, n, p[i]))
 			return true;
 	return false;
 }

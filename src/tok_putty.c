@@ -2,14 +2,9 @@
  * interleaved) and PuTTY log files ("=~=~=~ PuTTY log …" header, "Event Log: " lines,
  * packet headers and hex rows). */
 #include "tokenize.h"
+#include "util.h"
 
 #include <string.h>
-
-static bool starts(const char *s, size_t n, const char *p)
-{
-	size_t k = strlen(p);
-	return n >= k && memcmp(s, p, k) == 0;
-}
 
 /* "  00000000  00 00 00 0c 0a 15 …" rows of a packet log. */
 static bool hex_row(const char *s, size_t n)
@@ -32,7 +27,7 @@ static bool putty_error_text(const char *s, size_t n)
 		"Host key", "WARNING", "Key file contains public key only", NULL
 	};
 	for (int i = 0; p[i]; i++)
-		if (s[0] == p[i][0] && starts(s, n, p[i]))
+		if (s[0] == p[i][0] && starts_with(s, n, p[i]))
 			return true;
 	return false;
 }
@@ -41,7 +36,7 @@ bool tok_putty(const char *s, size_t n, struct event *ev)
 {
 	ev->fam = FAM_PUTTY;
 	ev->famask = FAMBIT(FAM_PUTTY);
-	if (starts(s, n, "Event Log: ")) {
+	if (starts_with(s, n, "Event Log: ")) {
 		ev->mark = MARK_EVENT;
 		ev->body = s + 11;
 		ev->bodylen = n - 11;

@@ -3,6 +3,7 @@
  * and the bare lines of sshd -E / -d / -D -e. A connection's lines share the PID, which
  * becomes the event's channel so that the tracker keeps each connection apart. */
 #include "tokenize.h"
+#include "util.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -11,12 +12,6 @@
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static bool starts(const char *s, size_t n, const char *p)
-{
-	size_t k = strlen(p);
-	return n >= k && memcmp(s, p, k) == 0;
 }
 
 /* "Nov 22 03:57:19 " */
@@ -125,8 +120,8 @@ bool syslog_prefix(const char *s, size_t n, size_t *msg_off, const char **prog, 
  * lines (a failed write, a refused path) belong to the same connection's story. */
 static bool sshd_program(const char *p, size_t n)
 {
-	return (n == 4 && memcmp(p, "sshd", 4) == 0) || starts(p, n, "sshd-session") || starts(p, n, "sshd-auth") ||
-	       starts(p, n, "sftp-server") || starts(p, n, "internal-sftp");
+	return (n == 4 && memcmp(p, "sshd", 4) == 0) || starts_with(p, n, "sshd-session") || starts_with(p, n, "sshd-auth") ||
+	       starts_with(p, n, "sftp-server") || starts_with(p, n, "internal-sftp");
 }
 
 static void sshd_body(const char *b, size_t bn, struct event *ev)
@@ -141,11 +136,11 @@ static void sshd_body(const char *b, size_t bn, struct event *ev)
 	}
 	ev->body = b;
 	ev->bodylen = bn;
-	ev->is_error = starts(b, bn, "error:") || starts(b, bn, "fatal:") || starts(b, bn, "Failed ") ||
-		       starts(b, bn, "Authentication refused") || starts(b, bn, "User ") ||
-		       starts(b, bn, "Invalid user") || starts(b, bn, "Unable to negotiate") ||
-		       starts(b, bn, "Disconnecting") || starts(b, bn, "Connection closed by") ||
-		       starts(b, bn, "subsystem request") || starts(b, bn, "bad ownership");
+	ev->is_error = starts_with(b, bn, "error:") || starts_with(b, bn, "fatal:") || starts_with(b, bn, "Failed ") ||
+		       starts_with(b, bn, "Authentication refused") || starts_with(b, bn, "User ") ||
+		       starts_with(b, bn, "Invalid user") || starts_with(b, bn, "Unable to negotiate") ||
+		       starts_with(b, bn, "Disconnecting") || starts_with(b, bn, "Connection closed by") ||
+		       starts_with(b, bn, "subsystem request") || starts_with(b, bn, "bad ownership");
 }
 
 /* journalctl -o json: one object per line; MESSAGE, _PID, SYSLOG_IDENTIFIER. */

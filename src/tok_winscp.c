@@ -2,6 +2,7 @@
  * and the XML log (/xmllog). Debug 2 hex dumps and socket chatter are marked as noise here,
  * before any rule sees them. */
 #include "tokenize.h"
+#include "util.h"
 
 #include <string.h>
 
@@ -65,22 +66,16 @@ static bool hex_dump(const char *s, size_t n)
 	return ok;
 }
 
-static bool starts(const char *s, size_t n, const char *p)
-{
-	size_t k = strlen(p);
-	return n >= k && memcmp(s, p, k) == 0;
-}
-
 /* "Received 1234 bytes", "Sent 52 bytes", "Read 4 bytes (0 pending)" and the like. */
 static bool count_bytes_line(const char *s, size_t n, const char *verb)
 {
 	size_t k = strlen(verb);
-	if (!starts(s, n, verb) || n <= k || !is_digit(s[k]))
+	if (!starts_with(s, n, verb) || n <= k || !is_digit(s[k]))
 		return false;
 	size_t i = k;
 	while (i < n && is_digit(s[i]))
 		i++;
-	return starts(s + i, n - i, " bytes");
+	return starts_with(s + i, n - i, " bytes");
 }
 
 /* Debug 1/2 socket and I/O chatter: never evidence of anything. */
@@ -96,7 +91,7 @@ static bool socket_noise(const char *s, size_t n)
 	if (n == 0)
 		return false;
 	for (int i = 0; prefixes[i]; i++)
-		if (s[0] == prefixes[i][0] && starts(s, n, prefixes[i]))
+		if (s[0] == prefixes[i][0] && starts_with(s, n, prefixes[i]))
 			return true;
 	return count_bytes_line(s, n, "Received ") || count_bytes_line(s, n, "Sent ") ||
 	       count_bytes_line(s, n, "Read ");
@@ -174,7 +169,7 @@ static size_t xml_unescape(const char *s, size_t n)
 		};
 		bool done = false;
 		for (size_t k = 0; k < 5 && !done; k++)
-			if (starts(s + i, n - i, ents[k].ent)) {
+			if (starts_with(s + i, n - i, ents[k].ent)) {
 				xmlbuf[o++] = ents[k].c;
 				i += strlen(ents[k].ent) - 1;
 				done = true;
@@ -196,7 +191,7 @@ bool tok_winscp_xml(const char *s, size_t n, struct event *ev)
 	ev->mark = MARK_W_MSG;
 	ev->body = s;
 	ev->bodylen = n;
-	if (starts(s, n, "<message>")) {
+	if (starts_with(s, n, "<message>")) {
 		const char *end = NULL;
 		for (size_t i = 9; i + 10 <= n; i++)
 			if (memcmp(s + i, "</message>", 10) == 0) {
