@@ -455,17 +455,16 @@ static void cite_other_inputs(struct finding *f, const struct finding *symptom)
 static void fold_findings(struct session *s)
 {
 	/* Highest priority explains first; a folded finding explains nothing further. */
+	bool *done = xcalloc((size_t)s->nfindings + 1, sizeof *done);
 	for (int pass = 0; pass < s->nfindings; pass++) {
 		int best = -1;
-		for (int i = 0; i < s->nfindings; i++) {
-			struct finding *f = &s->findings[i];
-			if (f->folded_by || f->priority < 0)
-				continue;
-			if (best < 0 || f->priority > s->findings[best].priority)
+		for (int i = 0; i < s->nfindings; i++)
+			if (!done[i] && !s->findings[i].folded_by &&
+			    (best < 0 || s->findings[i].priority > s->findings[best].priority))
 				best = i;
-		}
 		if (best < 0)
 			break;
+		done[best] = true;
 		struct finding *f = &s->findings[best];
 		for (int e = 0; e < f->rule->nexplains; e++) {
 			int k = find_diag(s, f->rule->explains[e]);
@@ -474,11 +473,8 @@ static void fold_findings(struct session *s)
 				cite_other_inputs(f, &s->findings[k]);
 			}
 		}
-		f->priority = -1 - f->priority; /* mark as processed; restored below */
 	}
-	for (int i = 0; i < s->nfindings; i++)
-		if (s->findings[i].priority < 0)
-			s->findings[i].priority = -1 - s->findings[i].priority;
+	free(done);
 }
 
 /* A problem seen before the session went on to succeed did not stop it. */
