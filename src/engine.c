@@ -1,10 +1,16 @@
 #define _GNU_SOURCE /* memmem */
 /* engine.c — prefilter and matching.
  *
- * The prefilter indexes every pattern's required literal by its first two bytes. One pass
- * over a line's body looks each byte pair up in a 64 Ki-bit map; only where a pair starts some
- * literal are the literals compared. Patterns without a literal run on every line of their
- * families (the rule checker lists them). */
+ * Every pattern has a required literal (or a set of alternatives; rules.c derives them). The
+ * prefilter indexes each literal by one of its 4-byte grams — the one rarest in the rule
+ * table's own example lines, which are real log text — hashed into a bitmap small enough to
+ * stay in the L1 cache. One pass over a line's body tests each position's gram against the
+ * bitmap; only where a bit is set are the literals of that bucket compared. Choosing the
+ * rarest gram is what keeps the cost flat when rules are added: a new rule's distinctive word
+ * becomes its key, not the phrase it shares with its neighbours. Literals of 2–3 bytes are
+ * indexed by byte pair in the same pass; literals at the start of the body (`^literal`) are
+ * looked up once per line. Patterns without any literal run on every line of their families
+ * (the rule checker lists them). */
 #include "engine.h"
 #include "util.h"
 
@@ -12,27 +18,42 @@
 #include <string.h>
 
 #define MAX_CAPS 16
+#define GRAM_BITS 17                 /* 16 KiB bitmap: a few thousand literals stay sparse */
+#define GRAM_SLOTS (1u << GRAM_BITS)
 
 struct lit {
 	const char *s;
-	size_t len;
-	size_t off;                  /* where in the literal the indexed byte pair sits */
+	uint32_t len;
+	uint32_t off;                /* where in the literal the indexed gram or pair sits */
+	uint32_t gram;               /* the indexed 4 bytes (gram index only) */
+	bool at_start;               /* the literal must begin the body */
 	int pat;
 };
 
+/* Literals bucketed by a key (a gram's hash or a byte pair), with a bitmap of the used keys. */
 struct lit_index {
-	uint64_t pairmap[65536 / 64];
-	uint32_t *bucket_start;      /* 65537 offsets into lits, by byte pair */
+	uint64_t *map;
+	uint32_t *bucket_start;      /* nkeys + 1 offsets into lits */
+	unsigned nkeys;
 	struct lit *lits;
 	int nlits;
 };
 
+/* A literal a candidate still needs before its regex runs (memmem). */
+struct need {
+	const char *s;
+	size_t len;
+	bool at_start;               /* it begins the body ("^literal…") */
+};
+
 struct engine {
 	struct ruletable *t;
-	struct lit_index floating;   /* literals anywhere in the body */
-	struct lit_index anchored;   /* literals at the start of the body */
+	struct lit_index grams;      /* floating literals of 4+ bytes */
+	struct lit_index pairs;      /* floating literals of 2–3 bytes */
+	struct lit_index anchored;   /* literals at the start of the body, by their first pair */
 	int *always[FAM_COUNT];      /* patterns without a literal, per family */
 	int nalways[FAM_COUNT];
+	struct need *need;           /* per pattern */
 	uint32_t *stamp;             /* per pattern: the event number it was last queued for */
 	uint32_t clock;
 	int *cand;                   /* candidate patterns of the current event */
@@ -41,6 +62,18 @@ struct engine {
 	struct engine_stats st;
 	uint64_t *runs, *hits;       /* per pattern, for LOGLENS_STATS=2 */
 };
+
+static uint32_t load32(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static unsigned gram_key(uint32_t g)
+{
+	return (g * 2654435761u) >> (32 - GRAM_BITS);
+}
 
 static unsigned pair_of(const unsigned char *p)
 {
@@ -57,7 +90,65 @@ static int commonness(unsigned char c)
 	return c >= '0' && c <= '9' ? 1 : 0;
 }
 
-/* Index a floating literal by its rarest byte pair, so that few lines reach memcmp. */
+/* ---- gram rarity, learnt from the table's example lines ---- */
+
+struct rarity {
+	uint16_t *lines;             /* per gram key: example lines holding it */
+	uint32_t *seen;              /* per gram key: the last line counted (dedup within a line) */
+	uint32_t line;
+};
+
+static void count_line(struct rarity *ra, const char *s)
+{
+	size_t n = strlen(s);
+	ra->line++;
+	for (size_t i = 0; i + 4 <= n; i++) {
+		unsigned k = gram_key(load32((const unsigned char *)s + i));
+		if (ra->seen[k] != ra->line && ra->lines[k] < UINT16_MAX) {
+			ra->seen[k] = ra->line;
+			ra->lines[k]++;
+		}
+	}
+}
+
+static void learn_rarity(struct rarity *ra, const struct ruletable *t)
+{
+	ra->lines = xcalloc(GRAM_SLOTS, sizeof *ra->lines);
+	ra->seen = xcalloc(GRAM_SLOTS, sizeof *ra->seen);
+	ra->line = 0;
+	for (int r = 0; r < t->nrules; r++) {
+		for (int i = 0; i < t->rules[r].nex_match; i++)
+			count_line(ra, t->rules[r].ex_match[i]);
+		for (int i = 0; i < t->rules[r].nex_nomatch; i++)
+			count_line(ra, t->rules[r].ex_nomatch[i]);
+	}
+}
+
+/* Lower is rarer: example lines first, byte classes to break ties. */
+static unsigned gram_cost(const struct rarity *ra, const unsigned char *p)
+{
+	unsigned c = 0;
+	for (int i = 0; i < 4; i++)
+		c += (unsigned)commonness(p[i]);
+	return (unsigned)ra->lines[gram_key(load32(p))] * 16 + c;
+}
+
+static size_t rarest_gram(const struct rarity *ra, const char *s, size_t len, unsigned *cost)
+{
+	size_t best = 0;
+	unsigned bc = ~0u;
+	for (size_t i = 0; i + 4 <= len; i++) {
+		unsigned c = gram_cost(ra, (const unsigned char *)s + i);
+		if (c < bc) {
+			bc = c;
+			best = i;
+		}
+	}
+	*cost = bc;
+	return best;
+}
+
+/* Index a short floating literal by its rarest byte pair. */
 static size_t rare_pair_offset(const char *s, size_t len)
 {
 	size_t best = 0;
@@ -72,31 +163,118 @@ static size_t rare_pair_offset(const char *s, size_t len)
 	return best;
 }
 
+/* ---- the indexes ---- */
+
+static unsigned lit_key(const struct lit_index *x, const struct lit *l)
+{
+	const unsigned char *p = (const unsigned char *)l->s + l->off;
+	return x->nkeys == GRAM_SLOTS ? gram_key(load32(p)) : pair_of(p);
+}
+
+static const struct lit_index *sort_index;
+
 static int cmp_lit(const void *a, const void *b)
 {
 	const struct lit *x = a, *y = b;
-	unsigned px = pair_of((const unsigned char *)x->s + x->off), py = pair_of((const unsigned char *)y->s + y->off);
-	if (px != py)
-		return px < py ? -1 : 1;
+	unsigned kx = lit_key(sort_index, x), ky = lit_key(sort_index, y);
+	if (kx != ky)
+		return kx < ky ? -1 : 1;
 	return x->pat - y->pat;
 }
 
-static void add_lit(struct lit_index *x, const char *lit, size_t len, int pat, bool rare)
+static void index_init(struct lit_index *x, unsigned nkeys, int cap)
 {
-	x->lits[x->nlits++] = (struct lit){ lit, len, rare ? rare_pair_offset(lit, len) : 0, pat };
+	x->nkeys = nkeys;
+	x->map = xcalloc(nkeys / 64, sizeof *x->map);
+	x->lits = xcalloc((size_t)cap + 1, sizeof *x->lits);
 }
 
-static void index_lits(struct lit_index *x)
+static void index_add(struct lit_index *x, const char *s, size_t len, size_t off, bool at_start, int pat)
 {
+	struct lit *l = &x->lits[x->nlits++];
+	*l = (struct lit){ s, (uint32_t)len, (uint32_t)off, 0, at_start, pat };
+	if (x->nkeys == GRAM_SLOTS)
+		l->gram = load32((const unsigned char *)s + off);
+}
+
+static void index_build(struct lit_index *x)
+{
+	sort_index = x;
 	qsort(x->lits, (size_t)x->nlits, sizeof *x->lits, cmp_lit);
-	x->bucket_start = xcalloc(65537, sizeof *x->bucket_start);
+	x->bucket_start = xcalloc((size_t)x->nkeys + 1, sizeof *x->bucket_start);
 	for (int i = 0; i < x->nlits; i++) {
-		unsigned pr = pair_of((const unsigned char *)x->lits[i].s + x->lits[i].off);
-		x->pairmap[pr / 64] |= 1ull << (pr % 64);
-		x->bucket_start[pr + 1]++;
+		unsigned k = lit_key(x, &x->lits[i]);
+		x->map[k / 64] |= 1ull << (k % 64);
+		x->bucket_start[k + 1]++;
 	}
-	for (int i = 0; i < 65536; i++)
+	for (unsigned i = 0; i < x->nkeys; i++)
 		x->bucket_start[i + 1] += x->bucket_start[i];
+}
+
+static void index_free(struct lit_index *x)
+{
+	free(x->map);
+	free(x->bucket_start);
+	free(x->lits);
+}
+
+static bool index_has(const struct lit_index *x, unsigned k)
+{
+	return x->map[k / 64] >> (k % 64) & 1;
+}
+
+/* ---- building the prefilter ---- */
+
+/* A literal of 4+ bytes goes to the gram index even when it must begin the body: keyed by its
+ * rarest gram, checked at the start. Shorter ones are keyed by a byte pair. */
+static void add_literal(struct engine *e, const struct rarity *ra, const char *s, size_t len,
+			bool at_start, int pat)
+{
+	unsigned cost;
+	if (len >= 4)
+		index_add(&e->grams, s, len, rarest_gram(ra, s, len, &cost), at_start, pat);
+	else if (at_start)
+		index_add(&e->anchored, s, len, 0, true, pat);
+	else
+		index_add(&e->pairs, s, len, rare_pair_offset(s, len), false, pat);
+}
+
+/* Index the rarer of a pattern's two required literals; the other is checked before the regex
+ * (a common line start such as "Status code: " would otherwise let many lines through). */
+static void add_required(struct engine *e, const struct rarity *ra, const struct pattern *p, int pi)
+{
+	unsigned c1 = ~0u, c2 = ~0u;
+	if (p->second && p->secondlen >= 4 && p->litlen >= 4) {
+		rarest_gram(ra, p->literal, p->litlen, &c1);
+		rarest_gram(ra, p->second, p->secondlen, &c2);
+	}
+	if (c2 < c1) {
+		e->need[pi] = (struct need){ p->literal, p->litlen, p->anchored };
+		add_literal(e, ra, p->second, p->secondlen, false, pi);
+		return;
+	}
+	if (p->second)
+		e->need[pi] = (struct need){ p->second, p->secondlen, false };
+	add_literal(e, ra, p->literal, p->litlen, p->anchored, pi);
+}
+
+static void add_always(struct engine *e, unsigned famask, int pi)
+{
+	for (int f = 1; f < FAM_COUNT; f++)
+		if (famask & FAMBIT(f)) {
+			e->always[f] = xrealloc(e->always[f], (size_t)(e->nalways[f] + 1) * sizeof(int));
+			e->always[f][e->nalways[f]++] = pi;
+		}
+}
+
+static bool alts_indexable(const struct pattern *p)
+{
+	if (!p->alts)
+		return false;
+	for (int k = 0; k < p->nalts; k++)
+		if (strlen(p->alts[k]) < 2)
+			return false;
+	return true;
 }
 
 static void build_prefilter(struct engine *e)
@@ -105,41 +283,36 @@ static void build_prefilter(struct engine *e)
 	int nlit = 0;
 	for (int i = 0; i < t->npats; i++)
 		nlit += t->pats[i].nalts + 1;
-	e->floating.lits = xcalloc((size_t)nlit + 1, sizeof *e->floating.lits);
-	e->anchored.lits = xcalloc((size_t)nlit + 1, sizeof *e->anchored.lits);
+	index_init(&e->grams, GRAM_SLOTS, nlit);
+	index_init(&e->pairs, 65536, nlit);
+	index_init(&e->anchored, 65536, nlit);
+	struct rarity ra;
+	learn_rarity(&ra, t);
 	for (int i = 0; i < t->npats; i++) {
-		struct pattern *p = &t->pats[i];
+		const struct pattern *p = &t->pats[i];
 		if (p->rule < 0)
 			continue;
 		if (p->literal && p->litlen >= 2) {
-			add_lit(p->anchored ? &e->anchored : &e->floating, p->literal, p->litlen, i, !p->anchored);
-			continue;
-		}
-		if (p->alts) {
-			bool all = true;
+			add_required(e, &ra, p, i);
+		} else if (alts_indexable(p)) {
 			for (int k = 0; k < p->nalts; k++)
-				all &= strlen(p->alts[k]) >= 2;
-			if (all) {
-				for (int k = 0; k < p->nalts; k++)
-					add_lit(&e->floating, p->alts[k], strlen(p->alts[k]), i, true);
-				continue;
-			}
+				add_literal(e, &ra, p->alts[k], strlen(p->alts[k]), false, i);
+		} else {
+			add_always(e, t->rules[p->rule].famask, i);
 		}
-		unsigned fm = t->rules[p->rule].famask;
-		for (int f = 1; f < FAM_COUNT; f++)
-			if (fm & FAMBIT(f)) {
-				e->always[f] = xrealloc(e->always[f], (size_t)(e->nalways[f] + 1) * sizeof(int));
-				e->always[f][e->nalways[f]++] = i;
-			}
 	}
-	index_lits(&e->floating);
-	index_lits(&e->anchored);
+	free(ra.lines);
+	free(ra.seen);
+	index_build(&e->grams);
+	index_build(&e->pairs);
+	index_build(&e->anchored);
 }
 
 struct engine *engine_new(struct ruletable *t)
 {
 	struct engine *e = xcalloc(1, sizeof *e);
 	e->t = t;
+	e->need = xcalloc((size_t)t->npats + 1, sizeof *e->need);
 	build_prefilter(e);
 	e->stamp = xcalloc((size_t)t->npats + 1, sizeof *e->stamp);
 	e->cand = xcalloc((size_t)t->npats + 1, sizeof *e->cand);
@@ -181,10 +354,10 @@ void engine_free(struct engine *e)
 		report_wasted(e);
 	free(e->runs);
 	free(e->hits);
-	free(e->floating.lits);
-	free(e->floating.bucket_start);
-	free(e->anchored.lits);
-	free(e->anchored.bucket_start);
+	index_free(&e->grams);
+	index_free(&e->pairs);
+	index_free(&e->anchored);
+	free(e->need);
 	for (int f = 0; f < FAM_COUNT; f++)
 		free(e->always[f]);
 	free(e->stamp);
@@ -206,16 +379,29 @@ static void queue(struct engine *e, int pat)
 	e->cand[e->ncand++] = pat;
 }
 
-/* The pair at s[i] starts some literal's indexed pair: compare those literals in place. */
-static void queue_bucket(struct engine *e, const struct lit_index *x, unsigned pr,
+/* The key at s[i] is some literals' key: compare those literals in place. */
+static void queue_bucket(struct engine *e, const struct lit_index *x, unsigned k,
 			 const unsigned char *s, size_t i, size_t n)
 {
-	for (uint32_t k = x->bucket_start[pr]; k < x->bucket_start[pr + 1]; k++) {
-		const struct lit *l = &x->lits[k];
+	for (uint32_t b = x->bucket_start[k]; b < x->bucket_start[k + 1]; b++) {
+		const struct lit *l = &x->lits[b];
 		if (l->off > i || l->len - l->off > n - i)
 			continue;
 		const unsigned char *at = s + i - l->off;
 		if (at[0] == (unsigned char)l->s[0] && memcmp(at, l->s, l->len) == 0)
+			queue(e, l->pat);
+	}
+}
+
+static void queue_grams(struct engine *e, unsigned k, const unsigned char *s, size_t i, size_t n)
+{
+	const struct lit_index *x = &e->grams;
+	uint32_t g = load32(s + i);
+	for (uint32_t b = x->bucket_start[k]; b < x->bucket_start[k + 1]; b++) {
+		const struct lit *l = &x->lits[b];
+		if (l->gram != g || l->off > i || l->len - l->off > n - i || (l->at_start && l->off != i))
+			continue;
+		if (memcmp(s + i - l->off, l->s, l->len) == 0)
 			queue(e, l->pat);
 	}
 }
@@ -225,13 +411,19 @@ static void prefilter(struct engine *e, const unsigned char *s, size_t n)
 	if (n < 2)
 		return;
 	unsigned pr = pair_of(s);
-	if (e->anchored.pairmap[pr / 64] & (1ull << (pr % 64)))
+	if (index_has(&e->anchored, pr))
 		queue_bucket(e, &e->anchored, pr, s, 0, n);
-	const uint64_t *map = e->floating.pairmap;
-	for (size_t i = 0; i + 1 < n; i++) {
-		pr = pair_of(s + i);
-		if (map[pr / 64] & (1ull << (pr % 64)))
-			queue_bucket(e, &e->floating, pr, s, i, n);
+	if (e->pairs.nlits)
+		for (size_t i = 0; i + 1 < n; i++) {
+			pr = pair_of(s + i);
+			if (index_has(&e->pairs, pr))
+				queue_bucket(e, &e->pairs, pr, s, i, n);
+		}
+	const uint64_t *map = e->grams.map;
+	for (size_t i = 0; i + 4 <= n; i++) {
+		unsigned k = gram_key(load32(s + i));
+		if (map[k / 64] >> (k % 64) & 1)
+			queue_grams(e, k, s, i, n);
 	}
 }
 
@@ -286,7 +478,9 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 	const struct rule *r = &t->rules[p->rule];
 	if (!(r->famask & ev->famask) || !(r->markmask & MARKBIT(ev->mark)))
 		return;
-	if (p->second && !memmem(ev->body, ev->bodylen, p->second, p->secondlen))
+	const struct need *nd = &e->need[pi];
+	if (nd->s && !(nd->at_start ? nd->len <= ev->bodylen && memcmp(ev->body, nd->s, nd->len) == 0
+				     : memmem(ev->body, ev->bodylen, nd->s, nd->len) != NULL))
 		return; /* a literal the match needs is missing: no regex run */
 	if (!p->code && !rules_compile(t, p))
 		return;
@@ -342,3 +536,58 @@ void engine_feed(struct engine *e, struct tracker *tr, const struct event *ev)
 	}
 	session_note_line(tracker_session(tr, ev, false), ev);
 }
+
+/* Would the prefilter let pattern pi reach its regex on this body? */
+static bool reaches_regex(struct engine *e, const char *body, size_t n, int pi)
+{
+	if (++e->clock == 0) {
+		memset(e->stamp, 0, (size_t)e->t->npats * sizeof *e->stamp);
+		e->clock = 1;
+	}
+	e->ncand = 0;
+	prefilter(e, (const unsigned char *)body, n);
+	for (int f = 1; f < FAM_COUNT; f++)
+		for (int i = 0; i < e->nalways[f]; i++)
+			queue(e, e->always[f][i]);
+	if (e->stamp[pi] != e->clock)
+		return false;
+	const struct need *nd = &e->need[pi];
+	return !nd->s || (nd->at_start ? nd->len <= n && memcmp(body, nd->s, nd->len) == 0
+				       : memmem(body, n, nd->s, nd->len) != NULL);
+}
+
+/* The rules' examples test their regexes; this tests the prefilter in front of them: every
+ * pattern that matches a "match" example must be let through to its regex on that example
+ * (a wrong "literal" given in a rule file would otherwise silently never match). */
+int engine_check_examples(struct engine *e, bool verbose)
+{
+	struct ruletable *t = e->t;
+	int problems = 0, checked = 0;
+	for (int r = 0; r < t->nrules; r++) {
+		const struct rule *ru = &t->rules[r];
+		for (int x = 0; x < ru->nex_match; x++) {
+			const char *ex = ru->ex_match[x];
+			size_t n = strlen(ex);
+			for (int k = 0; k < ru->npats; k++) {
+				int pi = ru->first_pat + k;
+				struct pattern *p = &t->pats[pi];
+				if (p->rule < 0 || (!p->code && !rules_compile(t, p)) ||
+				    pcre2_match(p->code, (PCRE2_SPTR)ex, n, 0, 0, e->md, t->mctx) < 0)
+					continue;
+				checked++;
+				if (reaches_regex(e, ex, n, pi))
+					continue;
+				fprintf(stderr, "%s: %s: rule '%s': the prefilter skips example %d, which pattern %d "
+					"matches: the literal \"%s\" is not in it\n", progname, ru->file, ru->id, x + 1,
+					k + 1, p->literal ? p->literal : "(set)");
+				if (verbose)
+					printf("FAIL %s example %d skipped by the prefilter\n", ru->id, x + 1);
+				problems++;
+			}
+		}
+	}
+	if (verbose && !problems)
+		printf("PASS prefilter lets all %d example matches through to their regex\n", checked);
+	return problems;
+}
+

@@ -13,6 +13,10 @@ struct engine *engine_new(struct ruletable *t);
 void engine_free(struct engine *e);
 void engine_feed(struct engine *e, struct tracker *tr, const struct event *ev);
 
+/* Check that every pattern matching a rule's "match" example gets past the prefilter on it;
+ * prints each problem (and a PASS/FAIL line when verbose); returns the count. */
+int engine_check_examples(struct engine *e, bool verbose);
+
 /* Statistics for --stats and the benchmark. */
 struct engine_stats {
 	uint64_t events, noise, prefilter_hits, regex_runs, matches;

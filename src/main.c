@@ -234,6 +234,9 @@ int main(int argc, char **argv)
 	struct ruletable *t = load_rules(&o);
 	if (o.check_rules) {
 		int problems = rules_check(t, o.verbose);
+		struct engine *ce = engine_new(t);
+		problems += engine_check_examples(ce, o.verbose);
+		engine_free(ce);
 		int nsig = 0;
 		for (int i = 0; i < t->nrules; i++)
 			nsig += t->rules[i].signal;

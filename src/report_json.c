@@ -16,6 +16,62 @@ static void jraw(struct reporter *r, const char *s)
 	fputs_unlocked(s, r->out);
 }
 
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Does any byte of the word need more than copying (a control byte, '"', '\\', DEL, non-ASCII)? */
+static bool word_needs_care(uint64_t x)
+{
+	uint64_t quote = x ^ (ONES * '"'), bslash = x ^ (ONES * '\\'), del = x ^ (ONES * 0x7f);
+	uint64_t zero = ((quote - ONES) & ~quote) | ((bslash - ONES) & ~bslash) | ((del - ONES) & ~del);
+	uint64_t ctl = (x - ONES * 0x20) & ~x;
+	return ((zero | ctl) & HIGHS) != 0 || (x & HIGHS) != 0;
+}
+
+/* The length of the valid UTF-8 sequence at p (n bytes left), or 0. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+	size_t k = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+	if (!k || k > n)
+		return 0;
+	for (size_t m = 1; m < k; m++)
+		if ((p[m] & 0xC0) != 0x80)
+			return 0;
+	if (k == 3 && ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0)))
+		return 0; /* overlong, surrogate */
+	if (k == 4 && ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90)))
+		return 0;
+	return k;
+}
+
+/* How far from p the bytes can be copied as they are: printable ASCII other than '"' and '\\',
+ * and valid UTF-8. Eight bytes at a time while they are plain ASCII. */
+static size_t plain_run(const unsigned char *p, size_t n)
+{
+	size_t j = 0;
+	for (;;) {
+		while (j + 8 <= n) {
+			uint64_t x;
+			memcpy(&x, p + j, 8);
+			if (word_needs_care(x))
+				break;
+			j += 8;
+		}
+		if (j == n)
+			return j;
+		unsigned char c = p[j];
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			j++;
+			continue;
+		}
+		size_t k = c >= 0x80 ? utf8_len(p + j, n - j) : 0;
+		if (!k)
+			return j;
+		j += k;
+	}
+}
+
 /* A JSON string: control characters escaped, invalid UTF-8 bytes as U+FFFD. */
 static void jstrn(struct reporter *r, const char *s, size_t n)
 {
@@ -24,48 +80,26 @@ static void jstrn(struct reporter *r, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < n) {
-		/* a run of bytes that need no escaping goes out in one write */
-		static unsigned char plain[256];
-		if (!plain['a'])
-			for (int c = 0x20; c < 0x7f; c++)
-				plain[c] = c != '"' && c != '\\';
-		size_t j = i;
-		while (j < n && plain[p[j]])
-			j++;
+		size_t j = i + plain_run(p + i, n - i);
 		if (j > i) {
 			fwrite_unlocked(p + i, 1, j - i, f);
 			i = j;
 			if (i == n)
 				break;
 		}
-		unsigned char c = p[i];
-		if (c < 0x80) {
-			switch (c) {
-			case '"': fputs_unlocked("\\\"", f); break;
-			case '\\': fputs_unlocked("\\\\", f); break;
-			case '\n': fputs_unlocked("\\n", f); break;
-			case '\r': fputs_unlocked("\\r", f); break;
-			case '\t': fputs_unlocked("\\t", f); break;
-			default: fprintf(f, "\\u%04x", c);
-			}
-			i++;
-			continue;
+		switch (p[i]) {
+		case '"': fputs_unlocked("\\\"", f); break;
+		case '\\': fputs_unlocked("\\\\", f); break;
+		case '\n': fputs_unlocked("\\n", f); break;
+		case '\r': fputs_unlocked("\\r", f); break;
+		case '\t': fputs_unlocked("\\t", f); break;
+		default:
+			if (p[i] < 0x80)
+				fprintf(f, "\\u%04x", p[i]);
+			else
+				fputs_unlocked("\\ufffd", f);
 		}
-		size_t k = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-		bool ok = k && i + k <= n;
-		for (size_t m = 1; ok && m < k; m++)
-			ok = (p[i + m] & 0xC0) == 0x80;
-		if (ok && k == 3) /* no overlongs, no surrogates */
-			ok = !(c == 0xE0 && p[i + 1] < 0xA0) && !(c == 0xED && p[i + 1] >= 0xA0);
-		else if (ok && k == 4)
-			ok = !(c == 0xF0 && p[i + 1] < 0x90) && !(c == 0xF4 && p[i + 1] >= 0x90);
-		if (ok) {
-			fwrite_unlocked(p + i, 1, k, f);
-			i += k;
-		} else {
-			fputs_unlocked("\\ufffd", f);
-			i++;
-		}
+		i++;
 	}
 	putc_unlocked('"', f);
 }
@@ -127,33 +161,33 @@ static void evidence_array(struct reporter *r, const struct evidence *ev, int n,
 	putc_unlocked(']', r->out);
 }
 
+/* A rule text with its placeholders filled in (log values masked / redacted). */
+static void jtext(struct reporter *r, const char *tmpl, const struct finding *f, const struct session *s)
+{
+	static struct sbuf b; /* reused, as in jshown */
+	sb_clear(&b);
+	render_finding_text(&b, tmpl, f, s, &r->o);
+	jstrn(r, b.s ? b.s : "", b.len);
+}
+
 static void texts_array(struct reporter *r, const struct text *t, int n, const struct finding *f,
 			const struct session *s)
 {
 	putc_unlocked('[', r->out);
-	struct sbuf b;
-	sb_init(&b);
 	for (int i = 0; i < n; i++) {
 		if (i)
 			putc_unlocked(',', r->out);
-		sb_clear(&b);
-		render_finding_text(&b, text_of(&t[i], r->o.lang), f, s, &r->o);
-		jstrn(r, b.s ? b.s : "", b.len);
+		jtext(r, text_of(&t[i], r->o.lang), f, s);
 	}
-	sb_free(&b);
 	putc_unlocked(']', r->out);
 }
 
 static void ftext(struct reporter *r, const char *key, const char *tmpl, const struct finding *f,
 		  const struct session *s)
 {
-	struct sbuf b;
-	sb_init(&b);
-	render_finding_text(&b, tmpl, f, s, &r->o);
 	putc_unlocked(',', r->out);
 	jkey(r, key);
-	jstrn(r, b.s ? b.s : "", b.len);
-	sb_free(&b);
+	jtext(r, tmpl, f, s);
 }
 
 static void finding_object(struct reporter *r, const struct session *s, const struct finding *f, bool nested);
@@ -195,16 +229,10 @@ static void finding_object(struct reporter *r, const struct session *s, const st
 			jraw(r, ",\"candidates\":[");
 			for (int i = 0; i < f->rule->ncands; i++) {
 				fputs_unlocked(i ? ",{" : "{", r->out);
-				struct sbuf b;
-				sb_init(&b);
-				render_finding_text(&b, text_of(&f->rule->cands[i].cause, l), f, s, &r->o);
 				jkey(r, "cause");
-				jstrn(r, b.s ? b.s : "", b.len);
-				sb_clear(&b);
-				render_finding_text(&b, text_of(&f->rule->cands[i].check, l), f, s, &r->o);
+				jtext(r, text_of(&f->rule->cands[i].cause, l), f, s);
 				jraw(r, ",\"check\":");
-				jstrn(r, b.s ? b.s : "", b.len);
-				sb_free(&b);
+				jtext(r, text_of(&f->rule->cands[i].check, l), f, s);
 				putc_unlocked('}', r->out);
 			}
 			putc_unlocked(']', r->out);

@@ -7,12 +7,18 @@
 #include <string.h>
 
 #define MAX_OPEN 512
+#define NBUCKETS 1024        /* power of two, > MAX_OPEN: chains stay short */
 
+/* An open session sits in a fixed slot (slots never move, so the hash chains stay valid) and is
+ * chained twice: under its channel's hash, and under its sshd child PID's once it has one. */
 struct open_session {
-	struct session *s;
+	struct session *s;           /* NULL: free slot */
 	unsigned input;
-	uint64_t used;
-	uint32_t chash;              /* hash of the channel: most lookups stop at an int compare */
+	uint32_t chash;              /* hash of the channel */
+	uint32_t childhash;          /* hash of the child PID it is chained under, if child_in */
+	bool child_in;
+	int next, childnext;         /* chains, -1 ends */
+	int newer, older;            /* the recency list, -1 ends */
 };
 
 static uint32_t hash_bytes(const char *p, size_t n)
@@ -29,9 +35,11 @@ struct tracker {
 	void *arg;
 	struct open_session open[MAX_OPEN];
 	int nopen;
-	uint64_t clock;
+	int bucket[NBUCKETS], childbucket[NBUCKETS];
+	int freeslots[MAX_OPEN], nfree;
+	int newest, oldest;          /* ends of the recency list: eviction takes the oldest */
 	unsigned next_index;
-	int last;                    /* index in open[] of the session found last */
+	int last;                    /* slot of the session found last, or -1 */
 };
 
 struct tracker *tracker_new(const struct ruletable *t, session_sink sink, void *arg)
@@ -40,14 +48,67 @@ struct tracker *tracker_new(const struct ruletable *t, session_sink sink, void *
 	tr->t = t;
 	tr->sink = sink;
 	tr->arg = arg;
-	tr->last = -1;
+	tr->last = tr->newest = tr->oldest = -1;
+	for (int i = 0; i < NBUCKETS; i++)
+		tr->bucket[i] = tr->childbucket[i] = -1;
+	for (int i = 0; i < MAX_OPEN; i++)
+		tr->freeslots[tr->nfree++] = MAX_OPEN - 1 - i;
 	return tr;
+}
+
+static void unchain(struct tracker *tr, int *head, int slot, bool child)
+{
+	for (int *p = head; *p >= 0; p = child ? &tr->open[*p].childnext : &tr->open[*p].next)
+		if (*p == slot) {
+			*p = child ? tr->open[slot].childnext : tr->open[slot].next;
+			return;
+		}
+}
+
+static void lru_unlink(struct tracker *tr, int i)
+{
+	struct open_session *o = &tr->open[i];
+	if (o->newer >= 0)
+		tr->open[o->newer].older = o->older;
+	else
+		tr->newest = o->older;
+	if (o->older >= 0)
+		tr->open[o->older].newer = o->newer;
+	else
+		tr->oldest = o->newer;
+}
+
+static void lru_push(struct tracker *tr, int i)
+{
+	struct open_session *o = &tr->open[i];
+	o->newer = -1;
+	o->older = tr->newest;
+	if (tr->newest >= 0)
+		tr->open[tr->newest].newer = i;
+	tr->newest = i;
+	if (tr->oldest < 0)
+		tr->oldest = i;
+}
+
+static void touch(struct tracker *tr, int i)
+{
+	if (tr->newest != i) {
+		lru_unlink(tr, i);
+		lru_push(tr, i);
+	}
 }
 
 static void close_at(struct tracker *tr, int i)
 {
-	struct session *s = tr->open[i].s;
-	tr->open[i] = tr->open[--tr->nopen];
+	struct open_session *o = &tr->open[i];
+	struct session *s = o->s;
+	lru_unlink(tr, i);
+	unchain(tr, &tr->bucket[o->chash % NBUCKETS], i, false);
+	if (o->child_in)
+		unchain(tr, &tr->childbucket[o->childhash % NBUCKETS], i, true);
+	o->s = NULL;
+	tr->freeslots[tr->nfree++] = i;
+	tr->nopen--;
 	tr->last = -1;
 	if (s->touched) {
 		s->index = tr->next_index++;
@@ -62,9 +123,9 @@ void tracker_flush(struct tracker *tr)
 {
 	/* Close in order of first line so that indexes follow the log. */
 	while (tr->nopen > 0) {
-		int best = 0;
-		for (int i = 1; i < tr->nopen; i++)
-			if (tr->open[i].s->first_line < tr->open[best].s->first_line)
+		int best = -1;
+		for (int i = 0; i < MAX_OPEN; i++)
+			if (tr->open[i].s && (best < 0 || tr->open[i].s->first_line < tr->open[best].s->first_line))
 				best = i;
 		close_at(tr, best);
 	}
@@ -101,46 +162,69 @@ static struct session *session_new(const struct ruletable *t, const struct event
 	return s;
 }
 
+/* A session learns its child PID from a line the tracker already handed it: chain it under that
+ * PID at the next lookup (or again, if the PID changed). */
+static void chain_child(struct tracker *tr, int slot)
+{
+	struct open_session *o = &tr->open[slot];
+	if (!o->s || !o->s->facts[F_CHILD_PID])
+		return;
+	if (o->child_in && o->childhash == o->s->child_hash)
+		return;
+	if (o->child_in)
+		unchain(tr, &tr->childbucket[o->childhash % NBUCKETS], slot, true);
+	o->childhash = o->s->child_hash;
+	o->child_in = true;
+	o->childnext = tr->childbucket[o->childhash % NBUCKETS];
+	tr->childbucket[o->childhash % NBUCKETS] = slot;
+}
+
+static int find_open(struct tracker *tr, const struct event *ev, uint32_t h)
+{
+	for (int i = tr->bucket[h % NBUCKETS]; i >= 0; i = tr->open[i].next)
+		if (tr->open[i].chash == h && tr->open[i].input == ev->input && same_channel(tr->open[i].s, ev))
+			return i;
+	if (!ev->channel)
+		return -1;
+	for (int i = tr->childbucket[h % NBUCKETS]; i >= 0; i = tr->open[i].childnext)
+		if (tr->open[i].childhash == h && tr->open[i].input == ev->input && same_channel(tr->open[i].s, ev))
+			return i;
+	return -1;
+}
+
 struct session *tracker_session(struct tracker *tr, const struct event *ev, bool start)
 {
-	tr->clock++;
+	if (tr->last >= 0)
+		chain_child(tr, tr->last);
 	/* consecutive lines mostly belong to the same session: try the last one first */
-	if (!start && tr->last >= 0 && tr->last < tr->nopen) {
+	if (!start && tr->last >= 0) {
 		struct open_session *o = &tr->open[tr->last];
 		if (o->input == ev->input && same_channel(o->s, ev)) {
-			o->used = tr->clock;
+			touch(tr, tr->last);
 			return o->s;
 		}
 	}
 	uint32_t h = ev->channel ? hash_bytes(ev->channel, ev->chlen) : 0;
-	for (int i = 0; i < tr->nopen; i++) {
-		struct open_session *o = &tr->open[i];
-		if (o->input != ev->input)
-			continue;
-		if (o->chash != h && !(o->s->facts[F_CHILD_PID] && ev->channel))
-			continue;
-		if (!same_channel(o->s, ev))
-			continue;
+	int i = find_open(tr, ev, h);
+	if (i >= 0) {
 		/* a new attempt begins only once the current one got somewhere: a finding quoted in
 		 * the prose before a pasted log belongs to the attempt that follows */
-		if (start && o->s->structured) {
-			close_at(tr, i);
-			break;
+		if (!(start && tr->open[i].s->structured)) {
+			touch(tr, i);
+			tr->last = i;
+			return tr->open[i].s;
 		}
-		o->used = tr->clock;
-		tr->last = i;
-		return o->s;
+		close_at(tr, i);
 	}
-	if (tr->nopen == MAX_OPEN) {
-		int lru = 0;
-		for (int i = 1; i < tr->nopen; i++)
-			if (tr->open[i].used < tr->open[lru].used)
-				lru = i;
-		close_at(tr, lru);
-	}
+	if (tr->nopen == MAX_OPEN)
+		close_at(tr, tr->oldest);
 	struct session *s = session_new(tr->t, ev);
-	tr->last = tr->nopen;
-	tr->open[tr->nopen++] = (struct open_session){ s, ev->input, tr->clock, h };
+	int slot = tr->freeslots[--tr->nfree];
+	tr->open[slot] = (struct open_session){ s, ev->input, h, 0, false, tr->bucket[h % NBUCKETS], -1, -1, -1 };
+	tr->bucket[h % NBUCKETS] = slot;
+	lru_push(tr, slot);
+	tr->nopen++;
+	tr->last = slot;
 	return s;
 }
 
@@ -182,6 +266,8 @@ static void set_fact(struct session *s, enum fact f, const char *v)
 	free(s->facts[f]);
 	size_t n = strlen(v);
 	s->facts[f] = xstrndup(v, n > CAPTURE_MAX ? CAPTURE_MAX : n);
+	if (f == F_CHILD_PID) /* the tracker finds the child's lines by this hash */
+		s->child_hash = hash_bytes(s->facts[f], strlen(s->facts[f]));
 	if (f == F_PROTOCOL) /* "SFTP", "sftp": one spelling in reports */
 		for (char *p = s->facts[f]; *p; p++)
 			if (*p >= 'A' && *p <= 'Z')
@@ -648,8 +734,9 @@ void render_template_f(struct sbuf *out, const char *tmpl, const struct hit *h, 
 		size_t n = bar ? (size_t)(bar - name) : namelen;
 		bool sh = bar && (size_t)(close - bar - 1) == 2 && memcmp(bar + 1, "sh", 2) == 0;
 		p = close + 1;
-		struct sbuf v;
-		sb_init(&v);
+		/* reused: a report renders thousands of placeholders, none of them nested */
+		static struct sbuf v, f;
+		sb_clear(&v);
 		if (n == 13 && memcmp(name, "host_key_name", 13) == 0) {
 			host_key_name(&v, h, s);
 		} else {
@@ -659,23 +746,21 @@ void render_template_f(struct sbuf *out, const char *tmpl, const struct hit *h, 
 			if (val)
 				sb_adds(&v, val);
 		}
-		if (v.s && filter && strcmp(v.s, "<host>") != 0) { /* values from the log: mask, redact */
-			struct sbuf f;
-			sb_init(&f);
+		const struct sbuf *shown = &v;
+		if (v.len && filter && strcmp(v.s, "<host>") != 0) { /* values from the log: mask, redact */
+			sb_clear(&f);
 			filter(&f, v.s, arg);
-			sb_free(&v);
-			v = f;
+			shown = &f;
 		}
-		if (!v.s || strcmp(v.s, "<host>") == 0) {
+		if (!shown->len || strcmp(shown->s, "<host>") == 0) {
 			sb_addc(out, '<');
 			sb_add(out, name, n);
 			sb_addc(out, '>');
 		} else if (sh) {
-			sb_add_shquoted(out, v.s);
+			sb_add_shquoted(out, shown->s);
 		} else {
-			sb_adds(out, v.s);
+			sb_add(out, shown->s, shown->len);
 		}
-		sb_free(&v);
 	}
 }
 

@@ -64,6 +64,7 @@ struct session {
 	char *channel;
 	enum family fam;
 	char *facts[F_COUNT];
+	uint32_t child_hash;          /* of facts[F_CHILD_PID] */
 	enum phase phase;
 	enum outcome outcome;           /* after evaluation */
 	enum outcome outcome_seen;      /* as the log said it */

@@ -403,6 +403,14 @@ if [ "$RC" -eq 4 ] && grep -q "zzqq other line" "$W/e"; then
 else
 	fail "exit 4: --check-rules reports an example that does not match" "$(why_rc), expected 4 naming the example"
 fi
+# a "literal" the example lacks: the regex matches it, but the prefilter would never let it run
+printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"\^zzqq cli test line\$"/{"regex": "^zzqq cli test line$", "literal": "zzqq cli tset"}/')" > "$W/literal.json"
+ll 30 "$W/o" "$W/e" --check-rules --rules "$W/literal.json"
+if [ "$RC" -eq 4 ] && grep -q "literal.json: rule 'auth.key-refused/cli-test': the prefilter skips example 1.*zzqq cli tset" "$W/e"; then
+	pass "exit 4: --check-rules reports a given literal that the example lacks"
+else
+	fail "exit 4: --check-rules reports a given literal that the example lacks" "$(why_rc), expected 4 naming rule and literal: $(head -n 2 "$W/e" | tr '\n' ' ')"
+fi
 
 # A regex that backtracks catastrophically on a hostile line: the match limit must bound the run.
 cat > "$W/backtrack.json" <<'EOF'
