@@ -8,17 +8,19 @@ PKGS     = libpcre2-8 libcjson zlib
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers
 CPPFLAGS_ALL = -std=c11 -D_DEFAULT_SOURCE -Isrc -Ibuild $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
-LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS))
+LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 
 SRCS = src/main.c src/options.c src/util.c src/input.c src/detect.c src/event.c \
        src/tok_winscp.c src/tok_putty.c src/tok_openssh.c src/tok_sshd.c \
        src/session.c src/rules.c src/engine.c src/analyze.c src/redact.c \
-       src/report_common.c src/report_i18n.c src/report_text.c src/report_json.c
+       src/report_common.c src/report_i18n.c src/report_text.c src/report_json.c src/report_async.c
 LIB_SRCS = $(filter-out src/main.c,$(SRCS))
 B       ?= build
 BIN     ?= loglens
-OBJS = $(SRCS:src/%.c=$(B)/%.o) $(B)/rules_embed.o
-LIB_OBJS = $(LIB_SRCS:src/%.c=$(B)/%.o) $(B)/rules_embed.o
+OBJS = $(SRCS:src/%.c=$(B)/%.o) $(B)/rules_embed.o $(B)/rules_table.o
+LIB_OBJS = $(LIB_SRCS:src/%.c=$(B)/%.o) $(B)/rules_embed.o $(B)/rules_table.o
+# The loader as gen_table links it (it writes rules_table.c, so it cannot link that).
+GEN_OBJS = $(B)/rules.o $(B)/util.o $(B)/event.o $(B)/rules_embed.o
 RULES = $(sort $(wildcard rules/*.json))
 
 all: $(BIN)
@@ -37,6 +39,18 @@ $(B)/rules_embed.c: $(B)/gen_embed $(RULES)
 
 $(B)/rules_embed.o: $(B)/rules_embed.c src/embedded.h
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) -c -o $@ $<
+
+# The default table precompiled: loaded by the loader itself from the embedded rule files, then
+# written out as static data, which loglens uses when no --rules is given (fast start-up).
+# Through GEN_OBJS it follows rules/*.json and the loader's sources.
+$(B)/gen_table: src/gen/gen_table.c $(GEN_OBJS) src/*.h
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(LDFLAGS) $(WARN) -o $@ $< $(GEN_OBJS) $(LIBS)
+
+$(B)/rules_table.c: $(B)/gen_table $(RULES)
+	$(B)/gen_table $@.tmp && mv $@.tmp $@
+
+$(B)/rules_table.o: $(B)/rules_table.c src/*.h
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -c -o $@ $<
 
 $(B):
 	mkdir -p $(B)

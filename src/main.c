@@ -32,7 +32,8 @@ static void emit(struct sink *k, struct session *s)
 		if (!s->findings[i].folded_by && s->findings[i].severity == SEV_ERROR)
 			k->problems = true;
 	k->rep->session(k->rep, s);
-	session_free(s);
+	if (!k->rep->owns_sessions)
+		session_free(s);
 }
 
 static void on_session(struct session *s, void *arg)
@@ -106,6 +107,10 @@ static void correlate(struct sink *k, const struct ruletable *t)
 
 static struct ruletable *load_rules(const struct options *o)
 {
+	/* The default table alone was loaded and linked at build time: nothing to parse. With
+	 * --rules, the user's rules replace built-in ones by id, so both go through the loader. */
+	if (!o->no_default_rules && o->nrule_paths == 0)
+		return rules_borrow(&rules_precompiled);
 	struct ruletable *t = rules_new();
 	int bad = 0;
 	if (!o->no_default_rules && rules_load_embedded(t) < 0)
@@ -268,6 +273,7 @@ int main(int argc, char **argv)
 		reporter_json_init(&rep);
 	else
 		reporter_text_init(&rep);
+	reporter_async(&rep);
 
 	struct sink k = { .rep = &rep, .hold = o.ninputs >= 2 && o.ninputs <= CORRELATE_MAX_INPUTS };
 	struct engine *e = engine_new(t);
@@ -284,7 +290,7 @@ int main(int argc, char **argv)
 		k.cur = &infos[i];
 		if (analyze_input(&a, inputs[i], &infos[i], on_format, &k) < 0) {
 			unreadable = true;
-			fflush(stdout);
+			reporter_sync(&rep); /* the report so far, then the error */
 			warnx_("%s", infos[i].error);
 		}
 		if (!k.hold)
@@ -333,5 +339,6 @@ int main(int argc, char **argv)
 	redactor_free(red);
 	rules_free(t);
 	options_free(&o);
+	template_scratch_free();
 	return code;
 }

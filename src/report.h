@@ -31,10 +31,16 @@ struct reporter {
 	const struct input_info **inputs;
 	unsigned ninputs;
 	unsigned shown_in_input;   /* sessions printed since the last input_begin */
+	bool owns_sessions;        /* session() frees the sessions it is given (reporter_async) */
 };
 
 void reporter_text_init(struct reporter *r);
 void reporter_json_init(struct reporter *r);
+/* Move an initialised reporter's writing to a thread of its own (report_async.c); it stays
+ * synchronous if no thread can be started. */
+void reporter_async(struct reporter *r);
+/* Wait until everything handed to the reporter is written, then flush its stream. */
+void reporter_sync(struct reporter *r);
 
 /* UI words in both languages (report_i18n.c). */
 enum label {

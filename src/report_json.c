@@ -72,6 +72,16 @@ static size_t plain_run(const unsigned char *p, size_t n)
 	}
 }
 
+/* A number, without printf: the writer emits several per session. */
+static void jnum(struct reporter *r, unsigned long long v)
+{
+	char buf[24], *p = buf + sizeof buf;
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	fwrite_unlocked(p, 1, (size_t)(buf + sizeof buf - p), r->out);
+}
+
 /* A JSON string: control characters escaped, invalid UTF-8 bytes as U+FFFD. */
 static void jstrn(struct reporter *r, const char *s, size_t n)
 {
@@ -150,9 +160,14 @@ static void evidence_array(struct reporter *r, const struct evidence *ev, int n,
 		if (i)
 			putc_unlocked(',', r->out);
 		putc_unlocked('{', r->out);
-		if (inputs_multi)
-			fprintf(r->out, "\"input\":%u,", ev[i].input);
-		fprintf(r->out, "\"line\":%llu,\"text\":", (unsigned long long)ev[i].line);
+		if (inputs_multi) {
+			jraw(r, "\"input\":");
+			jnum(r, ev[i].input);
+			putc_unlocked(',', r->out);
+		}
+		jraw(r, "\"line\":");
+		jnum(r, ev[i].line);
+		jraw(r, ",\"text\":");
 		jshown(r, ev[i].text);
 		if (ev[i].truncated)
 			jraw(r, ",\"truncated\":true");
@@ -214,8 +229,11 @@ static void finding_object(struct reporter *r, const struct session *s, const st
 	putc_unlocked('{', r->out);
 	jkey(r, "id");
 	jstr(r, f->id);
-	fprintf(r->out, ",\"severity\":\"%s\",\"confidence\":\"%s\"", severity_name(f->severity),
-		confidence_name(f->confidence));
+	jraw(r, ",\"severity\":\"");
+	jraw(r, severity_name(f->severity));
+	jraw(r, "\",\"confidence\":\"");
+	jraw(r, confidence_name(f->confidence));
+	putc_unlocked('"', r->out);
 	if (f->downgraded)
 		jraw(r, ",\"before_success\":true");
 	if (f->rule) {
@@ -252,8 +270,10 @@ static void finding_object(struct reporter *r, const struct session *s, const st
 	}
 	jraw(r, ",\"evidence\":");
 	evidence_array(r, f->ev, f->nev, multi);
-	if (f->hit)
-		fprintf(r->out, ",\"occurrences\":%llu", (unsigned long long)f->hit->count);
+	if (f->hit) {
+		jraw(r, ",\"occurrences\":");
+		jnum(r, f->hit->count);
+	}
 	jraw(r, ",\"fields\":{");
 	for (int i = 0; f->hit && i < f->hit->ncaps; i++) {
 		if (i)
@@ -348,7 +368,9 @@ static void session(struct reporter *r, const struct session *s)
 		jshown(r, s->auth[i].key);
 		jraw(r, ",\"result\":");
 		jstr(r, s->auth[i].result);
-		fprintf(r->out, ",\"line\":%llu}", (unsigned long long)s->auth[i].line);
+		jraw(r, ",\"line\":");
+		jnum(r, s->auth[i].line);
+		putc_unlocked('}', r->out);
 	}
 	fprintf(r->out, "],\"phase\":\"%s\",\"outcome\":\"%s\",\"lines\":{\"first\":%llu,\"last\":%llu},\"facts\":{",
 		phase_name(s->phase), outcome_name(s->outcome), (unsigned long long)s->first_line,

@@ -711,6 +711,16 @@ void render_template(struct sbuf *out, const char *tmpl, const struct hit *h, co
 	render_template_f(out, tmpl, h, s, NULL, NULL);
 }
 
+/* Reused: a report renders thousands of placeholders, none of them nested. Per thread: the
+ * analysis renders "sets" templates while the report's writer thread renders texts. */
+static _Thread_local struct sbuf scratch_v, scratch_f;
+
+void template_scratch_free(void)
+{
+	sb_free(&scratch_v);
+	sb_free(&scratch_f);
+}
+
 void render_template_f(struct sbuf *out, const char *tmpl, const struct hit *h, const struct session *s,
 		       value_filter filter, void *arg)
 {
@@ -734,23 +744,21 @@ void render_template_f(struct sbuf *out, const char *tmpl, const struct hit *h, 
 		size_t n = bar ? (size_t)(bar - name) : namelen;
 		bool sh = bar && (size_t)(close - bar - 1) == 2 && memcmp(bar + 1, "sh", 2) == 0;
 		p = close + 1;
-		/* reused: a report renders thousands of placeholders, none of them nested */
-		static struct sbuf v, f;
-		sb_clear(&v);
+		struct sbuf *v = &scratch_v, *shown = v;
+		sb_clear(v);
 		if (n == 13 && memcmp(name, "host_key_name", 13) == 0) {
-			host_key_name(&v, h, s);
+			host_key_name(v, h, s);
 		} else {
 			const char *val = capture_value(h, name, n);
 			if (!val)
 				val = session_fact(s, name, n);
 			if (val)
-				sb_adds(&v, val);
+				sb_adds(v, val);
 		}
-		const struct sbuf *shown = &v;
-		if (v.len && filter && strcmp(v.s, "<host>") != 0) { /* values from the log: mask, redact */
-			sb_clear(&f);
-			filter(&f, v.s, arg);
-			shown = &f;
+		if (v->len && filter && strcmp(v->s, "<host>") != 0) { /* values from the log: mask, redact */
+			shown = &scratch_f;
+			sb_clear(shown);
+			filter(shown, v->s, arg);
 		}
 		if (!shown->len || strcmp(shown->s, "<host>") == 0) {
 			sb_addc(out, '<');

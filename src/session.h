@@ -112,6 +112,8 @@ typedef void (*value_filter)(struct sbuf *out, const char *value, void *arg);
 /* The same, passing every substituted value through filter (masking, pseudonyms). */
 void render_template_f(struct sbuf *out, const char *tmpl, const struct hit *h, const struct session *s,
 		       value_filter filter, void *arg);
+/* Free the calling thread's template scratch buffers (a thread that rendered, before it ends). */
+void template_scratch_free(void);
 const char *session_fact(const struct session *s, const char *name, size_t n);
 
 #endif

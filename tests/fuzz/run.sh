@@ -41,7 +41,7 @@ die() { printf 'fuzz: %s\n' "$*" >&2; exit 2; }
 [ -f build/rules_embed.c ] || die "build/rules_embed.c is missing: run 'make' first"
 command -v "$CC" >/dev/null 2>&1 || die "$CC is not installed (.ci/deps test installs clang)"
 PKG_CFLAGS=$(pkg-config --cflags $PKGS) || die "pkg-config: $PKGS"
-PKG_LIBS=$(pkg-config --libs $PKGS) || die "pkg-config: $PKGS"
+PKG_LIBS="$(pkg-config --libs $PKGS) -pthread" || die "pkg-config: $PKGS"
 
 LIB_SRCS=
 for f in src/*.c; do
