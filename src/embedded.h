@@ -1,4 +1,6 @@
-/* embedded.h — the default rule table, compiled in (see gen_embed.c). */
+/* embedded.h — the default rule files, compiled in (see gen_embed.c). Parsed when --rules is
+ * given (user rules replace built-in ones by id) and by gen_table, which precompiles them for
+ * the run without --rules. */
 #ifndef LOGLENS_EMBEDDED_H
 #define LOGLENS_EMBEDDED_H
 

@@ -24,7 +24,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		fprintf(out, "static const char file_%d[] = {", i);
-		/* whitespace outside strings is dropped: less to parse at every start-up (error
+		/* whitespace outside strings is dropped: less to parse when --rules is given (error
 		 * positions refer to the rule file itself only when it is given with --rules) */
 		int c, in_string = 0, escaped = 0;
 		size_t n = 0;

@@ -54,15 +54,21 @@ const char *confidence_name(enum confidence c)
 	return c == CONF_HIGH ? "high" : c == CONF_MEDIUM ? "medium" : "low";
 }
 
-struct ruletable *rules_new(void)
+/* The match context (limits, JIT stack) every table makes at run time. */
+static void add_match_context(struct ruletable *t)
 {
-	struct ruletable *t = xcalloc(1, sizeof *t);
 	t->mctx = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(t->mctx, MATCH_LIMIT);
 	pcre2_set_depth_limit(t->mctx, DEPTH_LIMIT);
 	t->jit_stack = pcre2_jit_stack_create(32 * 1024, JIT_STACK_MAX, NULL);
 	if (t->jit_stack)
 		pcre2_jit_stack_assign(t->mctx, NULL, t->jit_stack);
+}
+
+struct ruletable *rules_new(void)
+{
+	struct ruletable *t = xcalloc(1, sizeof *t);
+	add_match_context(t);
 	return t;
 }
 
@@ -126,10 +132,23 @@ static void free_rule(struct rule *r)
 	free_strv(r->ex_nomatch, r->nex_nomatch);
 }
 
-void rules_free(struct ruletable *t)
+/* A borrowed table's static data goes back as it came: no compiled code, nothing failed. */
+static void release_borrowed(struct ruletable *t)
 {
-	if (!t)
-		return;
+	for (int i = 0; i < t->nrules; i++)
+		for (int k = 0; k < t->rules[i].nwhen; k++) {
+			pcre2_code_free(t->rules[i].when[k].code);
+			t->rules[i].when[k].code = NULL;
+		}
+	for (int i = 0; i < t->npats; i++) {
+		pcre2_code_free(t->pats[i].code);
+		t->pats[i].code = NULL;
+		t->pats[i].failed = false;
+	}
+}
+
+static void free_owned(struct ruletable *t)
+{
 	for (int i = 0; i < t->nrules; i++)
 		free_rule(&t->rules[i]);
 	for (int i = 0; i < t->npats; i++) {
@@ -144,6 +163,16 @@ void rules_free(struct ruletable *t)
 	free(t->rules);
 	free(t->pats);
 	free(t->idhash);
+}
+
+void rules_free(struct ruletable *t)
+{
+	if (!t)
+		return;
+	if (t->borrowed)
+		release_borrowed(t);
+	else
+		free_owned(t);
 	pcre2_match_context_free(t->mctx);
 	pcre2_jit_stack_free(t->jit_stack);
 	free(t);
@@ -509,6 +538,22 @@ static struct fact_set *read_sets(struct loadctx *c, const cJSON *v, const char 
 	return out;
 }
 
+/* Compile a "when" regex (the session model reads fc->code, and a NULL code never holds);
+ * on error, msg receives "at offset N: why". */
+static bool compile_when(struct fact_cond *fc, char *msg, size_t msgsize)
+{
+	int errcode;
+	PCRE2_SIZE erroff;
+	fc->code = pcre2_compile((PCRE2_SPTR)fc->regex, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_CASELESS,
+				 &errcode, &erroff, NULL);
+	if (fc->code)
+		return true;
+	PCRE2_UCHAR why[200];
+	pcre2_get_error_message(errcode, why, sizeof why);
+	snprintf(msg, msgsize, "at offset %zu: %s", (size_t)erroff, (char *)why);
+	return false;
+}
+
 static void read_when(struct loadctx *c, struct rule *r, const cJSON *v)
 {
 	if (!v)
@@ -527,15 +572,9 @@ static void read_when(struct loadctx *c, struct rule *r, const cJSON *v)
 		struct fact_cond *fc = &r->when[r->nwhen++];
 		fc->fact = (enum fact)f;
 		fc->regex = xstrdup(k->valuestring);
-		int errcode;
-		PCRE2_SIZE erroff;
-		fc->code = pcre2_compile((PCRE2_SPTR)fc->regex, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_CASELESS,
-					 &errcode, &erroff, NULL);
-		if (!fc->code) {
-			PCRE2_UCHAR msg[256];
-			pcre2_get_error_message(errcode, msg, sizeof msg);
-			load_error(c, "when: bad regex for \"%s\" at offset %zu: %s", k->string, (size_t)erroff, (char *)msg);
-		}
+		char msg[256];
+		if (!compile_when(fc, msg, sizeof msg))
+			load_error(c, "when: bad regex for \"%s\" %s", k->string, msg);
 	}
 }
 
@@ -805,6 +844,10 @@ static void read_rule(struct ruletable *t, struct loadctx *c, const cJSON *o)
 
 int rules_load_text(struct ruletable *t, const char *file, const char *text, size_t len)
 {
+	if (t->borrowed) { /* its arrays are static: nothing may be added */
+		warnx_("%s: cannot load rules into the precompiled table", file);
+		return -1;
+	}
 	struct loadctx c = { .file = file, .text = text, .len = len };
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
@@ -926,6 +969,8 @@ static int resolve_ref(struct ruletable *t, struct ref *r)
 
 int rules_link(struct ruletable *t)
 {
+	if (t->borrowed) /* linked when it was precompiled */
+		return 0;
 	int bad = 0;
 	for (int i = 0; i < t->nrules; i++) {
 		struct rule *r = &t->rules[i];
@@ -1146,6 +1191,22 @@ int rules_load_embedded(struct ruletable *t)
 		sb_free(&name);
 	}
 	return rc;
+}
+
+struct ruletable *rules_borrow(const struct ruletable *pre)
+{
+	struct ruletable *t = xmalloc(sizeof *t);
+	*t = *pre;
+	t->borrowed = true;
+	add_match_context(t);
+	for (int i = 0; i < t->nrules; i++)
+		for (int k = 0; k < t->rules[i].nwhen; k++) {
+			char msg[256];
+			if (!compile_when(&t->rules[i].when[k], msg, sizeof msg))
+				warnx_("rule '%s': when: bad regex for \"%s\" %s", t->rules[i].id,
+				       fact_name(t->rules[i].when[k].fact), msg);
+		}
+	return t;
 }
 
 /* Skip a character class or an escape starting at p; returns the last byte consumed. */

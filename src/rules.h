@@ -1,5 +1,6 @@
-/* rules.h — the rule table: read from JSON (embedded default + --rules), validated, compiled.
- * Knows nothing of sessions or output formats. */
+/* rules.h — the rule table: read from JSON (embedded default + --rules), validated, compiled;
+ * or, for the default table alone, precompiled at build time (gen_table.c) so that start-up
+ * parses nothing. Knows nothing of sessions or output formats. */
 #ifndef LOGLENS_RULES_H
 #define LOGLENS_RULES_H
 
@@ -115,6 +116,7 @@ struct ruletable {
 	int *idhash;             /* open addressing: rule index + 1 by id, 0 = empty */
 	int idcap;
 	bool eager;              /* compile patterns at load (rule files given by the user) */
+	bool borrowed;           /* rules, patterns, strings, id hash: static (precompiled) data */
 };
 
 struct ruletable *rules_new(void);
@@ -124,6 +126,14 @@ int rules_load_text(struct ruletable *t, const char *file, const char *text, siz
 /* A file, or every *.json of a directory in name order. */
 int rules_load_path(struct ruletable *t, const char *path);
 int rules_load_embedded(struct ruletable *t);
+/* The embedded default table as gen_table loaded and linked it at build time, written out as
+ * static data (build/rules_table.c). Linked into loglens and the unit tests; not into the
+ * loader itself (gen_table is built from it) nor the fuzz targets. */
+extern const struct ruletable rules_precompiled;
+/* A table for use that borrows a precompiled one's static data and adds the run-time parts:
+ * match context, JIT stack, "when" regexes (patterns still compile lazily). The static
+ * patterns hold the compiled code, so borrow one table at a time; rules_free releases it. */
+struct ruletable *rules_borrow(const struct ruletable *pre);
 /* Resolve requires/excludes names to rule indexes; -1 on an unknown name. */
 int rules_link(struct ruletable *t);
 /* Compile a pattern now (lazily called by the engine). false if it does not compile. */

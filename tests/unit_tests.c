@@ -1,4 +1,5 @@
-/* unit_tests.c — the reader, the tokenizers, detection, the literal extractor and templates.
+/* unit_tests.c — the reader, the tokenizers, detection, the literal extractor, templates, and
+ * the precompiled default table against the loader's.
  * One "PASS name" / "FAIL name: why" line per check (tests/run.sh counts them). */
 #include "detect.h"
 #include "input.h"
@@ -280,6 +281,171 @@ static void test_templates(void)
 	sb_free(&b);
 }
 
+/* ---- the precompiled default table (gen_table) against the loader's, field by field ---- */
+
+static char table_diff[512]; /* the first difference found */
+
+static bool differs(const char *what, int i)
+{
+	if (!*table_diff)
+		snprintf(table_diff, sizeof table_diff, "%s differs (item %d)", what, i);
+	return false;
+}
+
+#define SAME(cond, what) ((cond) || differs(what, i))
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_text(const struct text *a, const struct text *b)
+{
+	bool same = true;
+	for (int l = 0; l < LANG_COUNT; l++)
+		same &= same_str(a->s[l], b->s[l]);
+	return same;
+}
+
+/* Arrays: both NULL, or both there with the same count (checked by the caller) and items. */
+static bool same_strv(char **a, char **b, int n)
+{
+	if (!a || !b)
+		return a == b;
+	for (int k = 0; k < n; k++)
+		if (!same_str(a[k], b[k]))
+			return false;
+	return true;
+}
+
+static bool same_refs(const struct ref *a, const struct ref *b, int n)
+{
+	if (!a || !b)
+		return a == b;
+	for (int k = 0; k < n; k++)
+		if (!same_str(a[k].name, b[k].name) || a[k].n != b[k].n ||
+		    (a[k].n && memcmp(a[k].idx, b[k].idx, (size_t)a[k].n * sizeof *a[k].idx) != 0))
+			return false;
+	return true;
+}
+
+static bool same_sets(const struct fact_set *a, const struct fact_set *b, int n)
+{
+	if (!a || !b)
+		return a == b;
+	for (int k = 0; k < n; k++)
+		if (a[k].fact != b[k].fact || !same_str(a[k].tmpl, b[k].tmpl))
+			return false;
+	return true;
+}
+
+static bool same_when(const struct fact_cond *a, const struct fact_cond *b, int n)
+{
+	if (!a || !b)
+		return a == b;
+	for (int k = 0; k < n; k++)
+		if (a[k].fact != b[k].fact || !same_str(a[k].regex, b[k].regex) || !a[k].code != !b[k].code)
+			return false;
+	return true;
+}
+
+static bool same_remedy(const struct rule *a, const struct rule *b)
+{
+	if (!a->remedy || !b->remedy)
+		return a->remedy == b->remedy;
+	for (int k = 0; k < a->nremedy; k++)
+		if (!same_text(&a->remedy[k], &b->remedy[k]))
+			return false;
+	return true;
+}
+
+static bool same_cands(const struct rule *a, const struct rule *b)
+{
+	if (!a->cands || !b->cands)
+		return a->cands == b->cands;
+	for (int k = 0; k < a->ncands; k++)
+		if (!same_text(&a->cands[k].cause, &b->cands[k].cause) || !same_text(&a->cands[k].check, &b->cands[k].check))
+			return false;
+	return true;
+}
+
+static bool same_rule(const struct rule *a, const struct rule *b, int i)
+{
+	return SAME(same_str(a->id, b->id), "id") && SAME(same_str(a->diag, b->diag), "diag") &&
+	       SAME(same_str(a->file, b->file), "file") && SAME(a->signal == b->signal, "signal") &&
+	       SAME(a->famask == b->famask, "famask") && SAME(a->markmask == b->markmask, "markmask") &&
+	       SAME(a->first_pat == b->first_pat && a->npats == b->npats, "first_pat/npats") &&
+	       SAME(a->nsets == b->nsets && same_sets(a->sets, b->sets, a->nsets), "sets") &&
+	       SAME(a->ndefaults == b->ndefaults && same_sets(a->defaults, b->defaults, a->ndefaults), "sets_default") &&
+	       SAME(a->phase == b->phase && a->outcome == b->outcome, "phase/outcome") &&
+	       SAME(a->session_start == b->session_start && a->last_line == b->last_line, "session_start/last_line") &&
+	       SAME(same_str(a->auth_method, b->auth_method) && same_str(a->auth_key, b->auth_key) &&
+		    same_str(a->auth_result, b->auth_result), "auth") &&
+	       SAME(a->severity == b->severity && a->confidence == b->confidence && a->priority == b->priority,
+		    "severity/confidence/priority") &&
+	       SAME(a->nrequires == b->nrequires && same_refs(a->requires, b->requires, a->nrequires), "requires") &&
+	       SAME(a->nrequires_any == b->nrequires_any && same_refs(a->requires_any, b->requires_any, a->nrequires_any),
+		    "requires_any") &&
+	       SAME(a->nexcludes == b->nexcludes && same_refs(a->excludes, b->excludes, a->nexcludes), "excludes") &&
+	       SAME(a->nexplains == b->nexplains && same_strv(a->explains, b->explains, a->nexplains), "explains") &&
+	       SAME(a->nwhen == b->nwhen && same_when(a->when, b->when, a->nwhen), "when") &&
+	       SAME(same_text(&a->title, &b->title), "title") && SAME(same_text(&a->diagnosis, &b->diagnosis), "diagnosis") &&
+	       SAME(a->nremedy == b->nremedy && same_remedy(a, b), "remedy") &&
+	       SAME(a->ncands == b->ncands && same_cands(a, b), "candidates") &&
+	       SAME(a->nrefs == b->nrefs && same_strv(a->refs, b->refs, a->nrefs), "references") &&
+	       SAME(a->nex_match == b->nex_match && same_strv(a->ex_match, b->ex_match, a->nex_match), "examples.match") &&
+	       SAME(a->nex_nomatch == b->nex_nomatch && same_strv(a->ex_nomatch, b->ex_nomatch, a->nex_nomatch),
+		    "examples.no_match");
+}
+
+/* Lengths compared as well as bytes: the prefilter memcmp's litlen bytes. */
+static bool same_pattern(const struct pattern *a, const struct pattern *b, int i)
+{
+	return SAME(same_str(a->regex, b->regex), "pattern regex") &&
+	       SAME(same_str(a->literal, b->literal) && a->litlen == b->litlen, "pattern literal") &&
+	       SAME(a->anchored == b->anchored, "pattern anchored") &&
+	       SAME(same_str(a->second, b->second) && a->secondlen == b->secondlen, "pattern second") &&
+	       SAME(a->nalts == b->nalts && same_strv(a->alts, b->alts, a->nalts), "pattern alts") &&
+	       SAME(a->rule == b->rule, "pattern rule") &&
+	       SAME(!a->code == !b->code && a->failed == b->failed, "pattern code/failed");
+}
+
+static bool same_table(const struct ruletable *a, const struct ruletable *b)
+{
+	int i = 0;
+	if (!SAME(a->nrules == b->nrules, "nrules") || !SAME(a->npats == b->npats, "npats") ||
+	    !SAME(a->idcap == b->idcap, "idcap") || !SAME(a->eager == b->eager, "eager"))
+		return false;
+	bool same = SAME(a->idcap == 0 || memcmp(a->idhash, b->idhash, (size_t)a->idcap * sizeof *a->idhash) == 0, "idhash");
+	for (i = 0; i < a->nrules; i++)
+		same &= same_rule(&a->rules[i], &b->rules[i], i);
+	for (i = 0; i < a->npats; i++)
+		same &= same_pattern(&a->pats[i], &b->pats[i], i);
+	return same;
+}
+
+static void test_precompiled(void)
+{
+	struct ruletable *loaded = rules_new();
+	bool ok_load = rules_load_embedded(loaded) == 0 && rules_link(loaded) == 0;
+	ok(ok_load && loaded->nrules > 0, "precompiled: the embedded rules load", "load or link failed");
+	struct ruletable *pre = rules_borrow(&rules_precompiled);
+	ok(pre->borrowed && same_table(loaded, pre), "precompiled table equals the loaded one", table_diff);
+	rules_free(pre);
+	rules_free(loaded);
+	/* what run time does to it (compile every pattern, run the examples), then give it back
+	 * as it came; the second round starts from the static data again */
+	for (int round = 1; round <= 2; round++) {
+		char name[64];
+		pre = rules_borrow(&rules_precompiled);
+		snprintf(name, sizeof name, "precompiled: --check-rules, round %d", round);
+		ok(rules_check(pre, false) == 0 && pre->pats[0].code, name, "problems");
+		rules_free(pre);
+		snprintf(name, sizeof name, "precompiled: given back, round %d", round);
+		ok(!rules_precompiled.pats[0].code && !rules_precompiled.pats[0].failed, name, "compiled code left behind");
+	}
+}
+
 int main(void)
 {
 	test_reader();
@@ -287,5 +453,6 @@ int main(void)
 	test_detect();
 	test_literals();
 	test_templates();
+	test_precompiled();
 	return failures ? 1 : 0;
 }
