@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "util.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,14 +27,19 @@ struct lit {
 	uint32_t len;
 	uint32_t off;                /* where in the literal the indexed gram or pair sits */
 	uint32_t gram;               /* the indexed 4 bytes (gram index only) */
+	uint32_t key;                /* its bucket key */
 	bool at_start;               /* the literal must begin the body */
 	int pat;
 };
 
-/* Literals bucketed by a key (a gram's hash or a byte pair), with a bitmap of the used keys. */
+/* Literals bucketed by a key (a gram's hash or a byte pair). A bitmap says which keys are used;
+ * a key's bucket is found by counting the used keys before it (a running count per bitmap word
+ * plus a popcount), so that the buckets take room for the used keys only: building the index
+ * touches a few KiB, which matters to start-up. */
 struct lit_index {
 	uint64_t *map;
-	uint32_t *bucket_start;      /* nkeys + 1 offsets into lits */
+	uint32_t *rank;              /* per map word: used keys in the words before it */
+	uint32_t *bucket_start;      /* used keys + 1 offsets into lits, in key order */
 	unsigned nkeys;
 	struct lit *lits;
 	int nlits;
@@ -81,41 +87,41 @@ static unsigned pair_of(const unsigned char *p)
 }
 
 /* How common a byte is in log text: lower-case letters and spaces are everywhere. */
-static int commonness(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || c == ' ')
-		return 3;
-	if (c >= 'A' && c <= 'Z')
-		return 1;
-	return c >= '0' && c <= '9' ? 1 : 0;
-}
+static const unsigned char commonness[256] = {
+	[' '] = 3,
+	['a'] = 3, ['b'] = 3, ['c'] = 3, ['d'] = 3, ['e'] = 3, ['f'] = 3, ['g'] = 3, ['h'] = 3,
+	['i'] = 3, ['j'] = 3, ['k'] = 3, ['l'] = 3, ['m'] = 3, ['n'] = 3, ['o'] = 3, ['p'] = 3,
+	['q'] = 3, ['r'] = 3, ['s'] = 3, ['t'] = 3, ['u'] = 3, ['v'] = 3, ['w'] = 3, ['x'] = 3,
+	['y'] = 3, ['z'] = 3,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+	['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+	['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+	['8'] = 1, ['9'] = 1,
+};
 
 /* ---- gram rarity, learnt from the table's example lines ---- */
 
+/* Per gram key, how often it occurs in the examples (saturating: only small counts matter). */
 struct rarity {
-	uint16_t *lines;             /* per gram key: example lines holding it */
-	uint32_t *seen;              /* per gram key: the last line counted (dedup within a line) */
-	uint32_t line;
+	unsigned char *seen;
 };
 
 static void count_line(struct rarity *ra, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
-	ra->line++;
 	for (size_t i = 0; i + 4 <= n; i++) {
-		unsigned k = gram_key(load32((const unsigned char *)s + i));
-		if (ra->seen[k] != ra->line && ra->lines[k] < UINT16_MAX) {
-			ra->seen[k] = ra->line;
-			ra->lines[k]++;
-		}
+		unsigned k = gram_key(load32(p + i));
+		if (ra->seen[k] < UCHAR_MAX)
+			ra->seen[k]++;
 	}
 }
 
 static void learn_rarity(struct rarity *ra, const struct ruletable *t)
 {
-	ra->lines = xcalloc(GRAM_SLOTS, sizeof *ra->lines);
-	ra->seen = xcalloc(GRAM_SLOTS, sizeof *ra->seen);
-	ra->line = 0;
+	ra->seen = xcalloc(GRAM_SLOTS, 1);
 	for (int r = 0; r < t->nrules; r++) {
 		for (int i = 0; i < t->rules[r].nex_match; i++)
 			count_line(ra, t->rules[r].ex_match[i]);
@@ -124,25 +130,22 @@ static void learn_rarity(struct rarity *ra, const struct ruletable *t)
 	}
 }
 
-/* Lower is rarer: example lines first, byte classes to break ties. */
-static unsigned gram_cost(const struct rarity *ra, const unsigned char *p)
-{
-	unsigned c = 0;
-	for (int i = 0; i < 4; i++)
-		c += (unsigned)commonness(p[i]);
-	return (unsigned)ra->lines[gram_key(load32(p))] * 16 + c;
-}
-
+/* The offset of the literal's rarest gram (lower cost: fewer example occurrences, then rarer
+ * byte classes). */
 static size_t rarest_gram(const struct rarity *ra, const char *s, size_t len, unsigned *cost)
 {
+	const unsigned char *p = (const unsigned char *)s;
 	size_t best = 0;
 	unsigned bc = ~0u;
+	unsigned cls = commonness[p[0]] + commonness[p[1]] + commonness[p[2]];
 	for (size_t i = 0; i + 4 <= len; i++) {
-		unsigned c = gram_cost(ra, (const unsigned char *)s + i);
+		cls += commonness[p[i + 3]];
+		unsigned c = (unsigned)ra->seen[gram_key(load32(p + i))] * 16 + cls;
 		if (c < bc) {
 			bc = c;
 			best = i;
 		}
+		cls -= commonness[p[i]];
 	}
 	*cost = bc;
 	return best;
@@ -154,7 +157,7 @@ static size_t rare_pair_offset(const char *s, size_t len)
 	size_t best = 0;
 	int bs = 99;
 	for (size_t i = 0; i + 1 < len; i++) {
-		int sc = commonness((unsigned char)s[i]) + commonness((unsigned char)s[i + 1]);
+		int sc = commonness[(unsigned char)s[i]] + commonness[(unsigned char)s[i + 1]];
 		if (sc < bs) {
 			bs = sc;
 			best = i;
@@ -165,62 +168,70 @@ static size_t rare_pair_offset(const char *s, size_t len)
 
 /* ---- the indexes ---- */
 
-static unsigned lit_key(const struct lit_index *x, const struct lit *l)
-{
-	const unsigned char *p = (const unsigned char *)l->s + l->off;
-	return x->nkeys == GRAM_SLOTS ? gram_key(load32(p)) : pair_of(p);
-}
-
-static const struct lit_index *sort_index;
-
-static int cmp_lit(const void *a, const void *b)
-{
-	const struct lit *x = a, *y = b;
-	unsigned kx = lit_key(sort_index, x), ky = lit_key(sort_index, y);
-	if (kx != ky)
-		return kx < ky ? -1 : 1;
-	return x->pat - y->pat;
-}
-
 static void index_init(struct lit_index *x, unsigned nkeys, int cap)
 {
 	x->nkeys = nkeys;
 	x->map = xcalloc(nkeys / 64, sizeof *x->map);
+	x->rank = xcalloc(nkeys / 64, sizeof *x->rank);
 	x->lits = xcalloc((size_t)cap + 1, sizeof *x->lits);
 }
 
 static void index_add(struct lit_index *x, const char *s, size_t len, size_t off, bool at_start, int pat)
 {
 	struct lit *l = &x->lits[x->nlits++];
-	*l = (struct lit){ s, (uint32_t)len, (uint32_t)off, 0, at_start, pat };
-	if (x->nkeys == GRAM_SLOTS)
-		l->gram = load32((const unsigned char *)s + off);
-}
-
-static void index_build(struct lit_index *x)
-{
-	sort_index = x;
-	qsort(x->lits, (size_t)x->nlits, sizeof *x->lits, cmp_lit);
-	x->bucket_start = xcalloc((size_t)x->nkeys + 1, sizeof *x->bucket_start);
-	for (int i = 0; i < x->nlits; i++) {
-		unsigned k = lit_key(x, &x->lits[i]);
-		x->map[k / 64] |= 1ull << (k % 64);
-		x->bucket_start[k + 1]++;
+	const unsigned char *p = (const unsigned char *)s + off;
+	*l = (struct lit){ s, (uint32_t)len, (uint32_t)off, 0, 0, at_start, pat };
+	if (x->nkeys == GRAM_SLOTS) {
+		l->gram = load32(p);
+		l->key = gram_key(l->gram);
+	} else {
+		l->key = pair_of(p);
 	}
-	for (unsigned i = 0; i < x->nkeys; i++)
-		x->bucket_start[i + 1] += x->bucket_start[i];
-}
-
-static void index_free(struct lit_index *x)
-{
-	free(x->map);
-	free(x->bucket_start);
-	free(x->lits);
+	x->map[l->key / 64] |= 1ull << (l->key % 64);
 }
 
 static bool index_has(const struct lit_index *x, unsigned k)
 {
 	return x->map[k / 64] >> (k % 64) & 1;
+}
+
+/* The bucket of a used key: how many used keys come before it. */
+static unsigned bucket_of(const struct lit_index *x, unsigned k)
+{
+	uint64_t below = x->map[k / 64] & ((1ull << (k % 64)) - 1);
+	return x->rank[k / 64] + (unsigned)__builtin_popcountll(below);
+}
+
+/* Counting sort of the literals by bucket (stable: same-bucket literals keep pattern order). */
+static void index_build(struct lit_index *x)
+{
+	unsigned used = 0;
+	for (unsigned w = 0; w < x->nkeys / 64; w++) {
+		x->rank[w] = used;
+		used += (unsigned)__builtin_popcountll(x->map[w]);
+	}
+	x->bucket_start = xcalloc((size_t)used + 1, sizeof *x->bucket_start);
+	for (int i = 0; i < x->nlits; i++)
+		x->bucket_start[bucket_of(x, x->lits[i].key) + 1]++;
+	for (unsigned b = 0; b < used; b++)
+		x->bucket_start[b + 1] += x->bucket_start[b];
+	struct lit *sorted = xcalloc((size_t)x->nlits + 1, sizeof *sorted);
+	uint32_t *fill = xcalloc((size_t)used + 1, sizeof *fill);
+	for (int i = 0; i < x->nlits; i++) {
+		unsigned b = bucket_of(x, x->lits[i].key);
+		sorted[x->bucket_start[b] + fill[b]++] = x->lits[i];
+	}
+	free(fill);
+	free(x->lits);
+	x->lits = sorted;
+}
+
+static void index_free(struct lit_index *x)
+{
+	free(x->map);
+	free(x->rank);
+	free(x->bucket_start);
+	free(x->lits);
 }
 
 /* ---- building the prefilter ---- */
@@ -301,7 +312,6 @@ static void build_prefilter(struct engine *e)
 			add_always(e, t->rules[p->rule].famask, i);
 		}
 	}
-	free(ra.lines);
 	free(ra.seen);
 	index_build(&e->grams);
 	index_build(&e->pairs);
@@ -383,7 +393,8 @@ static void queue(struct engine *e, int pat)
 static void queue_bucket(struct engine *e, const struct lit_index *x, unsigned k,
 			 const unsigned char *s, size_t i, size_t n)
 {
-	for (uint32_t b = x->bucket_start[k]; b < x->bucket_start[k + 1]; b++) {
+	unsigned bk = bucket_of(x, k);
+	for (uint32_t b = x->bucket_start[bk]; b < x->bucket_start[bk + 1]; b++) {
 		const struct lit *l = &x->lits[b];
 		if (l->off > i || l->len - l->off > n - i)
 			continue;
@@ -397,7 +408,8 @@ static void queue_grams(struct engine *e, unsigned k, const unsigned char *s, si
 {
 	const struct lit_index *x = &e->grams;
 	uint32_t g = load32(s + i);
-	for (uint32_t b = x->bucket_start[k]; b < x->bucket_start[k + 1]; b++) {
+	unsigned bk = bucket_of(x, k);
+	for (uint32_t b = x->bucket_start[bk]; b < x->bucket_start[bk + 1]; b++) {
 		const struct lit *l = &x->lits[b];
 		if (l->gram != g || l->off > i || l->len - l->off > n - i || (l->at_start && l->off != i))
 			continue;
