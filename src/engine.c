@@ -494,7 +494,7 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 	if (nd->s && !(nd->at_start ? nd->len <= ev->bodylen && memcmp(ev->body, nd->s, nd->len) == 0
 				     : memmem(ev->body, ev->bodylen, nd->s, nd->len) != NULL))
 		return; /* a literal the match needs is missing: no regex run */
-	if (!p->code && !rules_compile(t, p))
+	if (!p->jitted && !rules_compile(t, p))
 		return;
 	e->st.regex_runs++;
 	e->runs[pi]++;

@@ -144,6 +144,7 @@ static void release_borrowed(struct ruletable *t)
 		pcre2_code_free(t->pats[i].code);
 		t->pats[i].code = NULL;
 		t->pats[i].failed = false;
+		t->pats[i].jitted = false;
 	}
 }
 
@@ -482,6 +483,15 @@ static bool compile_pattern(struct ruletable *t, struct pattern *p, struct loadc
 		p->failed = true;
 		return false;
 	}
+	return true;
+}
+
+bool rules_compile(struct ruletable *t, struct pattern *p)
+{
+	if (!compile_pattern(t, p, NULL))
+		return false;
+	if (p->jitted)
+		return true;
 	/* JIT unless told not to: valgrind cannot follow JIT code (LOGLENS_NO_JIT=1 in
 	 * "make valgrind"); without JIT, pcre2_match interprets. */
 	static int no_jit = -1;
@@ -491,12 +501,8 @@ static bool compile_pattern(struct ruletable *t, struct pattern *p, struct loadc
 	}
 	if (!no_jit)
 		pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
+	p->jitted = true;
 	return true;
-}
-
-bool rules_compile(struct ruletable *t, struct pattern *p)
-{
-	return compile_pattern(t, p, NULL);
 }
 
 static const char *const rule_keys[] = {

@@ -48,6 +48,7 @@ struct pattern {
 	int nalts;
 	pcre2_code *code;        /* compiled on first use */
 	bool failed;             /* compile error already reported */
+	bool jitted;             /* JIT compilation done (or not wanted): ready for the engine */
 	int rule;
 };
 
@@ -136,7 +137,9 @@ extern const struct ruletable rules_precompiled;
 struct ruletable *rules_borrow(const struct ruletable *pre);
 /* Resolve requires/excludes names to rule indexes; -1 on an unknown name. */
 int rules_link(struct ruletable *t);
-/* Compile a pattern now (lazily called by the engine). false if it does not compile. */
+/* Make a pattern ready to match, compiled and JIT-compiled (lazily called by the engine: a
+ * rule file given with --rules is compiled at load, to report errors there, but JIT-compiled
+ * only for the patterns lines actually reach). false if it does not compile. */
 bool rules_compile(struct ruletable *t, struct pattern *p);
 /* Compile every pattern and run every rule's examples; prints problems; returns count. */
 int rules_check(struct ruletable *t, bool verbose);
