@@ -2,15 +2,17 @@
 /* engine.c — prefilter and matching.
  *
  * Every pattern has a required literal (or a set of alternatives; rules.c derives them). The
- * prefilter indexes each literal by one of its 4-byte grams — the one rarest in the rule
- * table's own example lines, which are real log text — hashed into a bitmap small enough to
- * stay in the L1 cache. One pass over a line's body tests each position's gram against the
- * bitmap; only where a bit is set are the literals of that bucket compared. Choosing the
- * rarest gram is what keeps the cost flat when rules are added: a new rule's distinctive word
- * becomes its key, not the phrase it shares with its neighbours. Literals of 2–3 bytes are
- * indexed by byte pair in the same pass; literals at the start of the body (`^literal`) are
- * looked up once per line. Patterns without any literal run on every line of their families
- * (the rule checker lists them). */
+ * prefilter indexes each literal of 4+ bytes by two overlapping 3-byte grams — the adjacent
+ * pair rarest in the rule table's own example lines, which are real log text — hashed into a
+ * bitmap small enough to stay in the L1 cache. One pass over a line's body tests the gram at
+ * every second position against the bitmap (a literal's two grams start one byte apart, so
+ * one of them is at an even position wherever the literal is); only where a bit is set are the
+ * literals of that bucket compared. Choosing the rarest grams is what keeps the cost flat when
+ * rules are added: a new rule's distinctive word becomes its key, not the phrase it shares with
+ * its neighbours. A literal of 2-3 bytes at the start of the body (`^literal`) is looked up
+ * once per line; one elsewhere is indexed by byte pair and costs a second pass (the default
+ * rules have none). Patterns without any literal run on every line of their families (the rule
+ * checker lists them). */
 #include "engine.h"
 #include "util.h"
 
@@ -26,7 +28,7 @@ struct lit {
 	const char *s;
 	uint32_t len;
 	uint32_t off;                /* where in the literal the indexed gram or pair sits */
-	uint32_t gram;               /* the indexed 4 bytes (gram index only) */
+	uint32_t gram;               /* the indexed 3 bytes (gram index only) */
 	uint32_t key;                /* its bucket key */
 	bool at_start;               /* the literal must begin the body */
 	int pat;
@@ -69,11 +71,10 @@ struct engine {
 	uint64_t *runs, *hits;       /* per pattern, for LOGLENS_STATS=2 */
 };
 
-static uint32_t load32(const unsigned char *p)
+/* The 3 bytes at p as a number. */
+static uint32_t gram_at(const unsigned char *p)
 {
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
 }
 
 static unsigned gram_key(uint32_t g)
@@ -112,8 +113,8 @@ static void count_line(struct rarity *ra, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
-	for (size_t i = 0; i + 4 <= n; i++) {
-		unsigned k = gram_key(load32(p + i));
+	for (size_t i = 0; i + 3 <= n; i++) {
+		unsigned k = gram_key(gram_at(p + i));
 		if (ra->seen[k] < UCHAR_MAX)
 			ra->seen[k]++;
 	}
@@ -130,8 +131,8 @@ static void learn_rarity(struct rarity *ra, const struct ruletable *t)
 	}
 }
 
-/* The offset of the literal's rarest gram (lower cost: fewer example occurrences, then rarer
- * byte classes). */
+/* The offset of the literal's rarest pair of adjacent grams, i.e. of its rarest 4 bytes (lower
+ * cost: fewer example occurrences, then rarer byte classes). len >= 4. */
 static size_t rarest_gram(const struct rarity *ra, const char *s, size_t len, unsigned *cost)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -140,7 +141,8 @@ static size_t rarest_gram(const struct rarity *ra, const char *s, size_t len, un
 	unsigned cls = commonness[p[0]] + commonness[p[1]] + commonness[p[2]];
 	for (size_t i = 0; i + 4 <= len; i++) {
 		cls += commonness[p[i + 3]];
-		unsigned c = (unsigned)ra->seen[gram_key(load32(p + i))] * 16 + cls;
+		unsigned seen = (unsigned)ra->seen[gram_key(gram_at(p + i))] + ra->seen[gram_key(gram_at(p + i + 1))];
+		unsigned c = seen * 16 + cls;
 		if (c < bc) {
 			bc = c;
 			best = i;
@@ -182,7 +184,7 @@ static void index_add(struct lit_index *x, const char *s, size_t len, size_t off
 	const unsigned char *p = (const unsigned char *)s + off;
 	*l = (struct lit){ s, (uint32_t)len, (uint32_t)off, 0, 0, at_start, pat };
 	if (x->nkeys == GRAM_SLOTS) {
-		l->gram = load32(p);
+		l->gram = gram_at(p);
 		l->key = gram_key(l->gram);
 	} else {
 		l->key = pair_of(p);
@@ -236,14 +238,18 @@ static void index_free(struct lit_index *x)
 
 /* ---- building the prefilter ---- */
 
-/* A literal of 4+ bytes goes to the gram index even when it must begin the body: keyed by its
- * rarest gram, checked at the start. Shorter ones are keyed by a byte pair. */
+/* A literal of 4+ bytes goes to the gram index, twice (under its rarest two adjacent grams), even
+ * when it must begin the body: then it is checked at the start. Shorter ones are keyed by a byte
+ * pair. */
 static void add_literal(struct engine *e, const struct rarity *ra, const char *s, size_t len,
 			bool at_start, int pat)
 {
 	unsigned cost;
-	if (len >= 4)
-		index_add(&e->grams, s, len, rarest_gram(ra, s, len, &cost), at_start, pat);
+	if (len >= 4) {
+		size_t off = rarest_gram(ra, s, len, &cost);
+		index_add(&e->grams, s, len, off, at_start, pat);
+		index_add(&e->grams, s, len, off + 1, at_start, pat);
+	}
 	else if (at_start)
 		index_add(&e->anchored, s, len, 0, true, pat);
 	else
@@ -293,7 +299,7 @@ static void build_prefilter(struct engine *e)
 	struct ruletable *t = e->t;
 	int nlit = 0;
 	for (int i = 0; i < t->npats; i++)
-		nlit += t->pats[i].nalts + 1;
+		nlit += 2 * (t->pats[i].nalts + 1); /* a gram-indexed literal goes in twice */
 	index_init(&e->grams, GRAM_SLOTS, nlit);
 	index_init(&e->pairs, 65536, nlit);
 	index_init(&e->anchored, 65536, nlit);
@@ -407,7 +413,7 @@ static void queue_bucket(struct engine *e, const struct lit_index *x, unsigned k
 static void queue_grams(struct engine *e, unsigned k, const unsigned char *s, size_t i, size_t n)
 {
 	const struct lit_index *x = &e->grams;
-	uint32_t g = load32(s + i);
+	uint32_t g = gram_at(s + i);
 	unsigned bk = bucket_of(x, k);
 	for (uint32_t b = x->bucket_start[bk]; b < x->bucket_start[bk + 1]; b++) {
 		const struct lit *l = &x->lits[b];
@@ -432,8 +438,8 @@ static void prefilter(struct engine *e, const unsigned char *s, size_t n)
 				queue_bucket(e, &e->pairs, pr, s, i, n);
 		}
 	const uint64_t *map = e->grams.map;
-	for (size_t i = 0; i + 4 <= n; i++) {
-		unsigned k = gram_key(load32(s + i));
+	for (size_t i = 0; i + 3 <= n; i += 2) {
+		unsigned k = gram_key(gram_at(s + i));
 		if (map[k / 64] >> (k % 64) & 1)
 			queue_grams(e, k, s, i, n);
 	}
@@ -568,6 +574,38 @@ static bool reaches_regex(struct engine *e, const char *body, size_t n, int pi)
 				       : memmem(body, n, nd->s, nd->len) != NULL);
 }
 
+/* Every floating literal must be found whatever its alignment in the line (the scan looks at
+ * every second position): put each one after 0-3 filler bytes and see that its pattern is
+ * queued. */
+static int check_alignment(struct engine *e, const struct lit_index *x)
+{
+	int problems = 0;
+	struct sbuf b;
+	sb_init(&b);
+	for (int i = 0; i < x->nlits; i++) {
+		const struct lit *l = &x->lits[i];
+		for (int shift = 0; shift < 4 && !l->at_start; shift++) {
+			sb_clear(&b);
+			sb_add(&b, "\x01\x01\x01", (size_t)shift);
+			sb_add(&b, l->s, l->len);
+			sb_add(&b, "\x01\x01\x01", (size_t)(3 - shift));
+			if (++e->clock == 0) {
+				memset(e->stamp, 0, (size_t)e->t->npats * sizeof *e->stamp);
+				e->clock = 1;
+			}
+			e->ncand = 0;
+			prefilter(e, (const unsigned char *)b.s, b.len);
+			if (e->stamp[l->pat] == e->clock)
+				continue;
+			fprintf(stderr, "%s: internal error: the prefilter misses the literal \"%s\" at offset %d\n",
+				progname, l->s, shift);
+			problems++;
+		}
+	}
+	sb_free(&b);
+	return problems;
+}
+
 /* The rules' examples test their regexes; this tests the prefilter in front of them: every
  * pattern that matches a "match" example must be let through to its regex on that example
  * (a wrong "literal" given in a rule file would otherwise silently never match). */
@@ -600,6 +638,9 @@ int engine_check_examples(struct engine *e, bool verbose)
 	}
 	if (verbose && !problems)
 		printf("PASS prefilter lets all %d example matches through to their regex\n", checked);
-	return problems;
+	int misaligned = check_alignment(e, &e->grams) + check_alignment(e, &e->pairs);
+	if (verbose)
+		printf("%s prefilter finds every literal at any alignment\n", misaligned ? "FAIL" : "PASS");
+	return problems + misaligned;
 }
 
