@@ -1297,12 +1297,12 @@ static char **expand_first_group(const char *re, int *n)
 			return NULL;
 		const char *body = p + 1;
 		if (*body == '?') { /* (?: (?<name> (?P<name> (?'name' — lookarounds give up */
+			const char *gt = memchr(body, '>', (size_t)(q - body)); /* the name ends inside the group */
 			if (body[1] == ':')
 				body += 2;
-			else if (body[1] == '<' && body[2] != '=' && body[2] != '!')
-				body = strchr(body, '>') + 1;
-			else if (body[1] == 'P' && body[2] == '<')
-				body = strchr(body, '>') + 1;
+			else if (((body[1] == '<' && body[2] != '=' && body[2] != '!') ||
+				  (body[1] == 'P' && body[2] == '<')) && gt)
+				body = gt + 1;
 			else
 				return NULL;
 		}

@@ -244,8 +244,32 @@ static void literal_case(const char *re, const char *want)
 	free(got);
 }
 
+/* The literal set of a regex: want is "a|b|c" (the set joined), or NULL for none. */
+static void literal_set_case(const char *re, const char *want)
+{
+	int n = 0;
+	char **set = regex_literal_set(re, &n);
+	struct sbuf got;
+	sb_init(&got);
+	for (int i = 0; set && i < n; i++) {
+		sb_adds(&got, i ? "|" : "");
+		sb_adds(&got, set[i]);
+		free(set[i]);
+	}
+	free(set);
+	char name[300];
+	snprintf(name, sizeof name, "literal set of %s", re);
+	ok((!set && !want) || (set && want && strcmp(got.s, want) == 0), name, set ? got.s : "(none)");
+	sb_free(&got);
+}
+
 static void test_literals(void)
 {
+	literal_set_case("^(?:Connection refused|Network is unreachable)$", "Connection refused|Network is unreachable");
+	literal_set_case("^(?<what>Access denied|Permission denied)\\.$", "Access denied.|Permission denied.");
+	/* found by fuzzing: a group name whose '>' lies past the group's end */
+	literal_set_case("^x(?<ab|cd)e>f", NULL);
+	literal_set_case("^x(?P<ab|cd)", NULL);
 	literal_case("^Server refused our key$", "Server refused our key");
 	literal_case("^Offending (?<t>\\S+) key in (?<f>.+):(?<l>\\d+)$", "Offending ");
 	literal_case("^Permission denied \\((?<m>[^)]*)\\)\\.$", "Permission denied (");
