@@ -273,7 +273,9 @@ int main(int argc, char **argv)
 		reporter_json_init(&rep);
 	else
 		reporter_text_init(&rep);
-	reporter_async(&rep);
+	const char *sync = getenv("LOGLENS_SYNC");
+	if (!sync || !*sync)
+		reporter_async(&rep);
 
 	struct sink k = { .rep = &rep, .hold = o.ninputs >= 2 && o.ninputs <= CORRELATE_MAX_INPUTS };
 	struct engine *e = engine_new(t);

@@ -7,7 +7,10 @@
  * writer, which frees them. input_begin gets a copy of the input_info taken when it was called
  * (the analyzer goes on updating the original); input_end and end are called once an input, or
  * everything, is done, so they see the final figures. Only the writer touches the reporter's
- * state and the output stream until reporter_sync() or end() returns. */
+ * state and the output stream until reporter_sync() or end() returns.
+ *
+ * A written session goes back to the analyzing thread to be freed: it was allocated there, and
+ * freeing it from the writer would have the two threads contend for the allocator's arena. */
 #include "report.h"
 #include "util.h"
 
@@ -40,6 +43,8 @@ static struct {
 	bool busy;                   /* the writer is performing calls */
 	bool writer_waits, room_waits;
 	bool running;
+	struct session **done;       /* written, to be freed by the analyzing thread */
+	unsigned ndone, capdone;
 } A = { .mu = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER, .space = PTHREAD_COND_INITIALIZER };
 
 static void perform(struct call *c)
@@ -54,7 +59,6 @@ static void perform(struct call *c)
 		break;
 	case CALL_SESSION:
 		A.real.session(r, c->s);
-		session_free(c->s);
 		break;
 	case CALL_INPUT_END:
 		A.real.input_end(r, c->inp);
@@ -93,6 +97,13 @@ static void *writer(void *arg)
 		}
 
 		pthread_mutex_lock(&A.mu);
+		if (A.ndone + n > A.capdone) {
+			A.capdone = 2 * (A.ndone + n);
+			A.done = xrealloc(A.done, A.capdone * sizeof *A.done);
+		}
+		for (unsigned i = 0; i < n; i++)
+			if (batch[i].kind == CALL_SESSION)
+				A.done[A.ndone++] = batch[i].s;
 		A.busy = false;
 		if (A.room_waits)
 			pthread_cond_signal(&A.space);
@@ -102,9 +113,24 @@ static void *writer(void *arg)
 	return NULL;
 }
 
+/* Free the sessions the writer is done with (called with the lock held; frees after it). */
+static void free_done_locked(void)
+{
+	struct session *mine[QUEUE_LEN];
+	unsigned n = 0;
+	while (A.ndone > 0 && n < QUEUE_LEN)
+		mine[n++] = A.done[--A.ndone];
+	pthread_mutex_unlock(&A.mu);
+	for (unsigned i = 0; i < n; i++)
+		session_free(mine[i]);
+	pthread_mutex_lock(&A.mu);
+}
+
 static void enqueue(const struct call *c)
 {
 	pthread_mutex_lock(&A.mu);
+	if (A.ndone >= QUEUE_LEN)
+		free_done_locked();
 	while (A.count == QUEUE_LEN) {
 		A.room_waits = true;
 		pthread_cond_wait(&A.space, &A.mu);
@@ -114,6 +140,14 @@ static void enqueue(const struct call *c)
 	A.count++;
 	if (A.writer_waits && (c->kind != CALL_SESSION || A.count >= BATCH))
 		pthread_cond_signal(&A.work);
+	pthread_mutex_unlock(&A.mu);
+}
+
+static void free_all_done(void)
+{
+	pthread_mutex_lock(&A.mu);
+	while (A.ndone > 0)
+		free_done_locked();
 	pthread_mutex_unlock(&A.mu);
 }
 
@@ -147,6 +181,10 @@ static void async_end(struct reporter *r, int code)
 	enqueue(&(struct call){ .kind = CALL_END, .code = code });
 	pthread_join(A.thread, NULL);
 	A.running = false;
+	free_all_done();
+	free(A.done);
+	A.done = NULL;
+	A.ndone = A.capdone = 0;
 }
 
 void reporter_async(struct reporter *r)

@@ -1019,4 +1019,24 @@ if [ "$RC" -eq 1 ] && [ -s "$W/red-stdin.log" ] && cmp -s "$W/red-file.log" "$W/
 else
 	fail "--redact-log with standard input: the same copy as from the file" "$(why_rc); $(cmp "$W/red-file.log" "$W/red-stdin.log" 2>&1)"
 fi
+
+# The writer thread (default) and the synchronous writer (LOGLENS_SYNC=1) give the same bytes and
+# exit status: many sessions streaming through the queue, a correlation run, an unreadable input
+# among readable ones (its error after the report so far), text and JSON.
+for args in "--json testdata/sshd/*-syslog.log testdata/winscp/*.log" \
+	"--json testdata/openssh/lab-deny-users.ssh-v.log testdata/sshd/lab-deny-users.sshd.log" \
+	"--json testdata/openssh/lab-key-refused.ssh-v.log $W/no-such-input.log testdata/putty/lab-key-refused.plink-v.log" \
+	"--color=never testdata/sshd/*-syslog.log $W/no-such-input.log testdata/putty/*.log" \
+	"--color=never -l ja testdata/winscp/connection-lost-reconnect.log testdata/openssh/lab-hostkey-changed.ssh-v.log"; do
+	# shellcheck disable=SC2086
+	ll 30 "$W/async.out" "$W/async.err" $args
+	rc_async=$RC
+	# shellcheck disable=SC2086
+	LOGLENS_SYNC=1 ll 30 "$W/sync.out" "$W/sync.err" $args
+	if [ "$rc_async" -eq "$RC" ] && [ -s "$W/sync.out" ] && cmp -s "$W/async.out" "$W/sync.out" && cmp -s "$W/async.err" "$W/sync.err"; then
+		pass "writer thread = synchronous writer: $(printf '%s' "$args" | cut -c1-60)"
+	else
+		fail "writer thread = synchronous writer: $(printf '%s' "$args" | cut -c1-60)" "exit $rc_async vs $RC; $(cmp "$W/async.out" "$W/sync.out" 2>&1)"
+	fi
+done
 exit 0
