@@ -19,7 +19,7 @@
 #include <string.h>
 
 #define QUEUE_LEN 64
-#define BATCH 16                 /* sessions queued before a sleeping writer is woken */
+#define BATCH 16                 /* calls queued before a sleeping writer is woken */
 
 enum call_kind { CALL_BEGIN, CALL_INPUT_BEGIN, CALL_SESSION, CALL_INPUT_END, CALL_END };
 
@@ -138,7 +138,7 @@ static void enqueue(const struct call *c)
 	}
 	A.q[(A.head + A.count) % QUEUE_LEN] = *c;
 	A.count++;
-	if (A.writer_waits && (c->kind != CALL_SESSION || A.count >= BATCH))
+	if (A.writer_waits && (c->kind == CALL_END || A.count >= BATCH))
 		pthread_cond_signal(&A.work);
 	pthread_mutex_unlock(&A.mu);
 }
