@@ -25,8 +25,8 @@
 #   BENCH_DIR, SIZE_MB, HEAD_MB, SMALL_COUNT, SSHD_MB, COPIES, SEED: see bench/gen.sh
 # Needs cc, python3, GNU grep; /usr/bin/time (package "time") and fail2ban-regex (package
 # "fail2ban") are installed with apt-get when missing and this runs as root, else done without.
-# Duration on the reference 2-core machine (busy with other work) with the defaults: about 12
-# minutes with loglens at ~270 MB/s, half of it grep -E on head.log (~70 s a run). Bounds: every
+# Duration on the reference 2-core machine: about 8.5 minutes with RUNS=3 PIPE_GB=3 (more with
+# the defaults), most of it grep -E on head.log (~110 s a run). Bounds: every
 # command is killed after TIMEOUT; past RUN_BUDGET the remaining sections run each command once;
 # the pipe gets fewer copies if PIPE_GB would not fit in PIPE_BUDGET.
 set -eu
