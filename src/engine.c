@@ -249,11 +249,11 @@ static void add_literal(struct engine *e, const struct rarity *ra, const char *s
 		size_t off = rarest_gram(ra, s, len, &cost);
 		index_add(&e->grams, s, len, off, at_start, pat);
 		index_add(&e->grams, s, len, off + 1, at_start, pat);
-	}
-	else if (at_start)
+	} else if (at_start) {
 		index_add(&e->anchored, s, len, 0, true, pat);
-	else
+	} else {
 		index_add(&e->pairs, s, len, rare_pair_offset(s, len), false, pat);
+	}
 }
 
 /* Index the rarer of a pattern's two required literals; the other is checked before the regex
