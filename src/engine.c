@@ -445,6 +445,27 @@ static void prefilter(struct engine *e, const unsigned char *s, size_t n)
 	}
 }
 
+/* A new event: start a fresh candidate list and queue what the prefilter finds in the body. */
+static void candidates(struct engine *e, const char *body, size_t n)
+{
+	if (++e->clock == 0) {
+		memset(e->stamp, 0, (size_t)e->t->npats * sizeof *e->stamp);
+		e->clock = 1;
+	}
+	e->ncand = 0;
+	prefilter(e, (const unsigned char *)body, n);
+}
+
+/* Does the body hold the pattern's other required literal (where it must be), if it has one? */
+static bool has_need(const struct need *nd, const char *body, size_t n)
+{
+	if (!nd->s)
+		return true;
+	if (nd->at_start)
+		return nd->len <= n && memcmp(body, nd->s, nd->len) == 0;
+	return memmem(body, n, nd->s, nd->len) != NULL;
+}
+
 /* Named captures of the last match, as (name, value) pairs pointing into buf. */
 static int named_captures(const struct pattern *p, pcre2_match_data *md, const char *subject,
 			  struct capture *caps, char *buf, size_t bufsz)
@@ -496,9 +517,7 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 	const struct rule *r = &t->rules[p->rule];
 	if (!(r->famask & ev->famask) || !(r->markmask & MARKBIT(ev->mark)))
 		return;
-	const struct need *nd = &e->need[pi];
-	if (nd->s && !(nd->at_start ? nd->len <= ev->bodylen && memcmp(ev->body, nd->s, nd->len) == 0
-				     : memmem(ev->body, ev->bodylen, nd->s, nd->len) != NULL))
+	if (!has_need(&e->need[pi], ev->body, ev->bodylen))
 		return; /* a literal the match needs is missing: no regex run */
 	if (!p->jitted && !rules_compile(t, p))
 		return;
@@ -524,12 +543,7 @@ void engine_feed(struct engine *e, struct tracker *tr, const struct event *ev)
 		e->st.noise++;
 		return;
 	}
-	if (++e->clock == 0) {
-		memset(e->stamp, 0, (size_t)e->t->npats * sizeof *e->stamp);
-		e->clock = 1;
-	}
-	e->ncand = 0;
-	prefilter(e, (const unsigned char *)ev->body, ev->bodylen);
+	candidates(e, ev->body, ev->bodylen);
 	for (int f = 1; f < FAM_COUNT; f++)
 		if (ev->famask & FAMBIT(f))
 			for (int i = 0; i < e->nalways[f]; i++)
@@ -558,20 +572,11 @@ void engine_feed(struct engine *e, struct tracker *tr, const struct event *ev)
 /* Would the prefilter let pattern pi reach its regex on this body? */
 static bool reaches_regex(struct engine *e, const char *body, size_t n, int pi)
 {
-	if (++e->clock == 0) {
-		memset(e->stamp, 0, (size_t)e->t->npats * sizeof *e->stamp);
-		e->clock = 1;
-	}
-	e->ncand = 0;
-	prefilter(e, (const unsigned char *)body, n);
+	candidates(e, body, n);
 	for (int f = 1; f < FAM_COUNT; f++)
 		for (int i = 0; i < e->nalways[f]; i++)
 			queue(e, e->always[f][i]);
-	if (e->stamp[pi] != e->clock)
-		return false;
-	const struct need *nd = &e->need[pi];
-	return !nd->s || (nd->at_start ? nd->len <= n && memcmp(body, nd->s, nd->len) == 0
-				       : memmem(body, n, nd->s, nd->len) != NULL);
+	return e->stamp[pi] == e->clock && has_need(&e->need[pi], body, n);
 }
 
 /* Every floating literal must be found whatever its alignment in the line (the scan looks at
@@ -589,12 +594,7 @@ static int check_alignment(struct engine *e, const struct lit_index *x)
 			sb_add(&b, "\x01\x01\x01", (size_t)shift);
 			sb_add(&b, l->s, l->len);
 			sb_add(&b, "\x01\x01\x01", (size_t)(3 - shift));
-			if (++e->clock == 0) {
-				memset(e->stamp, 0, (size_t)e->t->npats * sizeof *e->stamp);
-				e->clock = 1;
-			}
-			e->ncand = 0;
-			prefilter(e, (const unsigned char *)b.s, b.len);
+			candidates(e, b.s, b.len);
 			if (e->stamp[l->pat] == e->clock)
 				continue;
 			fprintf(stderr, "%s: internal error: the prefilter misses the literal \"%s\" at offset %d\n",
