@@ -5,6 +5,7 @@
  * passwords"), "scheme://user:X@", "password=X", "Passwd: X" (proxy header). X is replaced by
  * "********" whether or not --redact is given: a password never reaches the output. */
 #include "redact.h"
+#include "scan.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -129,33 +130,6 @@ void redactor_learn(struct redactor *r, enum pseudo_kind k, const char *value)
 {
 	if (r && value && strlen(value) >= 2 && strcmp(value, "root") != 0)
 		alias_for(r, k, value, strlen(value));
-}
-
-/* Could the text hold a secret at all? A cheap look before six regexes run: "-pw", "pass",
- * "PASS", "password", "Passwd", "sshpass -p", "scheme://user:secret@". Every value and evidence
- * line of every report passes here, so the scan looks at one table entry per byte. */
-static bool may_hold_secret(const char *s, size_t n)
-{
-	static const unsigned char first[256] = { ['p'] = 1, ['P'] = 1, ['-'] = 2, [':'] = 3 };
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i + 1 < n; i++) {
-		switch (first[p[i]]) {
-		case 0:
-			continue;
-		case 1:
-			if (p[i + 1] == 'w' || p[i + 1] == 'a' || p[i + 1] == 'A' || p[i + 1] == 'W')
-				return true;
-			break;
-		case 2:
-			if (p[i + 1] == 'p')
-				return true;
-			break;
-		default:
-			if (p[i + 1] == '/')
-				return true;
-		}
-	}
-	return false;
 }
 
 /* Mask group 1 of every secret form. */

@@ -5,71 +5,64 @@
  * cJSON so that NUL bytes and invalid UTF-8 from a log still give valid JSON. */
 #include "report.h"
 #include "redact.h"
+#include "scan.h"
 #include "util.h"
 #include "version.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+/* The document is assembled in this buffer and handed to the stream once per reporter call:
+ * a session is hundreds of small pieces, and a stdio call per piece cost more than the
+ * escaping. Every entry point ends with oflush(), so the stream is whole between calls. */
+static struct {
+	char b[1 << 16];
+	size_t n;
+} O;
+
+static void oflush(struct reporter *r)
+{
+	if (O.n)
+		fwrite_unlocked(O.b, 1, O.n, r->out);
+	O.n = 0;
+}
+
+static void owrite(struct reporter *r, const void *p, size_t n)
+{
+	if (O.n + n > sizeof O.b) {
+		oflush(r);
+		if (n > sizeof O.b) {
+			fwrite_unlocked(p, 1, n, r->out);
+			return;
+		}
+	}
+	memcpy(O.b + O.n, p, n);
+	O.n += n;
+}
+
+static inline void oputc(struct reporter *r, char c)
+{
+	if (O.n == sizeof O.b)
+		oflush(r);
+	O.b[O.n++] = c;
+}
+
 static void jraw(struct reporter *r, const char *s)
 {
-	fputs_unlocked(s, r->out);
+	owrite(r, s, strlen(s));
 }
 
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-
-/* Does any byte of the word need more than copying (a control byte, '"', '\\', DEL, non-ASCII)? */
-static bool word_needs_care(uint64_t x)
+/* For the document's head and tail only. */
+static void oprintf(struct reporter *r, const char *fmt, ...)
 {
-	uint64_t quote = x ^ (ONES * '"'), bslash = x ^ (ONES * '\\'), del = x ^ (ONES * 0x7f);
-	uint64_t zero = ((quote - ONES) & ~quote) | ((bslash - ONES) & ~bslash) | ((del - ONES) & ~del);
-	uint64_t ctl = (x - ONES * 0x20) & ~x;
-	return ((zero | ctl) & HIGHS) != 0 || (x & HIGHS) != 0;
-}
-
-/* The length of the valid UTF-8 sequence at p (n bytes left), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0];
-	size_t k = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-	if (!k || k > n)
-		return 0;
-	for (size_t m = 1; m < k; m++)
-		if ((p[m] & 0xC0) != 0x80)
-			return 0;
-	if (k == 3 && ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0)))
-		return 0; /* overlong, surrogate */
-	if (k == 4 && ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90)))
-		return 0;
-	return k;
-}
-
-/* How far from p the bytes can be copied as they are: printable ASCII other than '"' and '\\',
- * and valid UTF-8. Eight bytes at a time while they are plain ASCII. */
-static size_t plain_run(const unsigned char *p, size_t n)
-{
-	size_t j = 0;
-	for (;;) {
-		while (j + 8 <= n) {
-			uint64_t x;
-			memcpy(&x, p + j, 8);
-			if (word_needs_care(x))
-				break;
-			j += 8;
-		}
-		if (j == n)
-			return j;
-		unsigned char c = p[j];
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			j++;
-			continue;
-		}
-		size_t k = c >= 0x80 ? utf8_len(p + j, n - j) : 0;
-		if (!k)
-			return j;
-		j += k;
-	}
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		owrite(r, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
 /* A number, without printf: the writer emits several per session. */
@@ -79,39 +72,41 @@ static void jnum(struct reporter *r, unsigned long long v)
 	do
 		*--p = (char)('0' + v % 10);
 	while (v /= 10);
-	fwrite_unlocked(p, 1, (size_t)(buf + sizeof buf - p), r->out);
+	owrite(r, p, (size_t)(buf + sizeof buf - p));
 }
 
 /* A JSON string: control characters escaped, invalid UTF-8 bytes as U+FFFD. */
 static void jstrn(struct reporter *r, const char *s, size_t n)
 {
-	FILE *f = r->out;
-	putc_unlocked('"', f);
+	static const char hex[] = "0123456789abcdef";
+	oputc(r, '"');
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < n) {
-		size_t j = i + plain_run(p + i, n - i);
+		size_t j = i + json_plain_run(p + i, n - i);
 		if (j > i) {
-			fwrite_unlocked(p + i, 1, j - i, f);
+			owrite(r, p + i, j - i);
 			i = j;
 			if (i == n)
 				break;
 		}
 		switch (p[i]) {
-		case '"': fputs_unlocked("\\\"", f); break;
-		case '\\': fputs_unlocked("\\\\", f); break;
-		case '\n': fputs_unlocked("\\n", f); break;
-		case '\r': fputs_unlocked("\\r", f); break;
-		case '\t': fputs_unlocked("\\t", f); break;
+		case '"': owrite(r, "\\\"", 2); break;
+		case '\\': owrite(r, "\\\\", 2); break;
+		case '\n': owrite(r, "\\n", 2); break;
+		case '\r': owrite(r, "\\r", 2); break;
+		case '\t': owrite(r, "\\t", 2); break;
 		default:
-			if (p[i] < 0x80)
-				fprintf(f, "\\u%04x", p[i]);
-			else
-				fputs_unlocked("\\ufffd", f);
+			if (p[i] < 0x80) {
+				char u[6] = { '\\', 'u', '0', '0', hex[p[i] >> 4], hex[p[i] & 15] };
+				owrite(r, u, 6);
+			} else {
+				owrite(r, "\\ufffd", 6);
+			}
 		}
 		i++;
 	}
-	putc_unlocked('"', f);
+	oputc(r, '"');
 }
 
 static void jstr(struct reporter *r, const char *s)
@@ -138,13 +133,14 @@ static void jshown(struct reporter *r, const char *s)
 static void jkey(struct reporter *r, const char *k)
 {
 	jstr(r, k);
-	putc_unlocked(':', r->out);
+	oputc(r, ':');
 }
 
 static void begin(struct reporter *r)
 {
-	fprintf(r->out, "{\"schema_version\":1,\"tool\":{\"name\":\"loglens\",\"version\":\"%s\"},"
+	oprintf(r, "{\"schema_version\":1,\"tool\":{\"name\":\"loglens\",\"version\":\"%s\"},"
 		"\"language\":\"%s\",\"sessions\":[", LOGLENS_VERSION, r->o.lang == LANG_JA ? "ja" : "en");
+	oflush(r);
 }
 
 static void input_begin(struct reporter *r, const struct input_info *in)
@@ -155,15 +151,15 @@ static void input_begin(struct reporter *r, const struct input_info *in)
 
 static void evidence_array(struct reporter *r, const struct evidence *ev, int n, unsigned inputs_multi)
 {
-	putc_unlocked('[', r->out);
+	oputc(r, '[');
 	for (int i = 0; i < n; i++) {
 		if (i)
-			putc_unlocked(',', r->out);
-		putc_unlocked('{', r->out);
+			oputc(r, ',');
+		oputc(r, '{');
 		if (inputs_multi) {
 			jraw(r, "\"input\":");
 			jnum(r, ev[i].input);
-			putc_unlocked(',', r->out);
+			oputc(r, ',');
 		}
 		jraw(r, "\"line\":");
 		jnum(r, ev[i].line);
@@ -171,9 +167,9 @@ static void evidence_array(struct reporter *r, const struct evidence *ev, int n,
 		jshown(r, ev[i].text);
 		if (ev[i].truncated)
 			jraw(r, ",\"truncated\":true");
-		putc_unlocked('}', r->out);
+		oputc(r, '}');
 	}
-	putc_unlocked(']', r->out);
+	oputc(r, ']');
 }
 
 /* A rule text with its placeholders filled in (log values masked / redacted). */
@@ -188,19 +184,19 @@ static void jtext(struct reporter *r, const char *tmpl, const struct finding *f,
 static void texts_array(struct reporter *r, const struct text *t, int n, const struct finding *f,
 			const struct session *s)
 {
-	putc_unlocked('[', r->out);
+	oputc(r, '[');
 	for (int i = 0; i < n; i++) {
 		if (i)
-			putc_unlocked(',', r->out);
+			oputc(r, ',');
 		jtext(r, text_of(&t[i], r->o.lang), f, s);
 	}
-	putc_unlocked(']', r->out);
+	oputc(r, ']');
 }
 
 static void ftext(struct reporter *r, const char *key, const char *tmpl, const struct finding *f,
 		  const struct session *s)
 {
-	putc_unlocked(',', r->out);
+	oputc(r, ',');
 	jkey(r, key);
 	jtext(r, tmpl, f, s);
 }
@@ -219,21 +215,21 @@ static void explains_array(struct reporter *r, const struct session *s, const st
 		finding_object(r, s, g, true);
 	}
 	if (any)
-		putc_unlocked(']', r->out);
+		oputc(r, ']');
 }
 
 static void finding_object(struct reporter *r, const struct session *s, const struct finding *f, bool nested)
 {
 	enum lang l = r->o.lang;
 	unsigned multi = s->inputs & (s->inputs - 1);
-	putc_unlocked('{', r->out);
+	oputc(r, '{');
 	jkey(r, "id");
 	jstr(r, f->id);
 	jraw(r, ",\"severity\":\"");
 	jraw(r, severity_name(f->severity));
 	jraw(r, "\",\"confidence\":\"");
 	jraw(r, confidence_name(f->confidence));
-	putc_unlocked('"', r->out);
+	oputc(r, '"');
 	if (f->downgraded)
 		jraw(r, ",\"before_success\":true");
 	if (f->rule) {
@@ -246,14 +242,14 @@ static void finding_object(struct reporter *r, const struct session *s, const st
 		if (f->rule->ncands) {
 			jraw(r, ",\"candidates\":[");
 			for (int i = 0; i < f->rule->ncands; i++) {
-				fputs_unlocked(i ? ",{" : "{", r->out);
+				jraw(r, i ? ",{" : "{");
 				jkey(r, "cause");
 				jtext(r, text_of(&f->rule->cands[i].cause, l), f, s);
 				jraw(r, ",\"check\":");
 				jtext(r, text_of(&f->rule->cands[i].check, l), f, s);
-				putc_unlocked('}', r->out);
+				oputc(r, '}');
 			}
-			putc_unlocked(']', r->out);
+			oputc(r, ']');
 		}
 	} else {
 		jraw(r, ",\"rule\":null,\"title\":");
@@ -262,11 +258,11 @@ static void finding_object(struct reporter *r, const struct session *s, const st
 		jstr(r, label(l, L_UNEXPLAINED_DIAG));
 		jraw(r, ",\"remedy\":[");
 		jstr(r, label(l, L_UNEXPLAINED_STEP1));
-		putc_unlocked(',', r->out);
+		oputc(r, ',');
 		jstr(r, label(l, L_UNEXPLAINED_STEP2));
-		putc_unlocked(',', r->out);
+		oputc(r, ',');
 		jstr(r, label(l, L_UNEXPLAINED_STEP3));
-		putc_unlocked(']', r->out);
+		oputc(r, ']');
 	}
 	jraw(r, ",\"evidence\":");
 	evidence_array(r, f->ev, f->nev, multi);
@@ -277,7 +273,7 @@ static void finding_object(struct reporter *r, const struct session *s, const st
 	jraw(r, ",\"fields\":{");
 	for (int i = 0; f->hit && i < f->hit->ncaps; i++) {
 		if (i)
-			putc_unlocked(',', r->out);
+			oputc(r, ',');
 		jkey(r, f->hit->caps[i].name);
 		/* a rule that captures a secret must still not print it */
 		if (strstr(f->hit->caps[i].name, "pass") || strcmp(f->hit->caps[i].name, "pw") == 0)
@@ -288,13 +284,13 @@ static void finding_object(struct reporter *r, const struct session *s, const st
 	jraw(r, "},\"references\":[");
 	for (int i = 0; f->rule && i < f->rule->nrefs; i++) {
 		if (i)
-			putc_unlocked(',', r->out);
+			oputc(r, ',');
 		jstr(r, f->rule->refs[i]);
 	}
-	putc_unlocked(']', r->out);
+	oputc(r, ']');
 	if (!nested)
 		explains_array(r, s, f);
-	putc_unlocked('}', r->out);
+	oputc(r, '}');
 }
 
 static void learn_facts(struct reporter *r, const struct session *s)
@@ -312,21 +308,26 @@ static void session(struct reporter *r, const struct session *s)
 {
 	learn_facts(r, s);
 	if (r->nsessions++)
-		putc_unlocked(',', r->out);
-	putc_unlocked('{', r->out);
+		oputc(r, ',');
+	oputc(r, '{');
 	if (s->inputs & (s->inputs - 1)) {
 		jraw(r, "\"input\":[");
 		bool first = true;
 		for (unsigned i = 0; i < 32; i++)
 			if (s->inputs & (1u << i)) {
-				fprintf(r->out, first ? "%u" : ",%u", i);
+				if (!first)
+					oputc(r, ',');
+				jnum(r, i);
 				first = false;
 			}
-		putc_unlocked(']', r->out);
+		oputc(r, ']');
 	} else {
-		fprintf(r->out, "\"input\":%u", s->first_input);
+		jraw(r, "\"input\":");
+		jnum(r, s->first_input);
 	}
-	fprintf(r->out, ",\"index\":%u,\"channel\":", s->index);
+	jraw(r, ",\"index\":");
+	jnum(r, s->index);
+	jraw(r, ",\"channel\":");
 	jshown(r, s->channel);
 	jraw(r, ",\"client\":");
 	if (s->facts[F_CLIENT] && s->facts[F_CLIENT_VERSION]) {
@@ -361,7 +362,7 @@ static void session(struct reporter *r, const struct session *s)
 	jstr(r, s->facts[F_METHODS]);
 	jraw(r, ",\"auth_attempts\":[");
 	for (int i = 0; i < s->nauth; i++) {
-		fputs_unlocked(i ? ",{" : "{", r->out);
+		jraw(r, i ? ",{" : "{");
 		jkey(r, "method");
 		jstr(r, s->auth[i].method);
 		jraw(r, ",\"key\":");
@@ -370,17 +371,23 @@ static void session(struct reporter *r, const struct session *s)
 		jstr(r, s->auth[i].result);
 		jraw(r, ",\"line\":");
 		jnum(r, s->auth[i].line);
-		putc_unlocked('}', r->out);
+		oputc(r, '}');
 	}
-	fprintf(r->out, "],\"phase\":\"%s\",\"outcome\":\"%s\",\"lines\":{\"first\":%llu,\"last\":%llu},\"facts\":{",
-		phase_name(s->phase), outcome_name(s->outcome), (unsigned long long)s->first_line,
-		(unsigned long long)s->last_line);
+	jraw(r, "],\"phase\":\"");
+	jraw(r, phase_name(s->phase));
+	jraw(r, "\",\"outcome\":\"");
+	jraw(r, outcome_name(s->outcome));
+	jraw(r, "\",\"lines\":{\"first\":");
+	jnum(r, s->first_line);
+	jraw(r, ",\"last\":");
+	jnum(r, s->last_line);
+	jraw(r, "},\"facts\":{");
 	bool first = true;
 	for (int k = 0; k < F_COUNT; k++) {
 		if (!s->facts[k])
 			continue;
 		if (!first)
-			putc_unlocked(',', r->out);
+			oputc(r, ',');
 		first = false;
 		jkey(r, fact_name((enum fact)k));
 		jshown(r, s->facts[k]);
@@ -391,11 +398,12 @@ static void session(struct reporter *r, const struct session *s)
 		if (s->findings[i].folded_by)
 			continue;
 		if (!first)
-			putc_unlocked(',', r->out);
+			oputc(r, ',');
 		first = false;
 		finding_object(r, s, &s->findings[i], false);
 	}
 	jraw(r, "]}");
+	oflush(r);
 }
 
 static void input_end(struct reporter *r, const struct input_info *in)
@@ -410,19 +418,20 @@ static void end(struct reporter *r, int code)
 	for (unsigned i = 0; i < r->ninputs; i++) {
 		const struct input_info *in = r->inputs[i];
 		if (i)
-			putc_unlocked(',', r->out);
-		fprintf(r->out, "{\"index\":%u,\"name\":", in->index);
+			oputc(r, ',');
+		oprintf(r, "{\"index\":%u,\"name\":", in->index);
 		jshown(r, in->name);
-		fprintf(r->out, ",\"format\":\"%s\",\"encoding\":\"%s\",\"compression\":%s,\"lines\":%llu,"
+		oprintf(r, ",\"format\":\"%s\",\"encoding\":\"%s\",\"compression\":%s,\"lines\":%llu,"
 			"\"bytes\":%llu,\"sessions\":%u,\"truncated_lines\":%llu,\"invalid_utf8\":%llu,\"error\":",
 			format_name(in->format), in->encoding ? in->encoding : "unknown",
 			in->gzip ? "\"gzip\"" : "null", (unsigned long long)in->lines,
 			(unsigned long long)in->bytes, in->sessions, (unsigned long long)in->truncated_lines,
 			(unsigned long long)in->invalid_utf8);
 		jshown(r, in->error);
-		putc_unlocked('}', r->out);
+		oputc(r, '}');
 	}
-	fprintf(r->out, "],\"exit_code\":%d}\n", code);
+	oprintf(r, "],\"exit_code\":%d}\n", code);
+	oflush(r);
 	free(r->inputs);
 	r->inputs = NULL;
 }

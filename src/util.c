@@ -89,7 +89,7 @@ void sb_clear(struct sbuf *b)
 		b->s[0] = '\0';
 }
 
-static void sb_reserve(struct sbuf *b, size_t extra)
+void sb_grow(struct sbuf *b, size_t extra)
 {
 	if (b->len + extra + 1 <= b->cap)
 		return;
@@ -100,23 +100,6 @@ static void sb_reserve(struct sbuf *b, size_t extra)
 	b->cap = cap;
 }
 
-void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	sb_reserve(b, n);
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-void sb_adds(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-void sb_addc(struct sbuf *b, char c)
-{
-	sb_add(b, &c, 1);
-}
 
 void sb_printf(struct sbuf *b, const char *fmt, ...)
 {
@@ -126,7 +109,7 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	sb_reserve(b, (size_t)n);
+	sb_grow(b, (size_t)n);
 	va_start(ap, fmt);
 	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
@@ -150,12 +133,6 @@ char *sb_steal(struct sbuf *b)
 	char *s = b->s ? b->s : xstrdup("");
 	sb_init(b);
 	return s;
-}
-
-bool starts_with(const char *s, size_t n, const char *prefix)
-{
-	size_t k = strlen(prefix);
-	return n >= k && memcmp(s, prefix, k) == 0;
 }
 
 bool is_blank(const char *s, size_t n)

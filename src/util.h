@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Exit codes (documented in loglens(1)). */
 enum {
@@ -38,15 +39,36 @@ struct sbuf {
 void sb_init(struct sbuf *b);
 void sb_free(struct sbuf *b);
 void sb_clear(struct sbuf *b);
-void sb_add(struct sbuf *b, const char *s, size_t n);
-void sb_adds(struct sbuf *b, const char *s);
-void sb_addc(struct sbuf *b, char c);
+/* Room for extra more bytes and the NUL (the slow path of the appends below). */
+void sb_grow(struct sbuf *b, size_t extra);
+/* The appends are inline: the reporters and the session model make millions of them. */
+static inline void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		sb_grow(b, n);
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+static inline void sb_adds(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+static inline void sb_addc(struct sbuf *b, char c)
+{
+	sb_add(b, &c, 1);
+}
 void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append s quoted for a POSIX shell: 'it'\''s'. */
 void sb_add_shquoted(struct sbuf *b, const char *s);
 char *sb_steal(struct sbuf *b);
 
-bool starts_with(const char *s, size_t n, const char *prefix);
+/* Inline, so that a constant prefix's length is folded at compile time. */
+static inline bool starts_with(const char *s, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+	return n >= k && memcmp(s, prefix, k) == 0;
+}
 bool is_blank(const char *s, size_t n);
 
 #endif

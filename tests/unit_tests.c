@@ -1,9 +1,11 @@
 /* unit_tests.c — the reader, the tokenizers, detection, the literal extractor, templates, and
- * the precompiled default table against the loader's.
+ * the precompiled default table against the loader's, the SSE2 byte scanners against their
+ * portable references.
  * One "PASS name" / "FAIL name: why" line per check (tests/run.sh counts them). */
 #include "detect.h"
 #include "input.h"
 #include "rules.h"
+#include "scan.h"
 #include "session.h"
 #include "tokenize.h"
 #include "util.h"
@@ -470,6 +472,43 @@ static void test_precompiled(void)
 	}
 }
 
+/* The fast scanners must agree with the byte-at-a-time references on every length and at
+ * every alignment: strings built from the bytes that matter (quotes, controls, DEL, UTF-8 lead
+ * and continuation bytes, the letters of secrets) at random. */
+static void test_scan(void)
+{
+	static const unsigned char alphabet[] = "aAbpPwW-:/\"\\\x01\x1f\x7f\x80\xbf\xc3\xa9\xe3\x81\x82\xf0\x9f\x98\x80\xed\xa0 xs";
+	unsigned char buf[80];
+	unsigned seed = 12345, bad_run = 0, bad_secret = 0, secrets = 0, runs_cut = 0;
+	for (int round = 0; round < 200000; round++) {
+		size_t n = (size_t)(seed % 70);
+		for (size_t i = 0; i < n + 1; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* mostly plain text, so that long plain runs and late specials are both seen */
+			buf[i] = (seed >> 16) % 8 ? (unsigned char)('c' + (seed >> 20) % 20) : alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+		}
+		seed = seed * 1103515245u + 12345u;
+		size_t off = (seed >> 16) % 8 < n ? (seed >> 16) % 8 : 0;
+		const unsigned char *p = buf + off;
+		size_t m = n - off;
+		size_t fast = json_plain_run(p, m), slow = json_plain_run_portable(p, m);
+		bad_run += fast != slow;
+		runs_cut += slow < m;
+		bool fs = may_hold_secret((const char *)p, m), ss = may_hold_secret_portable((const char *)p, m);
+		bad_secret += fs != ss;
+		secrets += ss;
+	}
+	ok(bad_run == 0 && runs_cut > 1000, "scan: json_plain_run = portable reference", "differs");
+	ok(bad_secret == 0 && secrets > 1000, "scan: may_hold_secret = portable reference", "differs");
+	const char *clean = "Jan  4 06:00:10 bastion sshd[1]: Connection closed by 203.0.113.5 port 22 [preauth]";
+	ok(!may_hold_secret(clean, strlen(clean)), "scan: no secret in a plain sshd line", "false alarm");
+	const char *pw = "Command line: winscp.exe sftp://user:hunter2@example.com/";
+	ok(may_hold_secret(pw, strlen(pw)), "scan: a URL with a password is caught", "missed");
+	const char *tail = "0123456789abcdef0123456789abcdef-pw";
+	ok(may_hold_secret(tail, strlen(tail)), "scan: a secret in the last bytes is caught", "missed");
+	ok(json_plain_run((const unsigned char *)"caf\xc3\xa9 \"x\"", 9) == 6, "scan: UTF-8 is plain, a quote is not", "wrong length");
+}
+
 int main(void)
 {
 	test_reader();
@@ -478,5 +517,6 @@ int main(void)
 	test_literals();
 	test_templates();
 	test_precompiled();
+	test_scan();
 	return failures ? 1 : 0;
 }

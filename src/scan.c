@@ -1,0 +1,165 @@
+/* scan.c — the byte scanners every reported string passes through: where JSON escaping is
+ * needed, and whether a text could hold a password. Sixteen bytes at a time with SSE2 (every
+ * x86-64 has it); the portable versions are the reference the unit tests compare them with. */
+#include "scan.h"
+
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* The length of the valid UTF-8 sequence at p (n bytes left), or 0. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+	size_t k = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+	if (!k || k > n)
+		return 0;
+	for (size_t m = 1; m < k; m++)
+		if ((p[m] & 0xC0) != 0x80)
+			return 0;
+	if (k == 3 && ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0)))
+		return 0; /* overlong, surrogate */
+	if (k == 4 && ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90)))
+		return 0;
+	return k;
+}
+
+static bool json_plain_byte(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* After the fast skip: byte by byte through what needs a closer look (UTF-8 sequences). */
+static size_t json_plain_tail(const unsigned char *p, size_t j, size_t n, bool *stop)
+{
+	unsigned char c = p[j];
+	if (json_plain_byte(c))
+		return j + 1;
+	size_t k = c >= 0x80 ? utf8_len(p + j, n - j) : 0;
+	if (!k) {
+		*stop = true;
+		return j;
+	}
+	return j + k;
+}
+
+size_t json_plain_run_portable(const unsigned char *p, size_t n)
+{
+	size_t j = 0;
+	bool stop = false;
+	while (j < n && !stop)
+		j = json_plain_tail(p, j, n, &stop);
+	return j;
+}
+
+/* Offset of the first byte in p[0..16) that is not printable ASCII or is '"' or '\\', or 16. */
+#if defined(__SSE2__)
+static unsigned first_special16(const unsigned char *p)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)p);
+	/* signed: bytes >= 0x80 are negative, so "< 0x20" also catches them */
+	__m128i bad = _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
+				   _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+						_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')),
+							     _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)))));
+	unsigned m = (unsigned)_mm_movemask_epi8(bad);
+	return m ? (unsigned)__builtin_ctz(m) : 16;
+}
+#endif
+
+size_t json_plain_run(const unsigned char *p, size_t n)
+{
+#if defined(__SSE2__)
+	size_t j = 0;
+	for (;;) {
+		while (j < n) {
+			unsigned k;
+			if (j + 16 <= n) {
+				k = first_special16(p + j);
+			} else { /* the last bytes, padded with plain ones: no read past the end */
+				unsigned char t[16];
+				memset(t, 'a', sizeof t);
+				memcpy(t, p + j, n - j);
+				k = first_special16(t);
+			}
+			j += k;
+			if (k < 16)
+				break;
+		}
+		if (j >= n)
+			return n;
+		size_t k = p[j] >= 0x80 ? utf8_len(p + j, n - j) : 0;
+		if (!k)
+			return j;
+		j += k;
+	}
+#else
+	return json_plain_run_portable(p, n);
+#endif
+}
+
+/* A secret's first two bytes: "pa", "pw", "Pa", "PA", "PW", "pA"... ("password", "-pw",
+ * "PASS", "Passwd", "sshpass -p" (as "-p"), and "://" of scheme://user:secret@. */
+static bool secret_pair(unsigned char a, unsigned char b)
+{
+	switch (a) {
+	case 'p': case 'P':
+		return b == 'w' || b == 'a' || b == 'A' || b == 'W';
+	case '-':
+		return b == 'p';
+	case ':':
+		return b == '/';
+	default:
+		return false;
+	}
+}
+
+bool may_hold_secret_portable(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i + 1 < n; i++)
+		if (secret_pair(p[i], p[i + 1]))
+			return true;
+	return false;
+}
+
+/* Bit k set: p[k] may begin a secret ('p', 'P', '-', ':'). */
+#if defined(__SSE2__)
+static unsigned secret_starts16(const unsigned char *p)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)p);
+	__m128i lower = _mm_or_si128(x, _mm_set1_epi8(0x20)); /* 'P' -> 'p'; '-' and ':' stay */
+	__m128i hit = _mm_or_si128(_mm_cmpeq_epi8(lower, _mm_set1_epi8('p')),
+				   _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('-')),
+						_mm_cmpeq_epi8(x, _mm_set1_epi8(':'))));
+	return (unsigned)_mm_movemask_epi8(hit);
+}
+#endif
+
+bool may_hold_secret(const char *s, size_t n)
+{
+#if defined(__SSE2__)
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	/* 17 bytes readable: every candidate's successor is inside the text */
+	for (; i + 17 <= n; i += 16)
+		for (unsigned m = secret_starts16(p + i); m; m &= m - 1) {
+			unsigned k = (unsigned)__builtin_ctz(m);
+			if (secret_pair(p[i + k], p[i + k + 1]))
+				return true;
+		}
+	/* the last 16 bytes at most, padded with NULs, which neither begin nor end a pair */
+	unsigned char t[17] = { 0 };
+	memcpy(t, p + i, n - i);
+	for (unsigned m = secret_starts16(t); m; m &= m - 1) {
+		unsigned k = (unsigned)__builtin_ctz(m);
+		if (secret_pair(t[k], t[k + 1]))
+			return true;
+	}
+	return false;
+#else
+	return may_hold_secret_portable(s, n);
+#endif
+}
