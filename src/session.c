@@ -29,6 +29,88 @@ static uint32_t hash_bytes(const char *p, size_t n)
 	return h;
 }
 
+/* ---- a session's arena ---- */
+
+struct arena_block {
+	struct arena_block *next;
+	max_align_t data[];
+};
+
+#define ARENA_FIRST 2048     /* an sshd connection's strings fit; a WinSCP session's mostly */
+#define ARENA_MAX 65536
+
+static void *arena_alloc(struct arena *a, size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	if ((size_t)(a->end - a->cur) < n) {
+		size_t size = a->next_size ? a->next_size : ARENA_FIRST;
+		if (size < ARENA_MAX)
+			a->next_size = 2 * size;
+		if (size < n)
+			size = n;
+		struct arena_block *b = xmalloc(sizeof *b + size);
+		b->next = a->blocks;
+		a->blocks = b;
+		a->cur = (char *)b->data;
+		a->end = a->cur + size;
+	}
+	void *p = a->cur;
+	a->cur += n;
+	return p;
+}
+
+static void *arena_zalloc(struct arena *a, size_t n)
+{
+	return memset(arena_alloc(a, n), 0, n);
+}
+
+static char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+static void arena_free(struct arena *a)
+{
+	for (struct arena_block *b = a->blocks, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	*a = (struct arena){ 0 };
+}
+
+/* dst takes over src's blocks (what was moved from one session to the other points there). */
+static void arena_adopt(struct arena *dst, struct arena *src)
+{
+	struct arena_block **tail = &dst->blocks;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = src->blocks;
+	if (!dst->cur) {
+		dst->cur = src->cur;
+		dst->end = src->end;
+	}
+	*src = (struct arena){ 0 };
+}
+
+/* A string that a session replaces over and over (a fact, a slot of the error ring): written
+ * over the old one when it fits, else given room to grow (doubling, so growth stays bounded). */
+static char *arena_restr(struct arena *a, char *old, uint16_t *cap, const char *v, size_t n)
+{
+	if (!old || n + 1 > *cap) {
+		size_t room = n + 1 < 2 * (size_t)*cap ? 2 * (size_t)*cap : n + 1;
+		if (room > UINT16_MAX)
+			room = n + 1;
+		old = arena_alloc(a, room);
+		*cap = (uint16_t)room;
+	}
+	memmove(old, v, n);
+	old[n] = '\0';
+	return old;
+}
+
 struct tracker {
 	const struct ruletable *t;
 	session_sink sink;
@@ -154,8 +236,8 @@ static bool same_channel(const struct session *s, const struct event *ev)
 static struct session *session_new(const struct ruletable *t, const struct event *ev)
 {
 	struct session *s = xcalloc(1, sizeof *s);
-	s->hitset = xcalloc((size_t)t->nrules / 8 + 1, 1);
-	s->channel = ev->channel ? xstrndup(ev->channel, ev->chlen) : NULL;
+	s->hitset = arena_zalloc(&s->mem, (size_t)t->nrules / 8 + 1);
+	s->channel = ev->channel ? arena_strndup(&s->mem, ev->channel, ev->chlen) : NULL;
 	s->fam = ev->fam;
 	s->first_input = ev->input;
 	s->first_line = ev->line;
@@ -228,13 +310,14 @@ struct session *tracker_session(struct tracker *tr, const struct event *ev, bool
 	return s;
 }
 
-static void copy_evidence(struct evidence *e, const struct event *ev)
+/* The line as evidence; cap: NULL for a new string, else the room of the one to write over. */
+static void copy_evidence(struct session *s, struct evidence *e, const struct event *ev, uint16_t *cap)
 {
 	size_t n = ev->rawlen;
 	e->truncated = n > EVIDENCE_TEXT_MAX;
 	if (e->truncated)
 		n = EVIDENCE_TEXT_MAX;
-	e->text = xstrndup(ev->raw, n);
+	e->text = cap ? arena_restr(&s->mem, e->text, cap, ev->raw, n) : arena_strndup(&s->mem, ev->raw, n);
 	e->input = ev->input;
 	e->line = ev->line;
 }
@@ -246,9 +329,7 @@ void session_note_line(struct session *s, const struct event *ev)
 	s->inputs |= 1u << (ev->input & 31);
 	if (!ev->is_error)
 		return;
-	struct evidence *e = &s->errs[s->errpos];
-	free(e->text);
-	copy_evidence(e, ev);
+	copy_evidence(s, &s->errs[s->errpos], ev, &s->errcap[s->errpos]);
 	s->errpos = (s->errpos + 1) % ERR_RING;
 	if (s->nerr < ERR_RING)
 		s->nerr++;
@@ -263,9 +344,8 @@ static void set_fact(struct session *s, enum fact f, const char *v)
 {
 	if (!*v)
 		return;
-	free(s->facts[f]);
 	size_t n = strlen(v);
-	s->facts[f] = xstrndup(v, n > CAPTURE_MAX ? CAPTURE_MAX : n);
+	s->facts[f] = arena_restr(&s->mem, s->facts[f], &s->factcap[f], v, n > CAPTURE_MAX ? CAPTURE_MAX : n);
 	if (f == F_CHILD_PID) /* the tracker finds the child's lines by this hash */
 		s->child_hash = hash_bytes(s->facts[f], strlen(s->facts[f]));
 	if (f == F_PROTOCOL) /* "SFTP", "sftp": one spelling in reports */
@@ -297,12 +377,14 @@ static void add_auth(struct session *s, const struct rule *r, const struct event
 	struct sbuf b;
 	sb_init(&b);
 	render_template(&b, r->auth_method, tmp, s);
-	a->method = sb_steal(&b);
+	a->method = arena_strndup(&s->mem, b.s, b.len);
 	if (r->auth_key) {
+		sb_clear(&b);
 		render_template(&b, r->auth_key, tmp, s);
-		a->key = sb_steal(&b);
+		a->key = arena_strndup(&s->mem, b.s, b.len);
 	}
-	a->result = xstrdup(r->auth_result);
+	sb_free(&b);
+	a->result = arena_strndup(&s->mem, r->auth_result, strlen(r->auth_result));
 	a->input = ev->input;
 	a->line = ev->line;
 }
@@ -352,12 +434,12 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 	h->count++;
 	h->last = ev->line;
 	if (h->nev < MAX_EVIDENCE)
-		copy_evidence(&h->ev[h->nev++], ev);
+		copy_evidence(s, &h->ev[h->nev++], ev, NULL);
 	if (h->count == 1 && ncaps > 0) {
-		h->caps = xcalloc((size_t)ncaps, sizeof *h->caps);
+		h->caps = arena_alloc(&s->mem, (size_t)ncaps * sizeof *h->caps);
 		for (int i = 0; i < ncaps; i++) {
-			h->caps[i].name = xstrdup(caps[i].name);
-			h->caps[i].value = xstrdup(caps[i].value);
+			h->caps[i].name = arena_strndup(&s->mem, caps[i].name, strlen(caps[i].name));
+			h->caps[i].value = arena_strndup(&s->mem, caps[i].value, strlen(caps[i].value));
 		}
 		h->ncaps = ncaps;
 	}
@@ -416,10 +498,10 @@ static bool conditions_hold(const struct session *s, const struct ruletable *t, 
 
 /* Which finding rules survive: conditions on findings refer to findings that themselves
  * survive, so settle it in a few rounds (it converges at once in practice). */
-static unsigned char *surviving_rules(const struct session *s, const struct ruletable *t)
+static unsigned char *surviving_rules(struct session *s, const struct ruletable *t)
 {
 	size_t nb = (size_t)t->nrules / 8 + 1;
-	unsigned char *surv = NULL, *next = xcalloc(nb, 1);
+	unsigned char *surv = NULL, *next = arena_alloc(&s->mem, nb), *spare = arena_alloc(&s->mem, nb);
 	for (int round = 0; round < 4; round++) {
 		memset(next, 0, nb);
 		for (int i = 0; i < s->nhits; i++) {
@@ -428,13 +510,12 @@ static unsigned char *surviving_rules(const struct session *s, const struct rule
 				next[k / 8] |= (unsigned char)(1u << (k % 8));
 		}
 		bool same = surv && memcmp(surv, next, nb) == 0;
-		free(surv);
+		unsigned char *old = surv ? surv : spare;
 		surv = next;
-		next = xcalloc(nb, 1);
+		next = old;
 		if (same)
 			break;
 	}
-	free(next);
 	return surv;
 }
 
@@ -491,7 +572,7 @@ static int find_diag(const struct session *s, const char *diag)
 static void collect_findings(struct session *s, const struct ruletable *t)
 {
 	unsigned char *surv = surviving_rules(s, t);
-	s->findings = xcalloc((size_t)s->nhits + 1, sizeof *s->findings);
+	s->findings = arena_zalloc(&s->mem, ((size_t)s->nhits + 1) * sizeof *s->findings);
 	for (int i = 0; i < s->nhits; i++) {
 		const struct hit *h = &s->hits[i];
 		const struct rule *r = &t->rules[h->rule];
@@ -505,7 +586,7 @@ static void collect_findings(struct session *s, const struct ruletable *t)
 			*f = (struct finding){ .rule = r, .id = r->diag, .severity = r->severity,
 				.confidence = r->confidence, .priority = r->priority,
 				.capev = 2 * MAX_EVIDENCE, .hit = h };
-			f->ev = xcalloc((size_t)f->capev, sizeof *f->ev);
+			f->ev = arena_alloc(&s->mem, (size_t)f->capev * sizeof *f->ev);
 			add_evidence(f, h->ev, h->nev);
 			continue;
 		}
@@ -521,7 +602,6 @@ static void collect_findings(struct session *s, const struct ruletable *t)
 	}
 	for (int i = 0; i < s->nfindings; i++)
 		qsort(s->findings[i].ev, (size_t)s->findings[i].nev, sizeof *s->findings[i].ev, cmp_evidence);
-	free(surv);
 }
 
 /* When the cause comes from one log (the server's) and the symptom from another (the
@@ -541,7 +621,7 @@ static void cite_other_inputs(struct finding *f, const struct finding *symptom)
 static void fold_findings(struct session *s)
 {
 	/* Highest priority explains first; a folded finding explains nothing further. */
-	bool *done = xcalloc((size_t)s->nfindings + 1, sizeof *done);
+	bool *done = arena_zalloc(&s->mem, ((size_t)s->nfindings + 1) * sizeof *done);
 	for (int pass = 0; pass < s->nfindings; pass++) {
 		int best = -1;
 		for (int i = 0; i < s->nfindings; i++)
@@ -560,7 +640,6 @@ static void fold_findings(struct session *s)
 			}
 		}
 	}
-	free(done);
 }
 
 /* A problem seen before the session went on to succeed did not stop it. */
@@ -587,35 +666,21 @@ static void add_unexplained(struct session *s)
 			return;
 	if (s->outcome != OUT_FAILED)
 		return;
-	s->owned_ev = xcalloc(ERR_RING, sizeof *s->owned_ev);
+	/* the ring no longer turns once the session is evaluated: its texts can be shared */
+	s->owned_ev = arena_alloc(&s->mem, ERR_RING * sizeof *s->owned_ev);
 	int n = 0;
-	for (int k = 0; k < s->nerr; k++) {
-		const struct evidence *e = &s->errs[(s->errpos - s->nerr + k + ERR_RING) % ERR_RING];
-		s->owned_ev[n] = *e;
-		s->owned_ev[n++].text = xstrdup(e->text);
-	}
+	for (int k = 0; k < s->nerr; k++)
+		s->owned_ev[n++] = s->errs[(s->errpos - s->nerr + k + ERR_RING) % ERR_RING];
 	s->findings[s->nfindings++] = (struct finding){ .rule = NULL, .id = "unexplained",
 		.severity = SEV_ERROR, .confidence = CONF_LOW, .priority = 0, .ev = s->owned_ev,
 		.nev = n, .capev = n };
 }
 
-static void free_evidence(struct evidence *e, int n);
-
+/* Before a new evaluation (after a merge): the old findings stay in the arena, unused; a
+ * session is evaluated once, or once more per merged session. */
 static void drop_findings(struct session *s)
 {
-	for (int i = 0; i < s->nfindings; i++)
-		if (s->findings[i].rule)
-			free(s->findings[i].ev);
-	if (s->owned_ev) {
-		int n = 0;
-		for (int i = 0; i < s->nfindings; i++)
-			if (!s->findings[i].rule)
-				n = s->findings[i].nev;
-		free_evidence(s->owned_ev, n);
-		free(s->owned_ev);
-		s->owned_ev = NULL;
-	}
-	free(s->findings);
+	s->owned_ev = NULL;
 	s->findings = NULL;
 	s->nfindings = 0;
 }
@@ -635,36 +700,12 @@ void session_evaluate(struct session *s, const struct ruletable *t)
 	qsort(s->findings, (size_t)s->nfindings, sizeof *s->findings, cmp_finding);
 }
 
-static void free_evidence(struct evidence *e, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(e[i].text);
-}
-
 void session_free(struct session *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < F_COUNT; i++)
-		free(s->facts[i]);
-	free(s->channel);
-	free(s->hitset);
-	for (int i = 0; i < s->nhits; i++) {
-		free_evidence(s->hits[i].ev, s->hits[i].nev);
-		for (int k = 0; k < s->hits[i].ncaps; k++) {
-			free(s->hits[i].caps[k].name);
-			free(s->hits[i].caps[k].value);
-		}
-		free(s->hits[i].caps);
-	}
 	free(s->hits);
-	for (int i = 0; i < s->nauth; i++) {
-		free(s->auth[i].method);
-		free(s->auth[i].key);
-		free(s->auth[i].result);
-	}
-	free_evidence(s->errs, s->nerr);
-	drop_findings(s);
+	arena_free(&s->mem);
 	free(s);
 }
 
@@ -797,8 +838,11 @@ void session_merge(struct session *dst, struct session *src, const struct ruleta
 	for (int f = 0; f < F_COUNT; f++)
 		if (!dst->facts[f] && src->facts[f] && f != F_CLIENT && f != F_CLIENT_VERSION && f != F_PID) {
 			dst->facts[f] = src->facts[f];
+			dst->factcap[f] = src->factcap[f];
 			src->facts[f] = NULL;
 		}
+	/* what moved over still lives in src's arena */
+	arena_adopt(&dst->mem, &src->mem);
 	if (dst->outcome_seen == OUT_UNKNOWN)
 		dst->outcome_seen = src->outcome_seen;
 	session_evaluate(dst, t);

@@ -15,6 +15,15 @@
 #define EVIDENCE_TEXT_MAX 4096
 #define CAPTURE_MAX 1024
 
+/* A session's strings and small arrays come from its own arena and go with it in one free:
+ * a connection in an sshd log otherwise made some forty allocations. */
+struct arena_block;
+struct arena {
+	struct arena_block *blocks;
+	char *cur, *end;
+	size_t next_size;
+};
+
 struct evidence {
 	unsigned input;
 	uint64_t line;
@@ -64,6 +73,7 @@ struct session {
 	char *channel;
 	enum family fam;
 	char *facts[F_COUNT];
+	uint16_t factcap[F_COUNT];      /* room at facts[f]: a new value that fits overwrites it */
 	uint32_t child_hash;          /* of facts[F_CHILD_PID] */
 	enum phase phase;
 	enum outcome outcome;           /* after evaluation */
@@ -79,11 +89,13 @@ struct session {
 	struct auth_attempt auth[MAX_AUTH];
 	int nauth;
 	struct evidence errs[ERR_RING];
+	uint16_t errcap[ERR_RING];      /* room at errs[i].text, reused as the ring turns */
 	int nerr, errpos;
 	/* after session_evaluate() */
 	struct finding *findings;
 	int nfindings;
 	struct evidence *owned_ev;
+	struct arena mem;               /* everything above that points into it */
 };
 
 struct tracker;
