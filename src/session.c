@@ -36,14 +36,20 @@ struct arena_block {
 	max_align_t data[];
 };
 
-#define ARENA_FIRST 2048     /* an sshd connection's strings fit; a WinSCP session's mostly */
+#define ARENA_FIRST 2048     /* in the session's own allocation: an sshd connection fits */
 #define ARENA_MAX 65536
+
+/* A session and the first block of its arena, in one allocation. */
+struct session_alloc {
+	struct session s;
+	max_align_t first[ARENA_FIRST / sizeof(max_align_t)];
+};
 
 static void *arena_alloc(struct arena *a, size_t n)
 {
 	n = (n + 15) & ~(size_t)15;
 	if ((size_t)(a->end - a->cur) < n) {
-		size_t size = a->next_size ? a->next_size : ARENA_FIRST;
+		size_t size = a->next_size;
 		if (size < ARENA_MAX)
 			a->next_size = 2 * size;
 		if (size < n)
@@ -81,19 +87,6 @@ static void arena_free(struct arena *a)
 	*a = (struct arena){ 0 };
 }
 
-/* dst takes over src's blocks (what was moved from one session to the other points there). */
-static void arena_adopt(struct arena *dst, struct arena *src)
-{
-	struct arena_block **tail = &dst->blocks;
-	while (*tail)
-		tail = &(*tail)->next;
-	*tail = src->blocks;
-	if (!dst->cur) {
-		dst->cur = src->cur;
-		dst->end = src->end;
-	}
-	*src = (struct arena){ 0 };
-}
 
 /* A string that a session replaces over and over (a fact, a slot of the error ring): written
  * over the old one when it fits, else given room to grow (doubling, so growth stays bounded). */
@@ -235,7 +228,11 @@ static bool same_channel(const struct session *s, const struct event *ev)
 
 static struct session *session_new(const struct ruletable *t, const struct event *ev)
 {
-	struct session *s = xcalloc(1, sizeof *s);
+	struct session_alloc *sa = xmalloc(sizeof *sa);
+	struct session *s = &sa->s;
+	memset(s, 0, sizeof *s);
+	s->mem = (struct arena){ .cur = (char *)sa->first, .end = (char *)sa->first + sizeof sa->first,
+				 .next_size = 2 * ARENA_FIRST };
 	s->hitset = arena_zalloc(&s->mem, (size_t)t->nrules / 8 + 1);
 	s->channel = ev->channel ? arena_strndup(&s->mem, ev->channel, ev->chlen) : NULL;
 	s->fam = ev->fam;
@@ -822,27 +819,23 @@ void session_merge(struct session *dst, struct session *src, const struct ruleta
 		struct hit *from = &src->hits[i];
 		struct hit *to = hit_for(dst, from->rule);
 		to->count += from->count;
-		for (int k = 0; k < from->nev; k++) {
-			if (to->nev < MAX_EVIDENCE) {
-				to->ev[to->nev++] = from->ev[k];
-				from->ev[k].text = NULL;
-			}
+		/* copied into dst's arena: src goes, arena and all */
+		for (int k = 0; k < from->nev && to->nev < MAX_EVIDENCE; k++) {
+			to->ev[to->nev] = from->ev[k];
+			to->ev[to->nev++].text = arena_strndup(&dst->mem, from->ev[k].text, strlen(from->ev[k].text));
 		}
-		if (!to->caps) {
-			to->caps = from->caps;
+		if (!to->caps && from->ncaps) {
+			to->caps = arena_alloc(&dst->mem, (size_t)from->ncaps * sizeof *to->caps);
+			for (int k = 0; k < from->ncaps; k++) {
+				to->caps[k].name = arena_strndup(&dst->mem, from->caps[k].name, strlen(from->caps[k].name));
+				to->caps[k].value = arena_strndup(&dst->mem, from->caps[k].value, strlen(from->caps[k].value));
+			}
 			to->ncaps = from->ncaps;
-			from->caps = NULL;
-			from->ncaps = 0;
 		}
 	}
 	for (int f = 0; f < F_COUNT; f++)
-		if (!dst->facts[f] && src->facts[f] && f != F_CLIENT && f != F_CLIENT_VERSION && f != F_PID) {
-			dst->facts[f] = src->facts[f];
-			dst->factcap[f] = src->factcap[f];
-			src->facts[f] = NULL;
-		}
-	/* what moved over still lives in src's arena */
-	arena_adopt(&dst->mem, &src->mem);
+		if (!dst->facts[f] && src->facts[f] && f != F_CLIENT && f != F_CLIENT_VERSION && f != F_PID)
+			dst->facts[f] = arena_restr(&dst->mem, NULL, &dst->factcap[f], src->facts[f], strlen(src->facts[f]));
 	if (dst->outcome_seen == OUT_UNKNOWN)
 		dst->outcome_seen = src->outcome_seen;
 	session_evaluate(dst, t);
