@@ -101,17 +101,19 @@ static void tokenize_text(struct run *r, const char *s, size_t n, struct event *
  * 10:00:00.000 …", as when a paste lost a line break): the index of its mark, or n. */
 static size_t glued_record(const char *b, size_t n)
 {
-	for (size_t i = 2; i + 24 <= n; i++) {
-		const char *sp = memchr(b + i, ' ', n - i);
-		if (!sp)
+	/* found by the date's first dash, 5 bytes after the space: rarer than spaces in prose */
+	for (const char *p = b + 7; p < b + n;) {
+		const char *dash = memchr(p, '-', (size_t)(b + n - p));
+		if (!dash)
 			break;
-		i = (size_t)(sp - b);
+		size_t i = (size_t)(dash - b) - 5;
 		if (i + 24 > n)
 			break;
 		char m = b[i - 1];
-		if ((m == '.' || m == '<' || m == '>' || m == '!' || m == '*') && b[i + 5] == '-' &&
+		if (b[i] == ' ' && (m == '.' || m == '<' || m == '>' || m == '!' || m == '*') &&
 		    winscp_shape(b + i - 1, n - i + 1))
 			return i - 1;
+		p = dash + 1;
 	}
 	return n;
 }

@@ -197,11 +197,20 @@ static bool index_has(const struct lit_index *x, unsigned k)
 	return x->map[k / 64] >> (k % 64) & 1;
 }
 
+/* Bits set in x, inline: without -mpopcnt the builtin is a call into libgcc. */
+static unsigned popcount64(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (unsigned)((x * 0x0101010101010101ull) >> 56);
+}
+
 /* The bucket of a used key: how many used keys come before it. */
 static unsigned bucket_of(const struct lit_index *x, unsigned k)
 {
 	uint64_t below = x->map[k / 64] & ((1ull << (k % 64)) - 1);
-	return x->rank[k / 64] + (unsigned)__builtin_popcountll(below);
+	return x->rank[k / 64] + (unsigned)popcount64(below);
 }
 
 /* Counting sort of the literals by bucket (stable: same-bucket literals keep pattern order). */
@@ -210,7 +219,7 @@ static void index_build(struct lit_index *x)
 	unsigned used = 0;
 	for (unsigned w = 0; w < x->nkeys / 64; w++) {
 		x->rank[w] = used;
-		used += (unsigned)__builtin_popcountll(x->map[w]);
+		used += (unsigned)popcount64(x->map[w]);
 	}
 	x->bucket_start = xcalloc((size_t)used + 1, sizeof *x->bucket_start);
 	for (int i = 0; i < x->nlits; i++)
