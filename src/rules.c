@@ -176,6 +176,8 @@ void rules_free(struct ruletable *t)
 		free_owned(t);
 	pcre2_match_context_free(t->mctx);
 	pcre2_jit_stack_free(t->jit_stack);
+	pcre2_match_context_free(t->probe_mctx);
+	pcre2_match_data_free(t->probe_md);
 	free(t);
 }
 
@@ -415,7 +417,7 @@ static void add_pattern(struct ruletable *t, struct loadctx *c, int rule, const 
 /* Does the regex backtrack catastrophically? Probe it, with a low match limit, on short
  * subjects that defeat nested quantifiers ("aaaa…!", "a a a …!", …); a sane log regex
  * needs a few hundred steps on 48 bytes. */
-static const char *backtracks(pcre2_code *code, const char *re)
+static const char *backtracks(struct ruletable *t, pcre2_code *code, const char *re)
 {
 	/* "^x(a|aa)+$" needs its "x" before the trap: copy the literal characters after "^" */
 	char lead[33];
@@ -428,27 +430,32 @@ static const char *backtracks(pcre2_code *code, const char *re)
 		lead[leadlen++] = *p;
 	}
 	static const char *const units[] = { "a", " ", "0", "a ", "ab", "-", ".", "a.", "\t", "/", "x:" };
-	pcre2_match_context *mc = pcre2_match_context_create(NULL);
-	pcre2_set_match_limit(mc, PROBE_LIMIT);
-	pcre2_set_depth_limit(mc, DEPTH_LIMIT);
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(code, NULL);
+	/* one context and one match data for every probe: a rule file of thousands of patterns
+	 * otherwise spends more on creating them (and the interpreter's frames) than on probing */
+	if (!t->probe_mctx) {
+		t->probe_mctx = pcre2_match_context_create(NULL);
+		pcre2_set_match_limit(t->probe_mctx, PROBE_LIMIT);
+		pcre2_set_depth_limit(t->probe_mctx, DEPTH_LIMIT);
+		t->probe_md = pcre2_match_data_create(1, NULL);
+		if (!t->probe_mctx || !t->probe_md)
+			diex(EXIT_INTERNAL, "out of memory");
+	}
+	pcre2_match_context *mc = t->probe_mctx;
+	pcre2_match_data *md = t->probe_md;
 	const char *verdict = NULL;
 	char subject[128];
 	for (size_t u = 0; u < sizeof units / sizeof units[0] && !verdict; u++) {
 		size_t k = strlen(units[u]), n = leadlen;
 		memcpy(subject, lead, leadlen);
-		while (n + k < leadlen + 48) {
-			memcpy(subject + n, units[u], k);
-			n += k;
-		}
+		for (size_t j = 0; n + k < leadlen + 48; n += k) /* the unit repeated, byte by byte */
+			for (j = 0; j < k; j++)
+				subject[n + j] = units[u][j];
 		subject[n++] = '!';
 		subject[n] = '\0';
 		int rc = pcre2_match(code, (PCRE2_SPTR)subject, n, 0, PCRE2_NO_JIT, md, mc);
 		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
 			verdict = units[u];
 	}
-	pcre2_match_data_free(md);
-	pcre2_match_context_free(mc);
 	return verdict;
 }
 
@@ -474,7 +481,7 @@ static bool compile_pattern(struct ruletable *t, struct pattern *p, struct loadc
 		p->failed = true;
 		return false;
 	}
-	const char *bad = c ? backtracks(p->code, p->regex) : NULL;
+	const char *bad = c ? backtracks(t, p->code, p->regex) : NULL;
 	if (bad) {
 		load_error(c, "regex backtracks catastrophically (it exhausts the match limit on a %zu-byte line of \"%s\"): %s",
 			   (size_t)48, strcmp(bad, "\t") == 0 ? "\\t" : bad, p->regex);
@@ -848,6 +855,53 @@ static void read_rule(struct ruletable *t, struct loadctx *c, const cJSON *o)
 	(void)before;
 }
 
+/* A rule file's parse tree lives in a bump allocator and goes in one free: cJSON's node-by-node
+ * malloc and delete cost as much as compiling the regexes of a large rule set. */
+struct parse_block {
+	struct parse_block *next;
+	max_align_t data[];
+};
+
+static struct {
+	struct parse_block *blocks;
+	char *cur, *end;
+} parse_mem;
+
+#define PARSE_BLOCK (64 * 1024)
+
+static void *parse_alloc(size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	if ((size_t)(parse_mem.end - parse_mem.cur) < n) {
+		size_t size = n > PARSE_BLOCK ? n : PARSE_BLOCK;
+		struct parse_block *b = malloc(sizeof *b + size);
+		if (!b)
+			return NULL; /* cJSON reports the parse as failed */
+		b->next = parse_mem.blocks;
+		parse_mem.blocks = b;
+		parse_mem.cur = (char *)b->data;
+		parse_mem.end = parse_mem.cur + size;
+	}
+	void *p = parse_mem.cur;
+	parse_mem.cur += n;
+	return p;
+}
+
+static void parse_free(void *p)
+{
+	(void)p; /* all at once, in parse_release */
+}
+
+static void parse_release(void)
+{
+	for (struct parse_block *b = parse_mem.blocks, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	parse_mem.blocks = NULL;
+	parse_mem.cur = parse_mem.end = NULL;
+}
+
 int rules_load_text(struct ruletable *t, const char *file, const char *text, size_t len)
 {
 	if (t->borrowed) { /* its arrays are static: nothing may be added */
@@ -856,8 +910,12 @@ int rules_load_text(struct ruletable *t, const char *file, const char *text, siz
 	}
 	struct loadctx c = { .file = file, .text = text, .len = len };
 	const char *end = NULL;
+	cJSON_Hooks hooks = { parse_alloc, parse_free };
+	cJSON_InitHooks(&hooks);
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+	cJSON_InitHooks(NULL); /* other cJSON users (journal lines) get malloc again */
 	if (!root) {
+		parse_release();
 		int line, col;
 		offset_to_linecol(text, end ? (size_t)(end - text) : 0, &line, &col);
 		fprintf(stderr, "%s: %s:%d:%d: invalid JSON\n", progname, file, line, col);
@@ -873,7 +931,7 @@ int rules_load_text(struct ruletable *t, const char *file, const char *text, siz
 		const cJSON *e;
 		cJSON_ArrayForEach(e, rules) read_rule(t, &c, e);
 	}
-	cJSON_Delete(root);
+	parse_release(); /* the tree: nothing read from it is kept */
 	return c.errors ? -1 : 0;
 }
 
@@ -1015,7 +1073,7 @@ int rules_check(struct ruletable *t, bool verbose)
 			const char *bad = NULL;
 			if (!compile_pattern(t, p, NULL))
 				problems++;
-			else if ((bad = backtracks(p->code, p->regex))) {
+			else if ((bad = backtracks(t, p->code, p->regex))) {
 				fprintf(stderr, "%s: %s: rule '%s': regex backtracks catastrophically on \"%s…!\": %s\n",
 					progname, r->file, r->id, bad, p->regex);
 				problems++;

@@ -39,6 +39,19 @@ struct arena_block {
 #define ARENA_FIRST 2048     /* in the session's own allocation: an sshd connection fits */
 #define ARENA_MAX 65536
 
+/* Under AddressSanitizer every arena allocation is a malloc of its own, so that an overflow
+ * is caught at the allocation's end rather than somewhere inside a shared block. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_CHECKED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_CHECKED 1
+#endif
+#endif
+#ifndef ARENA_CHECKED
+#define ARENA_CHECKED 0
+#endif
+
 /* A session and the first block of its arena, in one allocation. */
 struct session_alloc {
 	struct session s;
@@ -47,6 +60,12 @@ struct session_alloc {
 
 static void *arena_alloc(struct arena *a, size_t n)
 {
+	if (ARENA_CHECKED) {
+		struct arena_block *b = xmalloc(sizeof *b + (n ? n : 1));
+		b->next = a->blocks;
+		a->blocks = b;
+		return b->data;
+	}
 	n = (n + 15) & ~(size_t)15;
 	if ((size_t)(a->end - a->cur) < n) {
 		size_t size = a->next_size;
@@ -233,6 +252,8 @@ static struct session *session_new(const struct ruletable *t, const struct event
 	memset(s, 0, sizeof *s);
 	s->mem = (struct arena){ .cur = (char *)sa->first, .end = (char *)sa->first + sizeof sa->first,
 				 .next_size = 2 * ARENA_FIRST };
+	if (ARENA_CHECKED)
+		s->mem.cur = s->mem.end = NULL;
 	s->hitset = arena_zalloc(&s->mem, (size_t)t->nrules / 8 + 1);
 	s->channel = ev->channel ? arena_strndup(&s->mem, ev->channel, ev->chlen) : NULL;
 	s->fam = ev->fam;
