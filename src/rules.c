@@ -447,8 +447,8 @@ static const char *backtracks(struct ruletable *t, pcre2_code *code, const char 
 	for (size_t u = 0; u < sizeof units / sizeof units[0] && !verdict; u++) {
 		size_t k = strlen(units[u]), n = leadlen;
 		memcpy(subject, lead, leadlen);
-		for (size_t j = 0; n + k < leadlen + 48; n += k) /* the unit repeated, byte by byte */
-			for (j = 0; j < k; j++)
+		for (; n + k < leadlen + 48; n += k) /* the unit repeated, byte by byte */
+			for (size_t j = 0; j < k; j++)
 				subject[n + j] = units[u][j];
 		subject[n++] = '!';
 		subject[n] = '\0';

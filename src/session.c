@@ -106,7 +106,6 @@ static void arena_free(struct arena *a)
 	*a = (struct arena){ 0 };
 }
 
-
 /* A string that a session replaces over and over (a fact, a slot of the error ring): written
  * over the old one when it fits, else given room to grow (doubling, so growth stays bounded). */
 static char *arena_restr(struct arena *a, char *old, uint16_t *cap, const char *v, size_t n)
