@@ -6,8 +6,9 @@
  * pair rarest in the rule table's own example lines, which are real log text — hashed into a
  * bitmap small enough to stay in the L1 cache. One pass over a line's body tests the gram at
  * every second position against the bitmap (a literal's two grams start one byte apart, so
- * one of them is at an even position wherever the literal is); only where a bit is set are the
- * literals of that bucket compared. Choosing the rarest grams is what keeps the cost flat when
+ * one of them is at an even position wherever the literal is); where a bit is set, a second
+ * bitmap keyed by the gram and the byte after it must agree, and only then are the literals of
+ * that bucket compared. Choosing the rarest grams is what keeps the cost flat when
  * rules are added: a new rule's distinctive word becomes its key, not the phrase it shares with
  * its neighbours. A literal of 2-3 bytes at the start of the body (`^literal`) is looked up
  * once per line; one elsewhere is indexed by byte pair and costs a second pass (the default
@@ -40,6 +41,9 @@ struct lit {
  * touches a few KiB, which matters to start-up. */
 struct lit_index {
 	uint64_t *map;
+	uint64_t *map4;              /* grams only: the 4 bytes from the gram on, hashed; a second
+	                              * look before a bucket is walked (the 3-byte keys of thousands
+	                              * of rules cover much of ordinary text's trigrams) */
 	uint32_t *rank;              /* per map word: used keys in the words before it */
 	uint32_t *bucket_start;      /* used keys + 1 offsets into lits, in key order */
 	unsigned nkeys;
@@ -80,6 +84,13 @@ static uint32_t gram_at(const unsigned char *p)
 static unsigned gram_key(uint32_t g)
 {
 	return (g * 2654435761u) >> (32 - GRAM_BITS);
+}
+
+/* The 4 bytes at p (a gram and the byte after it) as a bitmap key. */
+static unsigned quad_key(uint32_t gram, unsigned char next)
+{
+	uint32_t q = gram | (uint32_t)next << 24;
+	return ((q ^ (q >> 15)) * 0x9E3779B1u) >> (32 - GRAM_BITS);
 }
 
 static unsigned pair_of(const unsigned char *p)
@@ -174,6 +185,7 @@ static void index_init(struct lit_index *x, unsigned nkeys, int cap)
 {
 	x->nkeys = nkeys;
 	x->map = xcalloc(nkeys / 64, sizeof *x->map);
+	x->map4 = nkeys == GRAM_SLOTS ? xcalloc(nkeys / 64, sizeof *x->map4) : NULL;
 	x->rank = xcalloc(nkeys / 64, sizeof *x->rank);
 	x->lits = xcalloc((size_t)cap + 1, sizeof *x->lits);
 }
@@ -186,6 +198,13 @@ static void index_add(struct lit_index *x, const char *s, size_t len, size_t off
 	if (x->nkeys == GRAM_SLOTS) {
 		l->gram = gram_at(p);
 		l->key = gram_key(l->gram);
+		/* the byte after the gram, when the literal has one; else any byte may follow */
+		for (unsigned c = off + 3 < len ? p[3] : 0; c < 256; c++) {
+			unsigned k4 = quad_key(l->gram, (unsigned char)c);
+			x->map4[k4 / 64] |= 1ull << (k4 % 64);
+			if (off + 3 < len)
+				break;
+		}
 	} else {
 		l->key = pair_of(p);
 	}
@@ -240,6 +259,7 @@ static void index_build(struct lit_index *x)
 static void index_free(struct lit_index *x)
 {
 	free(x->map);
+	free(x->map4);
 	free(x->rank);
 	free(x->bucket_start);
 	free(x->lits);
@@ -446,11 +466,18 @@ static void prefilter(struct engine *e, const unsigned char *s, size_t n)
 			if (index_has(&e->pairs, pr))
 				queue_bucket(e, &e->pairs, pr, s, i, n);
 		}
-	const uint64_t *map = e->grams.map;
+	const uint64_t *map = e->grams.map, *map4 = e->grams.map4;
 	for (size_t i = 0; i + 3 <= n; i += 2) {
-		unsigned k = gram_key(gram_at(s + i));
-		if (map[k / 64] >> (k % 64) & 1)
-			queue_grams(e, k, s, i, n);
+		uint32_t g = gram_at(s + i);
+		unsigned k = gram_key(g);
+		if (!(map[k / 64] >> (k % 64) & 1))
+			continue;
+		if (i + 3 < n) {
+			unsigned k4 = quad_key(g, s[i + 3]);
+			if (!(map4[k4 / 64] >> (k4 % 64) & 1))
+				continue;
+		}
+		queue_grams(e, k, s, i, n);
 	}
 }
 
