@@ -386,21 +386,25 @@ static struct hit *hit_for(struct session *s, int rule)
 	return h;
 }
 
+/* Reused by the analysis for every match that sets facts or records an authentication
+ * attempt, and by the evaluation for fact conditions: no allocation per match. */
+static _Thread_local struct sbuf scratch_apply;
+static _Thread_local pcre2_match_data *scratch_md;
+
 static void add_auth(struct session *s, const struct rule *r, const struct event *ev, const struct hit *tmp)
 {
 	if (s->nauth == MAX_AUTH)
 		return;
 	struct auth_attempt *a = &s->auth[s->nauth++];
-	struct sbuf b;
-	sb_init(&b);
-	render_template(&b, r->auth_method, tmp, s);
-	a->method = arena_strndup(&s->mem, b.s, b.len);
+	struct sbuf *b = &scratch_apply;
+	sb_clear(b);
+	render_template(b, r->auth_method, tmp, s);
+	a->method = arena_strndup(&s->mem, b->s, b->len);
 	if (r->auth_key) {
-		sb_clear(&b);
-		render_template(&b, r->auth_key, tmp, s);
-		a->key = arena_strndup(&s->mem, b.s, b.len);
+		sb_clear(b);
+		render_template(b, r->auth_key, tmp, s);
+		a->key = arena_strndup(&s->mem, b->s, b->len);
 	}
-	sb_free(&b);
 	a->result = arena_strndup(&s->mem, r->auth_result, strlen(r->auth_result));
 	a->input = ev->input;
 	a->line = ev->line;
@@ -417,23 +421,21 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 	 * version line, or prose quoting an error, does not make an attempt of its own) */
 	if (r->phase && !(ev->fam == FAM_WINSCP && ev->mark == MARK_PLAIN))
 		s->structured = true;
-	struct sbuf b;
-	sb_init(&b);
+	struct sbuf *b = &scratch_apply;
 	for (int i = 0; i < r->nsets; i++) {
-		sb_clear(&b);
-		render_template(&b, r->sets[i].tmpl, &tmp, s);
-		if (b.s && !strchr(b.s, '<'))
-			set_fact(s, r->sets[i].fact, b.s);
+		sb_clear(b);
+		render_template(b, r->sets[i].tmpl, &tmp, s);
+		if (b->s && !strchr(b->s, '<'))
+			set_fact(s, r->sets[i].fact, b->s);
 	}
 	for (int i = 0; i < r->ndefaults; i++) {
 		if (s->facts[r->defaults[i].fact])
 			continue;
-		sb_clear(&b);
-		render_template(&b, r->defaults[i].tmpl, &tmp, s);
-		if (b.s && !strchr(b.s, '<'))
-			set_fact(s, r->defaults[i].fact, b.s);
+		sb_clear(b);
+		render_template(b, r->defaults[i].tmpl, &tmp, s);
+		if (b->s && !strchr(b->s, '<'))
+			set_fact(s, r->defaults[i].fact, b->s);
 	}
-	sb_free(&b);
 	if (r->phase > s->phase)
 		s->phase = r->phase;
 	if (r->outcome) {
@@ -485,9 +487,9 @@ static bool facts_match(const struct session *s, const struct rule *r)
 		const char *v = s->facts[r->when[i].fact];
 		if (!v || !r->when[i].code)
 			return false;
-		pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->when[i].code, NULL);
-		int rc = pcre2_match(r->when[i].code, (PCRE2_SPTR)v, strlen(v), 0, 0, md, NULL);
-		pcre2_match_data_free(md);
+		if (!scratch_md && !(scratch_md = pcre2_match_data_create(1, NULL)))
+			diex(EXIT_INTERNAL, "out of memory");
+		int rc = pcre2_match(r->when[i].code, (PCRE2_SPTR)v, strlen(v), 0, 0, scratch_md, NULL);
 		if (rc < 0)
 			return false;
 	}
@@ -777,6 +779,9 @@ void template_scratch_free(void)
 {
 	sb_free(&scratch_v);
 	sb_free(&scratch_f);
+	sb_free(&scratch_apply);
+	pcre2_match_data_free(scratch_md);
+	scratch_md = NULL;
 }
 
 void render_template_f(struct sbuf *out, const char *tmpl, const struct hit *h, const struct session *s,
