@@ -81,15 +81,26 @@ static uint32_t gram_at(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
 }
 
+/* The 4 bytes at p, in gram_at's byte order: one load where the host allows. */
+static uint32_t quad_at(const unsigned char *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint32_t w;
+	memcpy(&w, p, 4);
+	return w;
+#else
+	return gram_at(p) | (uint32_t)p[3] << 24;
+#endif
+}
+
 static unsigned gram_key(uint32_t g)
 {
 	return (g * 2654435761u) >> (32 - GRAM_BITS);
 }
 
-/* The 4 bytes at p (a gram and the byte after it) as a bitmap key. */
-static unsigned quad_key(uint32_t gram, unsigned char next)
+/* A gram and the byte after it (quad_at's number) as a bitmap key. */
+static unsigned quad_key(uint32_t q)
 {
-	uint32_t q = gram | (uint32_t)next << 24;
 	return ((q ^ (q >> 15)) * 0x9E3779B1u) >> (32 - GRAM_BITS);
 }
 
@@ -200,7 +211,7 @@ static void index_add(struct lit_index *x, const char *s, size_t len, size_t off
 		l->key = gram_key(l->gram);
 		/* the byte after the gram, when the literal has one; else any byte may follow */
 		for (unsigned c = off + 3 < len ? p[3] : 0; c < 256; c++) {
-			unsigned k4 = quad_key(l->gram, (unsigned char)c);
+			unsigned k4 = quad_key(l->gram | (uint32_t)c << 24);
 			x->map4[k4 / 64] |= 1ull << (k4 % 64);
 			if (off + 3 < len)
 				break;
@@ -467,17 +478,20 @@ static void prefilter(struct engine *e, const unsigned char *s, size_t n)
 				queue_bucket(e, &e->pairs, pr, s, i, n);
 		}
 	const uint64_t *map = e->grams.map, *map4 = e->grams.map4;
-	for (size_t i = 0; i + 3 <= n; i += 2) {
-		uint32_t g = gram_at(s + i);
-		unsigned k = gram_key(g);
+	size_t i = 0;
+	for (; i + 4 <= n; i += 2) {
+		uint32_t q = quad_at(s + i);
+		unsigned k = gram_key(q & 0xFFFFFF);
 		if (!(map[k / 64] >> (k % 64) & 1))
 			continue;
-		if (i + 3 < n) {
-			unsigned k4 = quad_key(g, s[i + 3]);
-			if (!(map4[k4 / 64] >> (k4 % 64) & 1))
-				continue;
-		}
-		queue_grams(e, k, s, i, n);
+		unsigned k4 = quad_key(q);
+		if (map4[k4 / 64] >> (k4 % 64) & 1)
+			queue_grams(e, k, s, i, n);
+	}
+	if (i + 3 == n) { /* a last gram with no byte after it */
+		unsigned k = gram_key(gram_at(s + i));
+		if (map[k / 64] >> (k % 64) & 1)
+			queue_grams(e, k, s, i, n);
 	}
 }
 
