@@ -855,36 +855,13 @@ static void read_rule(struct ruletable *t, struct loadctx *c, const cJSON *o)
 	(void)before;
 }
 
-/* A rule file's parse tree lives in a bump allocator and goes in one free: cJSON's node-by-node
- * malloc and delete cost as much as compiling the regexes of a large rule set. */
-struct parse_block {
-	struct parse_block *next;
-	max_align_t data[];
-};
-
-static struct {
-	struct parse_block *blocks;
-	char *cur, *end;
-} parse_mem;
-
-#define PARSE_BLOCK (64 * 1024)
+/* A rule file's parse tree lives in an arena and goes in one free: cJSON's node-by-node malloc
+ * and delete cost as much as compiling the regexes of a large rule set. */
+static struct arena parse_mem = { .next_size = 64 * 1024 };
 
 static void *parse_alloc(size_t n)
 {
-	n = (n + 15) & ~(size_t)15;
-	if ((size_t)(parse_mem.end - parse_mem.cur) < n) {
-		size_t size = n > PARSE_BLOCK ? n : PARSE_BLOCK;
-		struct parse_block *b = malloc(sizeof *b + size);
-		if (!b)
-			return NULL; /* cJSON reports the parse as failed */
-		b->next = parse_mem.blocks;
-		parse_mem.blocks = b;
-		parse_mem.cur = (char *)b->data;
-		parse_mem.end = parse_mem.cur + size;
-	}
-	void *p = parse_mem.cur;
-	parse_mem.cur += n;
-	return p;
+	return arena_alloc(&parse_mem, n);
 }
 
 static void parse_free(void *p)
@@ -894,12 +871,8 @@ static void parse_free(void *p)
 
 static void parse_release(void)
 {
-	for (struct parse_block *b = parse_mem.blocks, *next; b; b = next) {
-		next = b->next;
-		free(b);
-	}
-	parse_mem.blocks = NULL;
-	parse_mem.cur = parse_mem.end = NULL;
+	arena_free(&parse_mem);
+	parse_mem.next_size = 64 * 1024;
 }
 
 int rules_load_text(struct ruletable *t, const char *file, const char *text, size_t len)

@@ -31,80 +31,13 @@ static uint32_t hash_bytes(const char *p, size_t n)
 
 /* ---- a session's arena ---- */
 
-struct arena_block {
-	struct arena_block *next;
-	max_align_t data[];
-};
-
 #define ARENA_FIRST 2048     /* in the session's own allocation: an sshd connection fits */
-#define ARENA_MAX 65536
-
-/* Under AddressSanitizer every arena allocation is a malloc of its own, so that an overflow
- * is caught at the allocation's end rather than somewhere inside a shared block. */
-#if defined(__SANITIZE_ADDRESS__)
-#define ARENA_CHECKED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ARENA_CHECKED 1
-#endif
-#endif
-#ifndef ARENA_CHECKED
-#define ARENA_CHECKED 0
-#endif
 
 /* A session and the first block of its arena, in one allocation. */
 struct session_alloc {
 	struct session s;
 	max_align_t first[ARENA_FIRST / sizeof(max_align_t)];
 };
-
-static void *arena_alloc(struct arena *a, size_t n)
-{
-	if (ARENA_CHECKED) {
-		struct arena_block *b = xmalloc(sizeof *b + (n ? n : 1));
-		b->next = a->blocks;
-		a->blocks = b;
-		return b->data;
-	}
-	n = (n + 15) & ~(size_t)15;
-	if ((size_t)(a->end - a->cur) < n) {
-		size_t size = a->next_size;
-		if (size < ARENA_MAX)
-			a->next_size = 2 * size;
-		if (size < n)
-			size = n;
-		struct arena_block *b = xmalloc(sizeof *b + size);
-		b->next = a->blocks;
-		a->blocks = b;
-		a->cur = (char *)b->data;
-		a->end = a->cur + size;
-	}
-	void *p = a->cur;
-	a->cur += n;
-	return p;
-}
-
-static void *arena_zalloc(struct arena *a, size_t n)
-{
-	return memset(arena_alloc(a, n), 0, n);
-}
-
-static char *arena_strndup(struct arena *a, const char *s, size_t n)
-{
-	char *p = arena_alloc(a, n + 1);
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
-static void arena_free(struct arena *a)
-{
-	for (struct arena_block *b = a->blocks, *next; b; b = next) {
-		next = b->next;
-		free(b);
-	}
-	*a = (struct arena){ 0 };
-}
 
 /* A string that a session replaces over and over (a fact, a slot of the error ring): written
  * over the old one when it fits, else given room to grow (doubling, so growth stays bounded). */
@@ -249,10 +182,9 @@ static struct session *session_new(const struct ruletable *t, const struct event
 	struct session_alloc *sa = xmalloc(sizeof *sa);
 	struct session *s = &sa->s;
 	memset(s, 0, sizeof *s);
-	s->mem = (struct arena){ .cur = (char *)sa->first, .end = (char *)sa->first + sizeof sa->first,
-				 .next_size = 2 * ARENA_FIRST };
-	if (ARENA_CHECKED)
-		s->mem.cur = s->mem.end = NULL;
+	if (!arena_checked())
+		s->mem = (struct arena){ .cur = (char *)sa->first, .end = (char *)sa->first + sizeof sa->first,
+					 .next_size = 2 * ARENA_FIRST };
 	s->hitset = arena_zalloc(&s->mem, (size_t)t->nrules / 8 + 1);
 	s->channel = ev->channel ? arena_strndup(&s->mem, ev->channel, ev->chlen) : NULL;
 	s->fam = ev->fam;

@@ -15,15 +15,6 @@
 #define EVIDENCE_TEXT_MAX 4096
 #define CAPTURE_MAX 1024
 
-/* A session's strings and small arrays come from its own arena and go with it in one free:
- * a connection in an sshd log otherwise made some forty allocations. */
-struct arena_block;
-struct arena {
-	struct arena_block *blocks;
-	char *cur, *end;
-	size_t next_size;
-};
-
 struct evidence {
 	unsigned input;
 	uint64_t line;
@@ -95,7 +86,8 @@ struct session {
 	struct finding *findings;
 	int nfindings;
 	struct evidence *owned_ev;
-	struct arena mem;               /* everything above that points into it */
+	struct arena mem;               /* everything above that points into it: one free for
+	                                 * what was some forty allocations per sshd connection */
 };
 
 struct tracker;

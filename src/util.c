@@ -142,3 +142,77 @@ bool is_blank(const char *s, size_t n)
 			return false;
 	return true;
 }
+
+/* ---- arena ---- */
+
+struct arena_block {
+	struct arena_block *next;
+	max_align_t data[];
+};
+
+#define ARENA_BLOCK_MIN 4096
+#define ARENA_BLOCK_MAX 65536
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_CHECKED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_CHECKED 1
+#endif
+#endif
+#ifndef ARENA_CHECKED
+#define ARENA_CHECKED 0
+#endif
+
+bool arena_checked(void)
+{
+	return ARENA_CHECKED;
+}
+
+static void *new_block(struct arena *a, size_t size)
+{
+	struct arena_block *b = xmalloc(sizeof *b + size);
+	b->next = a->blocks;
+	a->blocks = b;
+	return b->data;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+	if (ARENA_CHECKED)
+		return new_block(a, n ? n : 1);
+	n = (n + 15) & ~(size_t)15;
+	if ((size_t)(a->end - a->cur) < n) {
+		size_t size = a->next_size ? a->next_size : ARENA_BLOCK_MIN;
+		a->next_size = size < ARENA_BLOCK_MAX ? 2 * size : size;
+		if (size < n)
+			size = n;
+		a->cur = new_block(a, size);
+		a->end = a->cur + size;
+	}
+	void *p = a->cur;
+	a->cur += n;
+	return p;
+}
+
+void *arena_zalloc(struct arena *a, size_t n)
+{
+	return memset(arena_alloc(a, n), 0, n);
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void arena_free(struct arena *a)
+{
+	for (struct arena_block *b = a->blocks, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	*a = (struct arena){ 0 };
+}

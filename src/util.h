@@ -71,4 +71,22 @@ static inline bool starts_with(const char *s, size_t n, const char *prefix)
 }
 bool is_blank(const char *s, size_t n);
 
+/* A bump allocator: many small pieces, one free. Blocks grow by doubling from next_size (or
+ * 4 KiB) up to 64 KiB. cur/end may be set to a first block the owner provides; it is never
+ * freed here. Under AddressSanitizer each piece is a malloc of its own, so that an overflow is
+ * caught at the piece's end rather than somewhere inside a shared block. */
+struct arena_block;
+struct arena {
+	struct arena_block *blocks;
+	char *cur, *end;
+	size_t next_size;
+};
+
+void *arena_alloc(struct arena *a, size_t n);
+void *arena_zalloc(struct arena *a, size_t n);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+void arena_free(struct arena *a);
+/* Does this build give every piece its own malloc (AddressSanitizer)? */
+bool arena_checked(void);
+
 #endif
