@@ -201,6 +201,12 @@ static void index_init(struct lit_index *x, unsigned nkeys, int cap)
 	x->lits = xcalloc((size_t)cap + 1, sizeof *x->lits);
 }
 
+static void set_quad(struct lit_index *x, uint32_t q)
+{
+	unsigned k = quad_key(q);
+	x->map4[k / 64] |= 1ull << (k % 64);
+}
+
 static void index_add(struct lit_index *x, const char *s, size_t len, size_t off, bool at_start, int pat)
 {
 	struct lit *l = &x->lits[x->nlits++];
@@ -209,13 +215,11 @@ static void index_add(struct lit_index *x, const char *s, size_t len, size_t off
 	if (x->nkeys == GRAM_SLOTS) {
 		l->gram = gram_at(p);
 		l->key = gram_key(l->gram);
-		/* the byte after the gram, when the literal has one; else any byte may follow */
-		for (unsigned c = off + 3 < len ? p[3] : 0; c < 256; c++) {
-			unsigned k4 = quad_key(l->gram | (uint32_t)c << 24);
-			x->map4[k4 / 64] |= 1ull << (k4 % 64);
-			if (off + 3 < len)
-				break;
-		}
+		if (off + 3 < len)
+			set_quad(x, l->gram | (uint32_t)p[3] << 24);
+		else /* the gram ends the literal: any byte may follow it in a line */
+			for (uint32_t c = 0; c < 256; c++)
+				set_quad(x, l->gram | c << 24);
 	} else {
 		l->key = pair_of(p);
 	}

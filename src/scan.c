@@ -31,26 +31,19 @@ static bool json_plain_byte(unsigned char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-/* After the fast skip: byte by byte through what needs a closer look (UTF-8 sequences). */
-static size_t json_plain_tail(const unsigned char *p, size_t j, size_t n, bool *stop)
-{
-	unsigned char c = p[j];
-	if (json_plain_byte(c))
-		return j + 1;
-	size_t k = c >= 0x80 ? utf8_len(p + j, n - j) : 0;
-	if (!k) {
-		*stop = true;
-		return j;
-	}
-	return j + k;
-}
-
 size_t json_plain_run_portable(const unsigned char *p, size_t n)
 {
 	size_t j = 0;
-	bool stop = false;
-	while (j < n && !stop)
-		j = json_plain_tail(p, j, n, &stop);
+	while (j < n) {
+		if (json_plain_byte(p[j])) {
+			j++;
+			continue;
+		}
+		size_t k = p[j] >= 0x80 ? utf8_len(p + j, n - j) : 0;
+		if (!k)
+			break;
+		j += k;
+	}
 	return j;
 }
 
@@ -100,8 +93,8 @@ size_t json_plain_run(const unsigned char *p, size_t n)
 #endif
 }
 
-/* A secret's first two bytes: "pa", "pw", "Pa", "PA", "PW", "pA"... ("password", "-pw",
- * "PASS", "Passwd", "sshpass -p" (as "-p"), and "://" of scheme://user:secret@. */
+/* Could a secret start with these two bytes? "pa"/"pw" in any case ("password", "PASS",
+ * "Passwd", "-pw"), "-p" (sshpass -p), ":/" (scheme://user:secret@). */
 static bool secret_pair(unsigned char a, unsigned char b)
 {
 	switch (a) {

@@ -100,7 +100,6 @@ void sb_grow(struct sbuf *b, size_t extra)
 	b->cap = cap;
 }
 
-
 void sb_printf(struct sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
