@@ -58,11 +58,23 @@ struct need {
 	bool at_start;               /* it begins the body ("^literal…") */
 };
 
-struct engine {
-	struct ruletable *t;
+/* The literals of the patterns whose rules apply to one set of families (an event's famask):
+ * an sshd line is never scanned for the hundreds of WinSCP literals. */
+struct filter {
+	bool built;
 	struct lit_index grams;      /* floating literals of 4+ bytes */
 	struct lit_index pairs;      /* floating literals of 2–3 bytes */
 	struct lit_index anchored;   /* literals at the start of the body, by their first pair */
+};
+
+struct rarity {
+	unsigned char *seen;         /* per gram key, occurrences in the examples (saturating) */
+};
+
+struct engine {
+	struct ruletable *t;
+	struct filter filter[1u << FAM_COUNT]; /* by famask, built when an event first needs it */
+	struct rarity ra;            /* kept for those builds */
 	int *always[FAM_COUNT];      /* patterns without a literal, per family */
 	int nalways[FAM_COUNT];
 	struct need *need;           /* per pattern */
@@ -127,10 +139,6 @@ static const unsigned char commonness[256] = {
 /* ---- gram rarity, learnt from the table's example lines ---- */
 
 /* Per gram key, how often it occurs in the examples (saturating: only small counts matter). */
-struct rarity {
-	unsigned char *seen;
-};
-
 static void count_line(struct rarity *ra, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -285,25 +293,26 @@ static void index_free(struct lit_index *x)
 /* A literal of 4+ bytes goes to the gram index, twice (under its rarest two adjacent grams), even
  * when it must begin the body: then it is checked at the start. Shorter ones are keyed by a byte
  * pair. */
-static void add_literal(struct engine *e, const struct rarity *ra, const char *s, size_t len,
+static void add_literal(struct filter *fl, const struct rarity *ra, const char *s, size_t len,
 			bool at_start, int pat)
 {
 	unsigned cost;
 	if (len >= 4) {
 		size_t off = rarest_gram(ra, s, len, &cost);
-		index_add(&e->grams, s, len, off, at_start, pat);
-		index_add(&e->grams, s, len, off + 1, at_start, pat);
+		index_add(&fl->grams, s, len, off, at_start, pat);
+		index_add(&fl->grams, s, len, off + 1, at_start, pat);
 	} else if (at_start) {
-		index_add(&e->anchored, s, len, 0, true, pat);
+		index_add(&fl->anchored, s, len, 0, true, pat);
 	} else {
-		index_add(&e->pairs, s, len, rare_pair_offset(s, len), false, pat);
+		index_add(&fl->pairs, s, len, rare_pair_offset(s, len), false, pat);
 	}
 }
 
 /* Index the rarer of a pattern's two required literals; the other is checked before the regex
  * (a common line start such as "Status code: " would otherwise let many lines through). */
-static void add_required(struct engine *e, const struct rarity *ra, const struct pattern *p, int pi)
+static void add_required(struct engine *e, struct filter *fl, const struct pattern *p, int pi)
 {
+	const struct rarity *ra = &e->ra;
 	unsigned c1 = ~0u, c2 = ~0u;
 	if (p->second && p->secondlen >= 4 && p->litlen >= 4) {
 		rarest_gram(ra, p->literal, p->litlen, &c1);
@@ -311,12 +320,12 @@ static void add_required(struct engine *e, const struct rarity *ra, const struct
 	}
 	if (c2 < c1) {
 		e->need[pi] = (struct need){ p->literal, p->litlen, p->anchored };
-		add_literal(e, ra, p->second, p->secondlen, false, pi);
+		add_literal(fl, ra, p->second, p->secondlen, false, pi);
 		return;
 	}
 	if (p->second)
 		e->need[pi] = (struct need){ p->second, p->secondlen, false };
-	add_literal(e, ra, p->literal, p->litlen, p->anchored, pi);
+	add_literal(fl, ra, p->literal, p->litlen, p->anchored, pi);
 }
 
 static void add_always(struct engine *e, unsigned famask, int pi)
@@ -338,34 +347,50 @@ static bool alts_indexable(const struct pattern *p)
 	return true;
 }
 
-static void build_prefilter(struct engine *e)
+/* Literals and byte pairs of the patterns whose rules apply to any family in famask. */
+static void build_filter(struct engine *e, unsigned famask)
 {
 	struct ruletable *t = e->t;
+	struct filter *fl = &e->filter[famask];
 	int nlit = 0;
 	for (int i = 0; i < t->npats; i++)
 		nlit += 2 * (t->pats[i].nalts + 1); /* a gram-indexed literal goes in twice */
-	index_init(&e->grams, GRAM_SLOTS, nlit);
-	index_init(&e->pairs, 65536, nlit);
-	index_init(&e->anchored, 65536, nlit);
-	struct rarity ra;
-	learn_rarity(&ra, t);
+	index_init(&fl->grams, GRAM_SLOTS, nlit);
+	index_init(&fl->pairs, 65536, nlit);
+	index_init(&fl->anchored, 65536, nlit);
 	for (int i = 0; i < t->npats; i++) {
 		const struct pattern *p = &t->pats[i];
-		if (p->rule < 0)
+		if (p->rule < 0 || !(t->rules[p->rule].famask & famask))
 			continue;
 		if (p->literal && p->litlen >= 2) {
-			add_required(e, &ra, p, i);
+			add_required(e, fl, p, i);
 		} else if (alts_indexable(p)) {
 			for (int k = 0; k < p->nalts; k++)
-				add_literal(e, &ra, p->alts[k], strlen(p->alts[k]), false, i);
-		} else {
-			add_always(e, t->rules[p->rule].famask, i);
+				add_literal(fl, &e->ra, p->alts[k], strlen(p->alts[k]), false, i);
 		}
 	}
-	free(ra.seen);
-	index_build(&e->grams);
-	index_build(&e->pairs);
-	index_build(&e->anchored);
+	index_build(&fl->grams);
+	index_build(&fl->pairs);
+	index_build(&fl->anchored);
+	fl->built = true;
+}
+
+static struct filter *filter_for(struct engine *e, unsigned famask)
+{
+	if (!e->filter[famask].built)
+		build_filter(e, famask);
+	return &e->filter[famask];
+}
+
+/* The patterns without a literal; the per-family filters come when events need them. */
+static void find_always(struct engine *e)
+{
+	struct ruletable *t = e->t;
+	for (int i = 0; i < t->npats; i++) {
+		const struct pattern *p = &t->pats[i];
+		if (p->rule >= 0 && !(p->literal && p->litlen >= 2) && !alts_indexable(p))
+			add_always(e, t->rules[p->rule].famask, i);
+	}
 }
 
 struct engine *engine_new(struct ruletable *t)
@@ -373,7 +398,8 @@ struct engine *engine_new(struct ruletable *t)
 	struct engine *e = xcalloc(1, sizeof *e);
 	e->t = t;
 	e->need = xcalloc((size_t)t->npats + 1, sizeof *e->need);
-	build_prefilter(e);
+	learn_rarity(&e->ra, t);
+	find_always(e);
 	e->stamp = xcalloc((size_t)t->npats + 1, sizeof *e->stamp);
 	e->cand = xcalloc((size_t)t->npats + 1, sizeof *e->cand);
 	e->md = pcre2_match_data_create(MAX_CAPS + 1, NULL);
@@ -414,9 +440,13 @@ void engine_free(struct engine *e)
 		report_wasted(e);
 	free(e->runs);
 	free(e->hits);
-	index_free(&e->grams);
-	index_free(&e->pairs);
-	index_free(&e->anchored);
+	for (unsigned m = 0; m < 1u << FAM_COUNT; m++)
+		if (e->filter[m].built) {
+			index_free(&e->filter[m].grams);
+			index_free(&e->filter[m].pairs);
+			index_free(&e->filter[m].anchored);
+		}
+	free(e->ra.seen);
 	free(e->need);
 	for (int f = 0; f < FAM_COUNT; f++)
 		free(e->always[f]);
@@ -454,9 +484,9 @@ static void queue_bucket(struct engine *e, const struct lit_index *x, unsigned k
 	}
 }
 
-static void queue_grams(struct engine *e, unsigned k, const unsigned char *s, size_t i, size_t n)
+static void queue_grams(struct engine *e, const struct lit_index *x, unsigned k, const unsigned char *s,
+			size_t i, size_t n)
 {
-	const struct lit_index *x = &e->grams;
 	uint32_t g = gram_at(s + i);
 	unsigned bk = bucket_of(x, k);
 	for (uint32_t b = x->bucket_start[bk]; b < x->bucket_start[bk + 1]; b++) {
@@ -468,20 +498,21 @@ static void queue_grams(struct engine *e, unsigned k, const unsigned char *s, si
 	}
 }
 
-static void prefilter(struct engine *e, const unsigned char *s, size_t n)
+static void prefilter(struct engine *e, const struct filter *fl, const unsigned char *s, size_t n)
 {
 	if (n < 2)
 		return;
 	unsigned pr = pair_of(s);
-	if (index_has(&e->anchored, pr))
-		queue_bucket(e, &e->anchored, pr, s, 0, n);
-	if (e->pairs.nlits)
+	if (index_has(&fl->anchored, pr))
+		queue_bucket(e, &fl->anchored, pr, s, 0, n);
+	if (fl->pairs.nlits)
 		for (size_t i = 0; i + 1 < n; i++) {
 			pr = pair_of(s + i);
-			if (index_has(&e->pairs, pr))
-				queue_bucket(e, &e->pairs, pr, s, i, n);
+			if (index_has(&fl->pairs, pr))
+				queue_bucket(e, &fl->pairs, pr, s, i, n);
 		}
-	const uint64_t *map = e->grams.map, *map4 = e->grams.map4;
+	const struct lit_index *x = &fl->grams;
+	const uint64_t *map = x->map, *map4 = x->map4;
 	size_t i = 0;
 	for (; i + 4 <= n; i += 2) {
 		uint32_t q = quad_at(s + i);
@@ -490,24 +521,31 @@ static void prefilter(struct engine *e, const unsigned char *s, size_t n)
 			continue;
 		unsigned k4 = quad_key(q);
 		if (map4[k4 / 64] >> (k4 % 64) & 1)
-			queue_grams(e, k, s, i, n);
+			queue_grams(e, x, k, s, i, n);
 	}
 	if (i + 3 == n) { /* a last gram with no byte after it */
 		unsigned k = gram_key(gram_at(s + i));
 		if (map[k / 64] >> (k % 64) & 1)
-			queue_grams(e, k, s, i, n);
+			queue_grams(e, x, k, s, i, n);
 	}
 }
 
-/* A new event: start a fresh candidate list and queue what the prefilter finds in the body. */
-static void candidates(struct engine *e, const char *body, size_t n)
+/* A new event: start a fresh candidate list and queue what the prefilter of the event's
+ * families finds in the body, and the patterns without a literal. */
+static void candidates(struct engine *e, unsigned famask, const char *body, size_t n)
 {
 	if (++e->clock == 0) {
 		memset(e->stamp, 0, (size_t)e->t->npats * sizeof *e->stamp);
 		e->clock = 1;
 	}
 	e->ncand = 0;
-	prefilter(e, (const unsigned char *)body, n);
+	if (!famask)
+		return; /* no rule applies */
+	prefilter(e, filter_for(e, famask), (const unsigned char *)body, n);
+	for (int f = 1; f < FAM_COUNT; f++)
+		if (famask & FAMBIT(f))
+			for (int i = 0; i < e->nalways[f]; i++)
+				queue(e, e->always[f][i]);
 }
 
 /* Does the body hold the pattern's other required literal (where it must be), if it has one? */
@@ -597,11 +635,7 @@ void engine_feed(struct engine *e, struct tracker *tr, const struct event *ev)
 		e->st.noise++;
 		return;
 	}
-	candidates(e, ev->body, ev->bodylen);
-	for (int f = 1; f < FAM_COUNT; f++)
-		if (ev->famask & FAMBIT(f))
-			for (int i = 0; i < e->nalways[f]; i++)
-				queue(e, e->always[f][i]);
+	candidates(e, ev->famask, ev->body, ev->bodylen);
 	e->st.prefilter_hits += (uint64_t)e->ncand;
 	for (int i = 1; i < e->ncand; i++) { /* few candidates: insertion sort */
 		int v = e->cand[i], j = i;
@@ -623,20 +657,25 @@ void engine_feed(struct engine *e, struct tracker *tr, const struct event *ev)
 	session_note_line(tracker_session(tr, ev, false), ev);
 }
 
-/* Would the prefilter let pattern pi reach its regex on this body? */
+/* Would the prefilter let pattern pi reach its regex on this body, in a log of any of its
+ * rule's families? */
 static bool reaches_regex(struct engine *e, const char *body, size_t n, int pi)
 {
-	candidates(e, body, n);
-	for (int f = 1; f < FAM_COUNT; f++)
-		for (int i = 0; i < e->nalways[f]; i++)
-			queue(e, e->always[f][i]);
-	return e->stamp[pi] == e->clock && has_need(&e->need[pi], body, n);
+	unsigned famask = e->t->rules[e->t->pats[pi].rule].famask;
+	for (int f = 1; f < FAM_COUNT; f++) {
+		if (!(famask & FAMBIT(f)))
+			continue;
+		candidates(e, FAMBIT(f), body, n);
+		if (e->stamp[pi] != e->clock || !has_need(&e->need[pi], body, n))
+			return false;
+	}
+	return true;
 }
 
 /* Every floating literal must be found whatever its alignment in the line (the scan looks at
  * every second position): put each one after 0-3 filler bytes and see that its pattern is
  * queued. */
-static int check_alignment(struct engine *e, const struct lit_index *x)
+static int check_alignment(struct engine *e, unsigned famask, const struct lit_index *x)
 {
 	int problems = 0;
 	struct sbuf b;
@@ -648,7 +687,7 @@ static int check_alignment(struct engine *e, const struct lit_index *x)
 			sb_add(&b, "\x01\x01\x01", (size_t)shift);
 			sb_add(&b, l->s, l->len);
 			sb_add(&b, "\x01\x01\x01", (size_t)(3 - shift));
-			candidates(e, b.s, b.len);
+			candidates(e, famask, b.s, b.len);
 			if (e->stamp[l->pat] == e->clock)
 				continue;
 			fprintf(stderr, "%s: internal error: the prefilter misses the literal \"%s\" at offset %d\n",
@@ -692,7 +731,11 @@ int engine_check_examples(struct engine *e, bool verbose)
 	}
 	if (verbose && !problems)
 		printf("PASS prefilter lets all %d example matches through to their regex\n", checked);
-	int misaligned = check_alignment(e, &e->grams) + check_alignment(e, &e->pairs);
+	int misaligned = 0;
+	for (int f = 1; f < FAM_COUNT; f++) {
+		const struct filter *fl = filter_for(e, FAMBIT(f));
+		misaligned += check_alignment(e, FAMBIT(f), &fl->grams) + check_alignment(e, FAMBIT(f), &fl->pairs);
+	}
 	if (verbose)
 		printf("%s prefilter finds every literal at any alignment\n", misaligned ? "FAIL" : "PASS");
 	return problems + misaligned;

@@ -101,10 +101,10 @@ void redactor_free(struct redactor *r)
 static const char *alias_for(struct redactor *r, enum pseudo_kind k, const char *v, size_t n)
 {
 	for (int i = 0; i < r->n; i++) /* already a pseudonym: keep it */
-		if (strlen(r->map[i].alias) == n && memcmp(r->map[i].alias, v, n) == 0)
+		if (equals_n(r->map[i].alias, v, n))
 			return r->map[i].alias;
 	for (int i = 0; i < r->n; i++)
-		if (r->map[i].kind == k && strlen(r->map[i].value) == n && memcmp(r->map[i].value, v, n) == 0)
+		if (r->map[i].kind == k && equals_n(r->map[i].value, v, n))
 			return r->map[i].alias;
 	if (r->n == MAX_MAP)
 		return "<redacted>";
@@ -200,7 +200,7 @@ static void replace_learned(struct redactor *r, struct sbuf *t)
 static bool known(const struct redactor *r, enum pseudo_kind k, const char *v, size_t n)
 {
 	for (int i = 0; i < r->n; i++)
-		if (r->map[i].kind == k && strlen(r->map[i].value) == n && memcmp(r->map[i].value, v, n) == 0)
+		if (r->map[i].kind == k && equals_n(r->map[i].value, v, n))
 			return true;
 	return false;
 }

@@ -2,24 +2,29 @@
  * rendering them (rule texts with values filled in, JSON escaping) is a third of the work or
  * more; on a machine with a spare core it then overlaps the analysis instead of adding to it.
  *
- * The reporter's calls keep their order through a small bounded queue, so memory stays flat
- * and the output is byte-for-byte what the synchronous reporter writes. Sessions pass to the
- * writer, which frees them. input_begin gets a copy of the input_info taken when it was called
- * (the analyzer goes on updating the original); input_end and end are called once an input, or
- * everything, is done, so they see the final figures. Only the writer touches the reporter's
- * state and the output stream until reporter_sync() or end() returns.
+ * The reporter's calls keep their order through a small ring with one producer (the analyzing
+ * thread) and one consumer (the writer), so memory stays flat and the output is byte-for-byte
+ * what the synchronous reporter writes. The ring's two counters are atomics: handing a session
+ * over takes no lock; a mutex and condition variables serve only to sleep when the ring is
+ * empty (writer) or full or being drained (analyzer), and the other side looks at a "sleeps"
+ * flag before it takes the lock to wake it. input_begin gets a copy of the input_info taken
+ * when it was called (the analyzer goes on updating the original); input_end and end are
+ * called once an input, or everything, is done, so they see the final figures. Only the writer
+ * touches the reporter's state and the output stream until reporter_sync() or end() returns.
  *
- * A written session goes back to the analyzing thread to be freed: it was allocated there, and
- * freeing it from the writer would have the two threads contend for the allocator's arena. */
+ * A written session is freed by the analyzing thread when it reuses the session's slot (or at
+ * the end): it was allocated there, and freeing it from the writer would have the two threads
+ * contend for the allocator's arena. */
 #include "report.h"
 #include "util.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define QUEUE_LEN 64
-#define BATCH 16                 /* calls queued before a sleeping writer is woken */
+#define QUEUE_LEN 128            /* a power of two: the counters wrap */
+#define BATCH 32                 /* calls queued before a sleeping writer is woken */
 
 enum call_kind { CALL_BEGIN, CALL_INPUT_BEGIN, CALL_SESSION, CALL_INPUT_END, CALL_END };
 
@@ -31,20 +36,24 @@ struct call {
 	int code;
 };
 
-/* One writer per process: loglens writes one report. */
+/* One writer per process: loglens writes one report. Calls queued so far: tail (written by
+ * the analyzer only); performed so far: head (written by the writer only). Slot c % QUEUE_LEN
+ * holds call c; the analyzer may reuse it once head has passed it. The counters are
+ * sequentially consistent: a side stores its counter, then reads the other's "sleeps" flag,
+ * while the sleeper sets its flag, then reads the counter (under the mutex): one of the two
+ * sees the other, so no wake-up is lost. */
 static struct {
 	struct reporter *r;
 	struct reporter real;        /* the synchronous reporter's functions */
 	pthread_t thread;
+	bool running;
+	struct call q[QUEUE_LEN];
+	/* on cache lines of their own: each thread writes one of them all the time */
+	_Alignas(64) _Atomic unsigned tail;
+	_Alignas(64) _Atomic unsigned head;
+	_Alignas(64) _Atomic bool writer_sleeps, analyzer_sleeps;
 	pthread_mutex_t mu;
 	pthread_cond_t work, space;  /* the writer waits for work; the analyzer for room or a drain */
-	struct call q[QUEUE_LEN];
-	unsigned head, count;
-	bool busy;                   /* the writer is performing calls */
-	bool writer_waits, room_waits;
-	bool running;
-	struct session **done;       /* written, to be freed by the analyzing thread */
-	unsigned ndone, capdone;
 } A = { .mu = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER, .space = PTHREAD_COND_INITIALIZER };
 
 static void perform(struct call *c)
@@ -69,86 +78,95 @@ static void perform(struct call *c)
 	}
 }
 
-/* Takes every queued call at once: one wake-up per batch, not per session. */
+/* Wake the other side if it sleeps on cond (its flag says so). The first waker lowers the flag:
+ * the calls that follow, before the sleeper runs, do not take the lock again. */
+static void wake(_Atomic bool *sleeps, pthread_cond_t *cond)
+{
+	if (!atomic_load(sleeps) || !atomic_exchange(sleeps, false))
+		return;
+	/* Once we hold the mutex, the sleeper waits on cond or has yet to check ready(). */
+	pthread_mutex_lock(&A.mu);
+	pthread_mutex_unlock(&A.mu);
+	pthread_cond_signal(cond);
+}
+
+/* Sleep on cond until ready() holds (checked under the mutex, each time after the flag is up). */
+static void sleep_until(_Atomic bool *sleeps, pthread_cond_t *cond, bool (*ready)(void))
+{
+	pthread_mutex_lock(&A.mu);
+	for (;;) {
+		atomic_store(sleeps, true);
+		if (ready())
+			break;
+		pthread_cond_wait(cond, &A.mu);
+	}
+	atomic_store(sleeps, false);
+	pthread_mutex_unlock(&A.mu);
+}
+
+static bool has_work(void)
+{
+	return atomic_load(&A.tail) != atomic_load(&A.head);
+}
+
+/* Room for a batch: a full ring is not refilled one call per wake-up. */
+static bool has_room(void)
+{
+	return atomic_load(&A.tail) - atomic_load(&A.head) <= QUEUE_LEN - BATCH;
+}
+
+static bool drained(void)
+{
+	return atomic_load(&A.tail) == atomic_load(&A.head);
+}
+
 static void *writer(void *arg)
 {
-	static struct call batch[QUEUE_LEN];
 	(void)arg;
+	unsigned head = atomic_load(&A.head);
 	for (bool done = false; !done;) {
-		pthread_mutex_lock(&A.mu);
-		while (A.count == 0) {
-			A.writer_waits = true;
-			pthread_cond_wait(&A.work, &A.mu);
-			A.writer_waits = false;
-		}
-		unsigned n = A.count;
-		for (unsigned i = 0; i < n; i++)
-			batch[i] = A.q[(A.head + i) % QUEUE_LEN];
-		A.head = (A.head + n) % QUEUE_LEN;
-		A.count = 0;
-		A.busy = true;
-		if (A.room_waits)
-			pthread_cond_signal(&A.space);
-		pthread_mutex_unlock(&A.mu);
-
-		for (unsigned i = 0; i < n; i++) {
-			perform(&batch[i]);
-			done |= batch[i].kind == CALL_END;
-		}
-
-		pthread_mutex_lock(&A.mu);
-		if (A.ndone + n > A.capdone) {
-			A.capdone = 2 * (A.ndone + n);
-			A.done = xrealloc(A.done, A.capdone * sizeof *A.done);
-		}
-		for (unsigned i = 0; i < n; i++)
-			if (batch[i].kind == CALL_SESSION)
-				A.done[A.ndone++] = batch[i].s;
-		A.busy = false;
-		if (A.room_waits)
-			pthread_cond_signal(&A.space);
-		pthread_mutex_unlock(&A.mu);
+		if (atomic_load(&A.tail) == head)
+			sleep_until(&A.writer_sleeps, &A.work, has_work);
+		struct call *c = &A.q[head % QUEUE_LEN];
+		perform(c);
+		done = c->kind == CALL_END;
+		atomic_store(&A.head, ++head);
+		if (has_room()) /* what the analyzer waits for: room, or (later) the drain */
+			wake(&A.analyzer_sleeps, &A.space);
 	}
 	template_scratch_free();
 	return NULL;
 }
 
-/* Free the sessions the writer is done with (called with the lock held; frees after it). */
-static void free_done_locked(void)
-{
-	struct session *mine[QUEUE_LEN];
-	unsigned n = 0;
-	while (A.ndone > 0 && n < QUEUE_LEN)
-		mine[n++] = A.done[--A.ndone];
-	pthread_mutex_unlock(&A.mu);
-	for (unsigned i = 0; i < n; i++)
-		session_free(mine[i]);
-	pthread_mutex_lock(&A.mu);
-}
-
 static void enqueue(const struct call *c)
 {
-	pthread_mutex_lock(&A.mu);
-	if (A.ndone >= QUEUE_LEN)
-		free_done_locked();
-	while (A.count == QUEUE_LEN) {
-		A.room_waits = true;
-		pthread_cond_wait(&A.space, &A.mu);
-		A.room_waits = false;
+	unsigned tail = atomic_load(&A.tail);
+	if (tail - atomic_load(&A.head) == QUEUE_LEN) {
+		wake(&A.writer_sleeps, &A.work); /* a full ring holds a batch */
+		sleep_until(&A.analyzer_sleeps, &A.space, has_room);
 	}
-	A.q[(A.head + A.count) % QUEUE_LEN] = *c;
-	A.count++;
-	if (A.writer_waits && (c->kind == CALL_END || A.count >= BATCH))
-		pthread_cond_signal(&A.work);
-	pthread_mutex_unlock(&A.mu);
+	struct call *slot = &A.q[tail % QUEUE_LEN];
+	if (slot->kind == CALL_SESSION)
+		session_free(slot->s); /* written: head has passed it */
+	slot->kind = c->kind; /* only what the call uses: the slot was the writer's */
+	if (c->kind == CALL_INPUT_BEGIN)
+		slot->in = c->in;
+	slot->inp = c->inp;
+	slot->s = c->s;
+	slot->code = c->code;
+	atomic_store(&A.tail, tail + 1);
+	if (c->kind == CALL_END || tail + 1 - atomic_load(&A.head) >= BATCH)
+		wake(&A.writer_sleeps, &A.work);
 }
 
-static void free_all_done(void)
+/* After the writer is gone: the sessions still in their slots. */
+static void free_written(void)
 {
-	pthread_mutex_lock(&A.mu);
-	while (A.ndone > 0)
-		free_done_locked();
-	pthread_mutex_unlock(&A.mu);
+	for (unsigned i = 0; i < QUEUE_LEN; i++)
+		if (A.q[i].kind == CALL_SESSION) {
+			session_free(A.q[i].s);
+			A.q[i].kind = CALL_END;
+		}
 }
 
 static void async_begin(struct reporter *r)
@@ -181,10 +199,7 @@ static void async_end(struct reporter *r, int code)
 	enqueue(&(struct call){ .kind = CALL_END, .code = code });
 	pthread_join(A.thread, NULL);
 	A.running = false;
-	free_all_done();
-	free(A.done);
-	A.done = NULL;
-	A.ndone = A.capdone = 0;
+	free_written();
 }
 
 void reporter_async(struct reporter *r)
@@ -204,16 +219,9 @@ void reporter_async(struct reporter *r)
 
 void reporter_sync(struct reporter *r)
 {
-	if (A.running) {
-		pthread_mutex_lock(&A.mu);
-		if (A.writer_waits && A.count > 0)
-			pthread_cond_signal(&A.work);
-		while (A.count > 0 || A.busy) {
-			A.room_waits = true;
-			pthread_cond_wait(&A.space, &A.mu);
-			A.room_waits = false;
-		}
-		pthread_mutex_unlock(&A.mu);
+	if (A.running && !drained()) {
+		wake(&A.writer_sleeps, &A.work);
+		sleep_until(&A.analyzer_sleeps, &A.space, drained);
 	}
 	fflush(r->out);
 }

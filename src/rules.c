@@ -34,7 +34,7 @@ const char *phase_name(enum phase p) { return phase_names[p]; }
 int fact_from_name(const char *s, size_t n)
 {
 	for (int i = 0; i < F_COUNT; i++)
-		if (strlen(fact_names[i]) == n && memcmp(fact_names[i], s, n) == 0)
+		if (equals_n(fact_names[i], s, n))
 			return i;
 	return -1;
 }

@@ -323,19 +323,46 @@ static struct hit *hit_for(struct session *s, int rule)
 static _Thread_local struct sbuf scratch_apply;
 static _Thread_local pcre2_match_data *scratch_md;
 
+static const char *capture_value(const struct hit *h, const char *name, size_t n);
+
+/* The length of the name when tmpl is one placeholder and nothing else ("{user}"), else 0. */
+static size_t lone_placeholder(const char *tmpl)
+{
+	if (tmpl[0] != '{')
+		return 0;
+	size_t i = 1;
+	while (tmpl[i] && tmpl[i] != '}' && tmpl[i] != '{' && tmpl[i] != ' ' && tmpl[i] != '|')
+		i++;
+	return tmpl[i] == '}' && tmpl[i + 1] == '\0' && i - 1 <= 64 ? i - 1 : 0;
+}
+
+/* A "sets" or "auth" template filled in. Most are one placeholder, filled in on every match:
+ * then the known value itself is the answer, without rendering (render_template's result). */
+static const char *fill_in(struct sbuf *b, const char *tmpl, const struct hit *h, const struct session *s)
+{
+	size_t n = lone_placeholder(tmpl);
+	if (n && !(n == 13 && memcmp(tmpl + 1, "host_key_name", 13) == 0)) {
+		const char *v = capture_value(h, tmpl + 1, n);
+		if (!v)
+			v = session_fact(s, tmpl + 1, n);
+		if (v && *v)
+			return v;
+	}
+	sb_clear(b);
+	render_template(b, tmpl, h, s);
+	return b->s;
+}
+
 static void add_auth(struct session *s, const struct rule *r, const struct event *ev, const struct hit *tmp)
 {
 	if (s->nauth == MAX_AUTH)
 		return;
 	struct auth_attempt *a = &s->auth[s->nauth++];
-	struct sbuf *b = &scratch_apply;
-	sb_clear(b);
-	render_template(b, r->auth_method, tmp, s);
-	a->method = arena_strndup(&s->mem, b->s, b->len);
+	const char *v = fill_in(&scratch_apply, r->auth_method, tmp, s);
+	a->method = arena_strndup(&s->mem, v, strlen(v));
 	if (r->auth_key) {
-		sb_clear(b);
-		render_template(b, r->auth_key, tmp, s);
-		a->key = arena_strndup(&s->mem, b->s, b->len);
+		v = fill_in(&scratch_apply, r->auth_key, tmp, s);
+		a->key = arena_strndup(&s->mem, v, strlen(v));
 	}
 	a->result = arena_strndup(&s->mem, r->auth_result, strlen(r->auth_result));
 	a->input = ev->input;
@@ -353,20 +380,17 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 	 * version line, or prose quoting an error, does not make an attempt of its own) */
 	if (r->phase && !(ev->fam == FAM_WINSCP && ev->mark == MARK_PLAIN))
 		s->structured = true;
-	struct sbuf *b = &scratch_apply;
 	for (int i = 0; i < r->nsets; i++) {
-		sb_clear(b);
-		render_template(b, r->sets[i].tmpl, &tmp, s);
-		if (b->s && !strchr(b->s, '<'))
-			set_fact(s, r->sets[i].fact, b->s);
+		const char *v = fill_in(&scratch_apply, r->sets[i].tmpl, &tmp, s);
+		if (!strchr(v, '<') && v != s->facts[r->sets[i].fact])
+			set_fact(s, r->sets[i].fact, v);
 	}
 	for (int i = 0; i < r->ndefaults; i++) {
 		if (s->facts[r->defaults[i].fact])
 			continue;
-		sb_clear(b);
-		render_template(b, r->defaults[i].tmpl, &tmp, s);
-		if (b->s && !strchr(b->s, '<'))
-			set_fact(s, r->defaults[i].fact, b->s);
+		const char *v = fill_in(&scratch_apply, r->defaults[i].tmpl, &tmp, s);
+		if (!strchr(v, '<'))
+			set_fact(s, r->defaults[i].fact, v);
 	}
 	if (r->phase > s->phase)
 		s->phase = r->phase;
@@ -673,7 +697,7 @@ static const char *capture_value(const struct hit *h, const char *name, size_t n
 	if (!h)
 		return NULL;
 	for (int i = 0; i < h->ncaps; i++)
-		if (strlen(h->caps[i].name) == n && memcmp(h->caps[i].name, name, n) == 0)
+		if (equals_n(h->caps[i].name, name, n))
 			return *h->caps[i].value ? h->caps[i].value : NULL;
 	return NULL;
 }

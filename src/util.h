@@ -63,6 +63,16 @@ void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(print
 void sb_add_shquoted(struct sbuf *b, const char *s);
 char *sb_steal(struct sbuf *b);
 
+/* Is the string z the n bytes at s? Stops at the first difference: names are looked up in
+ * short lists on every match, where most differ in their first byte. */
+static inline bool equals_n(const char *z, const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && z[i] == s[i])
+		i++;
+	return i == n && z[n] == '\0';
+}
+
 /* Inline, so that a constant prefix's length is folded at compile time. */
 static inline bool starts_with(const char *s, size_t n, const char *prefix)
 {
