@@ -562,19 +562,12 @@ static bool has_need(const struct need *nd, const char *body, size_t n)
 static int named_captures(const struct pattern *p, pcre2_match_data *md, const char *subject,
 			  struct capture *caps, char *buf, size_t bufsz)
 {
-	uint32_t count = 0, entry = 0;
-	PCRE2_SPTR table;
-	pcre2_pattern_info(p->code, PCRE2_INFO_NAMECOUNT, &count);
-	if (count == 0)
-		return 0;
-	pcre2_pattern_info(p->code, PCRE2_INFO_NAMEENTRYSIZE, &entry);
-	pcre2_pattern_info(p->code, PCRE2_INFO_NAMETABLE, &table);
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 	uint32_t pairs = pcre2_get_ovector_count(md);
 	int n = 0;
 	size_t used = 0;
-	for (uint32_t i = 0; i < count && n < MAX_CAPS; i++) {
-		const unsigned char *ent = table + i * entry;
+	for (uint32_t i = 0; i < p->namecount && n < MAX_CAPS; i++) {
+		const unsigned char *ent = p->nametable + i * p->nameentry;
 		unsigned group = (unsigned)(ent[0] << 8 | ent[1]);
 		const char *name = (const char *)ent + 2;
 		if (group >= pairs || ov[2 * group] == PCRE2_UNSET)
@@ -586,10 +579,9 @@ static int named_captures(const struct pattern *p, pcre2_match_data *md, const c
 			break;
 		memcpy(buf + used, subject + ov[2 * group], len);
 		buf[used + len] = '\0';
-		/* A name used twice ((?J) or alternatives): keep the one that matched. */
-		int k;
-		for (k = 0; k < n && strcmp(caps[k].name, name) != 0; k++)
-			;
+		/* A name used twice ((?J) or alternatives): keep the one that matched. The table is
+		 * sorted by name, so its other group is the capture just taken, if any. */
+		int k = n > 0 && strcmp(caps[n - 1].name, name) == 0 ? n - 1 : n;
 		caps[k].name = (char *)name;
 		caps[k].value = buf + used;
 		if (k == n)

@@ -490,6 +490,9 @@ static bool compile_pattern(struct ruletable *t, struct pattern *p, struct loadc
 		p->failed = true;
 		return false;
 	}
+	pcre2_pattern_info(p->code, PCRE2_INFO_NAMECOUNT, &p->namecount);
+	pcre2_pattern_info(p->code, PCRE2_INFO_NAMEENTRYSIZE, &p->nameentry);
+	pcre2_pattern_info(p->code, PCRE2_INFO_NAMETABLE, &p->nametable);
 	return true;
 }
 

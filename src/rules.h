@@ -50,6 +50,10 @@ struct pattern {
 	bool failed;             /* compile error already reported */
 	bool jitted;             /* JIT compilation done (or not wanted): ready for the engine */
 	int rule;
+	/* the compiled code's name table (PCRE2_INFO_NAME*), read once: the engine uses it on
+	 * every match */
+	uint32_t namecount, nameentry;
+	const unsigned char *nametable;
 };
 
 struct fact_set {

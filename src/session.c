@@ -170,11 +170,11 @@ static bool same_channel(const struct session *s, const struct event *ev)
 {
 	if (!s->channel || !ev->channel)
 		return !s->channel && !ev->channel;
-	if (strlen(s->channel) == ev->chlen && memcmp(s->channel, ev->channel, ev->chlen) == 0)
+	if (equals_n(s->channel, ev->channel, ev->chlen))
 		return true;
 	/* sshd's post-authentication child logs under its own PID ("User child is on pid N") */
 	const char *child = s->facts[F_CHILD_PID];
-	return child && strlen(child) == ev->chlen && memcmp(child, ev->channel, ev->chlen) == 0;
+	return child && equals_n(child, ev->channel, ev->chlen);
 }
 
 static struct session *session_new(const struct ruletable *t, const struct event *ev)

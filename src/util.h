@@ -68,7 +68,7 @@ char *sb_steal(struct sbuf *b);
 static inline bool equals_n(const char *z, const char *s, size_t n)
 {
 	size_t i = 0;
-	while (i < n && z[i] == s[i])
+	while (i < n && z[i] && z[i] == s[i]) /* s may hold a NUL: never read past z's end */
 		i++;
 	return i == n && z[n] == '\0';
 }

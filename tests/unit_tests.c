@@ -307,6 +307,17 @@ static void test_templates(void)
 	sb_free(&b);
 }
 
+/* equals_n compares a NUL-terminated name with counted bytes that may hold a NUL. */
+static void test_names(void)
+{
+	ok(equals_n("user", "user", 4), "names: equal", "missed");
+	ok(!equals_n("user", "users", 5), "names: longer bytes", "matched");
+	ok(!equals_n("users", "user", 4), "names: shorter bytes", "matched");
+	ok(!equals_n("us", "us\0er", 5), "names: a NUL in the bytes", "matched");
+	ok(!equals_n("usEr", "user", 4), "names: one byte differs", "matched");
+	ok(equals_n("", "x", 0), "names: empty", "missed");
+}
+
 /* ---- the precompiled default table (gen_table) against the loader's, field by field ---- */
 
 static char table_diff[512]; /* the first difference found */
@@ -516,6 +527,7 @@ int main(void)
 	test_detect();
 	test_literals();
 	test_templates();
+	test_names();
 	test_precompiled();
 	test_scan();
 	return failures ? 1 : 0;
