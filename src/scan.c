@@ -1,6 +1,7 @@
-/* scan.c — the byte scanners every reported string passes through: where JSON escaping is
- * needed, and whether a text could hold a password. Sixteen bytes at a time with SSE2 (every
- * x86-64 has it); the portable versions are the reference the unit tests compare them with. */
+/* scan.c — the byte scanners every reported string passes through (where JSON escaping is
+ * needed, whether a text could hold a password) and the one that drops most lines of a WinSCP
+ * Debug 2 log (its packet dumps). Sixteen bytes at a time with SSE2 (every x86-64 has it); the
+ * portable versions are the reference the unit tests compare them with. */
 #include "scan.h"
 
 #include <string.h>
@@ -154,5 +155,72 @@ bool may_hold_secret(const char *s, size_t n)
 	return false;
 #else
 	return may_hold_secret_portable(s, n);
+#endif
+}
+
+/* ---- WinSCP packet dumps ---- */
+
+static bool upper_hex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+}
+
+bool hex_dump_row_portable(const char *s, size_t n)
+{
+	if (n < 3 || n % 3 != 0)
+		return false;
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n; i += 3)
+		if (!upper_hex(p[i]) || !upper_hex(p[i + 1]) || p[i + 2] != ',')
+			return false;
+	return true;
+}
+
+#if defined(__SSE2__)
+/* 48 bytes at p: 16 "XX," triplets? */
+static bool hex_block48(const unsigned char *p)
+{
+	/* where the commas fall in each 16 bytes of the block: offsets 2, 5, 8, … of the block */
+	static const unsigned char commas[3][16] = {
+		{ 0, 0, 255, 0, 0, 255, 0, 0, 255, 0, 0, 255, 0, 0, 255, 0 },
+		{ 0, 255, 0, 0, 255, 0, 0, 255, 0, 0, 255, 0, 0, 255, 0, 0 },
+		{ 255, 0, 0, 255, 0, 0, 255, 0, 0, 255, 0, 0, 255, 0, 0, 255 },
+	};
+	const __m128i d_lo = _mm_set1_epi8('0' - 1), d_hi = _mm_set1_epi8('9' + 1);
+	const __m128i l_lo = _mm_set1_epi8('A' - 1), l_hi = _mm_set1_epi8('F' + 1), comma = _mm_set1_epi8(',');
+	__m128i all = _mm_set1_epi8(-1);
+	for (int k = 0; k < 3; k++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+		__m128i at_comma = _mm_loadu_si128((const __m128i *)commas[k]);
+		/* signed compares: bytes >= 0x80 are negative and fail both ranges */
+		__m128i hex = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(x, d_lo), _mm_cmplt_epi8(x, d_hi)),
+					   _mm_and_si128(_mm_cmpgt_epi8(x, l_lo), _mm_cmplt_epi8(x, l_hi)));
+		__m128i good = _mm_or_si128(_mm_and_si128(at_comma, _mm_cmpeq_epi8(x, comma)), _mm_andnot_si128(at_comma, hex));
+		all = _mm_and_si128(all, good);
+	}
+	return _mm_movemask_epi8(all) == 0xFFFF;
+}
+#endif
+
+bool hex_dump_row(const char *s, size_t n)
+{
+#if defined(__SSE2__)
+	if (n < 3 || n % 3 != 0)
+		return false;
+	const unsigned char *p = (const unsigned char *)s;
+	if (n >= 48) {
+		/* whole blocks, then the last 48 bytes: they too begin a triplet (n % 3 == 0) */
+		for (size_t i = 0; i + 48 <= n; i += 48)
+			if (!hex_block48(p + i))
+				return false;
+		return n % 48 == 0 || hex_block48(p + n - 48);
+	}
+	/* a short row over a block of triplets that pass */
+	unsigned char t[48];
+	memcpy(t, "00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,", 48);
+	memcpy(t, p, n);
+	return hex_block48(t);
+#else
+	return hex_dump_row_portable(s, n);
 #endif
 }

@@ -1,4 +1,4 @@
-/* scan.h — byte scanners for the report's hot paths (scan.c). */
+/* scan.h — byte scanners for the hot paths (scan.c): the report's strings, WinSCP's dumps. */
 #ifndef LOGLENS_SCAN_H
 #define LOGLENS_SCAN_H
 
@@ -12,8 +12,13 @@ size_t json_plain_run(const unsigned char *p, size_t n);
  * look before the masking regexes run. */
 bool may_hold_secret(const char *s, size_t n);
 
+/* Is s[0..n) one row of a WinSCP Debug 2 packet dump: "00,1F,A0,…," — pairs of upper-case
+ * hex digits, each followed by a comma (n a multiple of 3, at least 3)? */
+bool hex_dump_row(const char *s, size_t n);
+
 /* The one-byte-at-a-time references (unit tests). */
 size_t json_plain_run_portable(const unsigned char *p, size_t n);
 bool may_hold_secret_portable(const char *s, size_t n);
+bool hex_dump_row_portable(const char *s, size_t n);
 
 #endif

@@ -1,6 +1,7 @@
 /* tok_winscp.c — WinSCP session log lines: "<mark> yyyy-mm-dd hh:nn:ss.zzz [Child] text",
  * and the XML log (/xmllog). Debug 2 hex dumps and socket chatter are marked as noise here,
  * before any rule sees them. */
+#include "scan.h"
 #include "tokenize.h"
 #include "util.h"
 
@@ -11,21 +12,45 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* "yyyy-mm-dd hh:nn:ss.zzz" at s (separators first: they reject most text at once). */
+/* The 8 bytes at s, the first one lowest (one load where the compiler sees it). */
+static uint64_t le64(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+	       (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
+/* Are the bytes of x under mask digits (their high nibble 3, and still 3 once 6 is added)?
+ * A carry out of a byte comes only from one >= 0xFA, which fails the first test itself. */
+static bool digits_under(uint64_t x, uint64_t mask)
+{
+	const uint64_t hi = 0xF0F0F0F0F0F0F0F0ull & mask, three = 0x3030303030303030ull & mask;
+	return (x & hi) == three && ((x + 0x0606060606060606ull) & hi) == three;
+}
+
+/* "yyyy-mm-dd hh:nn:ss.zzz" at s: three overlapping 8-byte words, each with its separators
+ * compared at once and its digits checked together (a line that is not a record fails fast). */
 static bool timestamp_at(const char *s)
 {
-	if (s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' || s[19] != '.')
+	uint64_t a = le64(s), b = le64(s + 8), c = le64(s + 15);
+	/* separators: "-" at 4 and 7; " " at 10 and ":" at 13; ":" at 16 and "." at 19 */
+	if ((a & 0xFF0000FF00000000ull) != 0x2D00002D00000000ull ||
+	    (b & 0x0000FF0000FF0000ull) != 0x00003A0000200000ull ||
+	    (c & 0x000000FF0000FF00ull) != 0x0000002E00003A00ull)
 		return false;
-	static const unsigned char digits[] = { 0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22 };
-	unsigned bad = 0;
-	for (size_t i = 0; i < sizeof digits; i++)
-		bad |= (unsigned)(s[digits[i]] - '0') > 9;
-	return !bad;
+	return digits_under(a, 0x00FFFF00FFFFFFFFull) && digits_under(b, 0xFFFF00FFFF00FFFFull) &&
+	       digits_under(c, 0xFFFFFF00FFFF00FFull);
+}
+
+/* A record's mark; a NUL too, read as "." (a mark byte zeroed when a crash damaged the file). */
+static bool is_mark(char c)
+{
+	return c == '.' || c == '<' || c == '>' || c == '!' || c == '*' || c == '\0';
 }
 
 bool winscp_shape(const char *s, size_t n)
 {
-	if (n < 25 || !strchr("<>!.*", s[0]) || s[1] != ' ' || !timestamp_at(s + 2))
+	if (n < 25 || !is_mark(s[0]) || s[1] != ' ' || !timestamp_at(s + 2))
 		return false;
 	return n == 25 || s[25] == ' ';
 }
@@ -45,25 +70,6 @@ static enum mark mark_of(char c)
 	case '*': return MARK_W_EXC;
 	default: return MARK_W_MSG;
 	}
-}
-
-/* Upper-case hex digits, as WinSCP writes dump bytes. */
-static const unsigned char hexdigit[256] = {
-	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
-	['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
-};
-
-/* SFTP packet dump (Debug 2): "00,00,00,05,01,…," — hex pairs, each followed by a comma.
- * Branch-free over the line: these are most of a Debug 2 log. */
-static bool hex_dump(const char *s, size_t n)
-{
-	if (n < 3 || n % 3 != 0 || s[2] != ',')
-		return false;
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned ok = 1;
-	for (size_t i = 0; i < n; i += 3)
-		ok &= hexdigit[p[i]] & hexdigit[p[i + 1]] & (p[i + 2] == ',');
-	return ok;
 }
 
 /* "Received 1234 bytes", "Sent 52 bytes", "Read 4 bytes (0 pending)" and the like. */
@@ -123,7 +129,7 @@ static void fill(const char *s, size_t n, size_t body_at, char markc, struct eve
 	ev->bodylen = bn;
 	ev->is_error = markc == '!' || markc == '*';
 	if (markc == '<' || markc == '>')
-		ev->noise = hex_dump(b, bn);
+		ev->noise = hex_dump_row(b, bn);
 	else if (markc == '.')
 		ev->noise = socket_noise(b, bn);
 }

@@ -307,6 +307,37 @@ static void test_templates(void)
 	sb_free(&b);
 }
 
+/* winscp_shape's timestamp check (8 bytes at a time) against a byte-by-byte reading of
+ * "<mark> yyyy-mm-dd hh:nn:ss.zzz ": every timestamp byte changed to each near miss. */
+static bool shape_reference(const char *s, size_t n)
+{
+	static const char form[] = "dddd-dd-dd dd:dd:dd.ddd";
+	if (n < 25 || !memchr("<>!.*", s[0], 6) || s[1] != ' ') /* the 6th byte: a NUL reads as "." */
+		return false;
+	for (size_t i = 0; i < 23; i++)
+		if (form[i] == 'd' ? !(s[2 + i] >= '0' && s[2 + i] <= '9') : s[2 + i] != form[i])
+			return false;
+	return n == 25 || s[25] == ' ';
+}
+
+static void test_timestamps(void)
+{
+	static const char near[] = "/:;0 9-.a\x80\xff\x39\x3a\x2f";
+	char line[] = "! 2024-11-30 23:59:58.099 Connection failed.";
+	size_t n = strlen(line);
+	unsigned differ = 0, rejected = 0;
+	for (size_t pos = 2; pos < 25; pos++)
+		for (size_t k = 0; k < sizeof near - 1; k++) {
+			char keep = line[pos];
+			line[pos] = near[k];
+			bool fast = winscp_shape(line, n), slow = shape_reference(line, n);
+			differ += fast != slow;
+			rejected += !slow;
+			line[pos] = keep;
+		}
+	ok(differ == 0 && rejected > 200 && winscp_shape(line, n), "winscp timestamp = byte-by-byte reading", "differs");
+}
+
 /* equals_n compares a NUL-terminated name with counted bytes that may hold a NUL. */
 static void test_names(void)
 {
@@ -483,6 +514,42 @@ static void test_precompiled(void)
 	}
 }
 
+/* Packet-dump rows: valid rows of every length up to 50 triplets, each with one byte changed
+ * at every position to a near miss (lower-case hex, 'G', '/', ':', '@', a comma, a high byte). */
+static void test_hex_rows(void)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	static const char near[] = "afG/:@,\x80 ";
+	char row[151];
+	unsigned seed = 777, differ = 0, valid = 0, rejected = 0;
+	for (size_t triplets = 0; triplets <= 50; triplets++) {
+		size_t n = 3 * triplets;
+		for (size_t i = 0; i < n; i += 3) {
+			seed = seed * 1103515245u + 12345u;
+			row[i] = hex[(seed >> 16) % 16];
+			row[i + 1] = hex[(seed >> 20) % 16];
+			row[i + 2] = ',';
+		}
+		for (size_t cut = n > 2 ? n - 2 : 0; cut <= n; cut++) { /* the row and two shorter ones */
+			bool fast = hex_dump_row(row, cut), slow = hex_dump_row_portable(row, cut);
+			differ += fast != slow;
+			valid += slow;
+		}
+		for (size_t pos = 0; pos < n; pos++)
+			for (size_t k = 0; k < sizeof near - 1; k++) {
+				char keep = row[pos];
+				row[pos] = near[k];
+				bool fast = hex_dump_row(row, n), slow = hex_dump_row_portable(row, n);
+				differ += fast != slow;
+				rejected += !slow;
+				row[pos] = keep;
+			}
+	}
+	ok(differ == 0 && valid == 50 && rejected > 10000, "scan: hex_dump_row = portable reference", "differs");
+	ok(hex_dump_row("02,00,1F,", 9) && !hex_dump_row("02,00,1f,", 9) && !hex_dump_row("02,00,1F", 8),
+	   "scan: a dump row, lower case, no last comma", "wrong");
+}
+
 /* The fast scanners must agree with the byte-at-a-time references on every length and at
  * every alignment: strings built from the bytes that matter (quotes, controls, DEL, UTF-8 lead
  * and continuation bytes, the letters of secrets) at random. */
@@ -518,6 +585,7 @@ static void test_scan(void)
 	const char *tail = "0123456789abcdef0123456789abcdef-pw";
 	ok(may_hold_secret(tail, strlen(tail)), "scan: a secret in the last bytes is caught", "missed");
 	ok(json_plain_run((const unsigned char *)"caf\xc3\xa9 \"x\"", 9) == 6, "scan: UTF-8 is plain, a quote is not", "wrong length");
+	test_hex_rows();
 }
 
 int main(void)
@@ -528,6 +596,7 @@ int main(void)
 	test_literals();
 	test_templates();
 	test_names();
+	test_timestamps();
 	test_precompiled();
 	test_scan();
 	return failures ? 1 : 0;
