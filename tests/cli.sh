@@ -1022,8 +1022,15 @@ fi
 
 # The writer thread (default) and the synchronous writer (LOGLENS_SYNC=1) give the same bytes and
 # exit status: many sessions streaming through the queue, a correlation run, an unreadable input
-# among readable ones (its error after the report so far), text and JSON.
+# among readable ones (its error after the report so far), text and JSON. many.log holds several
+# times the queue's 128 calls in sessions (the lab's sshd logs, each copy under other PIDs), so
+# the ring wraps and is drained with sessions still in it.
+for i in $(seq 10 49); do
+	sed "s/sshd\[\([0-9]*\)\]/sshd[$i\1]/" testdata/sshd/*-syslog.log
+done > "$W/many.log"
 for args in "--json testdata/sshd/*-syslog.log testdata/winscp/*.log" \
+	"--json $W/many.log $W/no-such-input.log $W/many.log" \
+	"--color=never $W/many.log $W/no-such-input.log testdata/putty/lab-key-refused.plink-v.log" \
 	"--json testdata/openssh/lab-deny-users.ssh-v.log testdata/sshd/lab-deny-users.sshd.log" \
 	"--json testdata/openssh/lab-key-refused.ssh-v.log $W/no-such-input.log testdata/putty/lab-key-refused.plink-v.log" \
 	"--color=never testdata/sshd/*-syslog.log $W/no-such-input.log testdata/putty/*.log" \
@@ -1039,4 +1046,21 @@ for args in "--json testdata/sshd/*-syslog.log testdata/winscp/*.log" \
 		fail "writer thread = synchronous writer: $(printf '%s' "$args" | cut -c1-60)" "exit $rc_async vs $RC; $(cmp "$W/async.out" "$W/sync.out" 2>&1)"
 	fi
 done
+# Both streams into one file, 17 inputs (more than are held for correlation, so the report
+# streams): the unreadable input's error comes after the whole report of the eight inputs before
+# it (the queue is drained first), and the order is the synchronous writer's.
+eight="$W/many.log $W/many.log $W/many.log $W/many.log $W/many.log $W/many.log $W/many.log $W/many.log"
+# shellcheck disable=SC2086
+$LOGLENS --color=never $eight "$W/no-such-input.log" $eight > "$W/both.async" 2>&1
+# shellcheck disable=SC2086
+LOGLENS_SYNC=1 $LOGLENS --color=never $eight "$W/no-such-input.log" $eight > "$W/both.sync" 2>&1
+# shellcheck disable=SC2086
+$LOGLENS --color=never $eight > "$W/first.only" 2>&1
+at=$(grep -n "no-such-input.log: cannot open" "$W/both.async" | cut -d: -f1)
+first=$(grep -c "" "$W/first.only")
+if [ -n "$at" ] && [ "$at" -gt "$first" ] && cmp -s "$W/both.async" "$W/both.sync"; then
+	pass "writer thread: an unreadable input's error follows the report so far"
+else
+	fail "writer thread: an unreadable input's error follows the report so far" "error at line ${at:-none}, first report $first lines; $(cmp "$W/both.async" "$W/both.sync" 2>&1)"
+fi
 exit 0
