@@ -10,7 +10,9 @@
  * bitmap keyed by the gram and the byte after it must agree, and only then are the literals of
  * that bucket compared. Choosing the rarest grams is what keeps the cost flat when
  * rules are added: a new rule's distinctive word becomes its key, not the phrase it shares with
- * its neighbours. A literal of 2-3 bytes at the start of the body (`^literal`) is looked up
+ * its neighbours. There is one such prefilter per set of families an event can belong to, built
+ * when the first such event comes: a line is scanned for the literals of its own families' rules
+ * only. A literal of 2-3 bytes at the start of the body (`^literal`) is looked up
  * once per line; one elsewhere is indexed by byte pair and costs a second pass (the default
  * rules have none). Patterns without any literal run on every line of their families (the rule
  * checker lists them). */
@@ -138,7 +140,7 @@ static const unsigned char commonness[256] = {
 
 /* ---- gram rarity, learnt from the table's example lines ---- */
 
-/* Per gram key, how often it occurs in the examples (saturating: only small counts matter). */
+/* Count the line's grams (saturating: only small counts matter). */
 static void count_line(struct rarity *ra, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -347,6 +349,12 @@ static bool alts_indexable(const struct pattern *p)
 	return true;
 }
 
+/* Can the prefilter find the pattern: a literal of 2+ bytes, or a set of them? */
+static bool indexable(const struct pattern *p)
+{
+	return (p->literal && p->litlen >= 2) || alts_indexable(p);
+}
+
 /* Literals and byte pairs of the patterns whose rules apply to any family in famask. */
 static void build_filter(struct engine *e, unsigned famask)
 {
@@ -360,14 +368,13 @@ static void build_filter(struct engine *e, unsigned famask)
 	index_init(&fl->anchored, 65536, nlit);
 	for (int i = 0; i < t->npats; i++) {
 		const struct pattern *p = &t->pats[i];
-		if (p->rule < 0 || !(t->rules[p->rule].famask & famask))
+		if (p->rule < 0 || !(t->rules[p->rule].famask & famask) || !indexable(p))
 			continue;
-		if (p->literal && p->litlen >= 2) {
+		if (p->literal && p->litlen >= 2)
 			add_required(e, fl, p, i);
-		} else if (alts_indexable(p)) {
+		else /* its literal set */
 			for (int k = 0; k < p->nalts; k++)
 				add_literal(fl, &e->ra, p->alts[k], strlen(p->alts[k]), false, i);
-		}
 	}
 	index_build(&fl->grams);
 	index_build(&fl->pairs);
@@ -388,7 +395,7 @@ static void find_always(struct engine *e)
 	struct ruletable *t = e->t;
 	for (int i = 0; i < t->npats; i++) {
 		const struct pattern *p = &t->pats[i];
-		if (p->rule >= 0 && !(p->literal && p->litlen >= 2) && !alts_indexable(p))
+		if (p->rule >= 0 && !indexable(p))
 			add_always(e, t->rules[p->rule].famask, i);
 	}
 }

@@ -20,11 +20,10 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdlib.h>
-#include <string.h>
 
 #define QUEUE_LEN 128            /* a power of two: the counters wrap */
 #define BATCH 32                 /* calls queued before a sleeping writer is woken */
+_Static_assert((QUEUE_LEN & (QUEUE_LEN - 1)) == 0 && BATCH < QUEUE_LEN, "ring size");
 
 enum call_kind { CALL_BEGIN, CALL_INPUT_BEGIN, CALL_SESSION, CALL_INPUT_END, CALL_END };
 
@@ -159,7 +158,7 @@ static void enqueue(const struct call *c)
 		wake(&A.writer_sleeps, &A.work);
 }
 
-/* After the writer is gone: the sessions still in their slots. */
+/* After the writer is gone: the sessions still in their slots (each slot then marked spent). */
 static void free_written(void)
 {
 	for (unsigned i = 0; i < QUEUE_LEN; i++)

@@ -345,7 +345,7 @@ static const char *fill_in(struct sbuf *b, const char *tmpl, const struct hit *h
 		const char *v = capture_value(h, tmpl + 1, n);
 		if (!v)
 			v = session_fact(s, tmpl + 1, n);
-		if (v && *v)
+		if (v && *v && strcmp(v, "<host>") != 0) /* what render_template writes as it is */
 			return v;
 	}
 	sb_clear(b);
@@ -382,6 +382,7 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 		s->structured = true;
 	for (int i = 0; i < r->nsets; i++) {
 		const char *v = fill_in(&scratch_apply, r->sets[i].tmpl, &tmp, s);
+		/* (v is the fact itself when the template names the fact it sets) */
 		if (!strchr(v, '<') && v != s->facts[r->sets[i].fact])
 			set_fact(s, r->sets[i].fact, v);
 	}
