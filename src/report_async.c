@@ -116,7 +116,7 @@ static bool has_room(void)
 
 static bool drained(void)
 {
-	return atomic_load(&A.tail) == atomic_load(&A.head);
+	return !has_work();
 }
 
 static void *writer(void *arg)

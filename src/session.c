@@ -323,28 +323,16 @@ static struct hit *hit_for(struct session *s, int rule)
 static _Thread_local struct sbuf scratch_apply;
 static _Thread_local pcre2_match_data *scratch_md;
 
-static const char *capture_value(const struct hit *h, const char *name, size_t n);
+static size_t placeholder_at(const char *p, size_t *n);
+static const char *value_of(const char *name, size_t n, const struct hit *h, const struct session *s);
 
-/* The length of the name when tmpl is one placeholder and nothing else ("{user}"), else 0. */
-static size_t lone_placeholder(const char *tmpl)
-{
-	if (tmpl[0] != '{')
-		return 0;
-	size_t i = 1;
-	while (tmpl[i] && tmpl[i] != '}' && tmpl[i] != '{' && tmpl[i] != ' ' && tmpl[i] != '|')
-		i++;
-	return tmpl[i] == '}' && tmpl[i + 1] == '\0' && i - 1 <= 64 ? i - 1 : 0;
-}
-
-/* A "sets" or "auth" template filled in. Most are one placeholder, filled in on every match:
- * then the known value itself is the answer, without rendering (render_template's result). */
+/* A "sets" or "auth" template filled in. Most are one placeholder ("{user}"), filled in on every
+ * match: then the value itself is the answer, without rendering (render_template's result). */
 static const char *fill_in(struct sbuf *b, const char *tmpl, const struct hit *h, const struct session *s)
 {
-	size_t n = lone_placeholder(tmpl);
-	if (n && !(n == 13 && memcmp(tmpl + 1, "host_key_name", 13) == 0)) {
-		const char *v = capture_value(h, tmpl + 1, n);
-		if (!v)
-			v = session_fact(s, tmpl + 1, n);
+	size_t n, len = tmpl[0] == '{' ? placeholder_at(tmpl, &n) : 0;
+	if (len && tmpl[len] == '\0' && n == len - 2 && !(n == 13 && memcmp(tmpl + 1, "host_key_name", 13) == 0)) {
+		const char *v = value_of(tmpl + 1, n, h, s);
 		if (v && *v && strcmp(v, "<host>") != 0) /* what render_template writes as it is */
 			return v;
 	}
@@ -723,6 +711,30 @@ static void host_key_name(struct sbuf *out, const struct hit *h, const struct se
 	sb_printf(out, "[%s]:%s", host, port);
 }
 
+/* The placeholder at p (a '{'): its length through the '}', and in *n its name's (without a
+ * "|filter"); 0 where p begins none ("{not a placeholder}", a lone brace). */
+static size_t placeholder_at(const char *p, size_t *n)
+{
+	size_t i = 1, bar = 0;
+	for (; p[i] != '}'; i++) {
+		if (!p[i] || p[i] == ' ' || p[i] == '{' || i > 64)
+			return 0;
+		if (p[i] == '|' && !bar)
+			bar = i;
+	}
+	if (i == 1)
+		return 0;
+	*n = (bar ? bar : i) - 1;
+	return i + 1;
+}
+
+/* What a placeholder names: the match's capture of that name, else the session's fact. */
+static const char *value_of(const char *name, size_t n, const struct hit *h, const struct session *s)
+{
+	const char *v = capture_value(h, name, n);
+	return v ? v : session_fact(s, name, n);
+}
+
 void render_template(struct sbuf *out, const char *tmpl, const struct hit *h, const struct session *s)
 {
 	render_template_f(out, tmpl, h, s, NULL, NULL);
@@ -753,25 +765,20 @@ void render_template_f(struct sbuf *out, const char *tmpl, const struct hit *h, 
 		}
 		sb_add(out, p, (size_t)(open - p));
 		p = open;
-		const char *close = strchr(p, '}');
-		size_t namelen = close ? (size_t)(close - p - 1) : 0;
-		if (!close || namelen == 0 || namelen > 64 || memchr(p + 1, ' ', namelen) || memchr(p + 1, '{', namelen)) {
+		size_t n, len = placeholder_at(p, &n);
+		if (!len) {
 			sb_addc(out, *p++);
 			continue;
 		}
 		const char *name = p + 1;
-		const char *bar = memchr(name, '|', namelen);
-		size_t n = bar ? (size_t)(bar - name) : namelen;
-		bool sh = bar && (size_t)(close - bar - 1) == 2 && memcmp(bar + 1, "sh", 2) == 0;
-		p = close + 1;
+		bool sh = len - 2 == n + 3 && memcmp(name + n, "|sh", 3) == 0;
+		p += len;
 		struct sbuf *v = &scratch_v, *shown = v;
 		sb_clear(v);
 		if (n == 13 && memcmp(name, "host_key_name", 13) == 0) {
 			host_key_name(v, h, s);
 		} else {
-			const char *val = capture_value(h, name, n);
-			if (!val)
-				val = session_fact(s, name, n);
+			const char *val = value_of(name, n, h, s);
 			if (val)
 				sb_adds(v, val);
 		}
