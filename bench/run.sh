@@ -7,7 +7,8 @@
 #      regexes as ERE), grep -c -F -f (one literal per pattern), loglens --json, and loglens --json
 #      with 10x synthetic extra rules — the same file for all of them;
 #   2. on big.log (the ~1 GB mix): wc -l and loglens --json (grep -E too with GREP_BIG=1: at the
-#      couple of MB/s GNU grep manages with the whole table, 1 GB takes it about ten minutes a run);
+#      couple of MB/s GNU grep manages with the whole table, 1 GB takes it about ten minutes a run),
+#      each loglens run right after one on head.log: the linearity figure compares those pairs;
 #   3. 10 000 small logs in one loglens invocation;  4. start-up on empty input;
 #   5. fail2ban-regex with its stock sshd filter beside loglens on an sshd syslog corpus;
 #   6. a 10 GB-equivalent pipe (big.log cat'ed 10 times into loglens): time and peak RSS;
@@ -163,11 +164,14 @@ while more $i head; do
 	i=$((i + 1))
 done
 
-# 2. big.log: wc -l and loglens, alternating (grep -E on request)
+# 2. big.log: wc -l and loglens, alternating (grep -E on request); loglens on head.log right
+#    before each big.log run, for the linearity figure: this VM's speed drifts within minutes,
+#    and the two runs of a pair see the same machine
 i=0
 while more $i big; do
 	run wc wc -l "$BIG"
 	[ "$GREP_BIG" = 1 ] && run grep grep -c -E -f "$PAT" "$BIG"
+	run ll_pairhead "$LOGLENS" --json "$HEAD"
 	run ll_big "$LOGLENS" --json "$BIG"
 	i=$((i + 1))
 done
@@ -265,8 +269,14 @@ r_hwc=$(ratio "$w_hwc" "$w_head" 3)           # the same on head.log
 r_grep=$(ratio "$w_hgrep" "$w_head" 2)        # loglens speed / grep -E speed, head.log
 rc_grep=$(ratio "$(cpu h_grep)" "$(cpu ll_head)" 2)
 r_grepf=$(ratio "$w_hgrepf" "$w_head" 2)
-lin=$(calc "sprintf(\"%.3f\", ($w_ll / $BIG_B) / ($w_head / $HEAD_B))")
-linc=$(calc "sprintf(\"%.3f\", ($(cpu ll_big) / $BIG_B) / ($(cpu ll_head) / $HEAD_B + 1e-15))")
+# linearity: per pair (head.log run, then big.log run), time per byte big / head; the median
+pairs() { # COLS: "wall" or "cpu"
+	paste -d' ' "$W/ll_pairhead" "$W/ll_big" | awk -v hb="$HEAD_B" -v bb="$BIG_B" -v how="$1" '
+		{ h = how == "cpu" ? $2 + $3 : $1; b = how == "cpu" ? $7 + $8 : $6; print (b / bb) / (h / hb + 1e-15) }' |
+		sort -g | awk '{v[NR]=$1} END {if (NR%2) printf "%.3f", v[(NR+1)/2]; else printf "%.3f", (v[NR/2]+v[NR/2+1])/2}'
+}
+lin=$(pairs wall)
+linc=$(pairs cpu)
 r10=$(ratio "$w_head10" "$w_head" 3)
 r10c=$(ratio "$(cpu ll_head10)" "$(cpu ll_head)" 3)
 files_s=$(calc "sprintf(\"%.0f\", $SMALL_N / $w_small)")
@@ -274,7 +284,7 @@ st_ms=$(calc "sprintf(\"%.2f\", $(med startup 1) * 1000)")
 st_cpu=$(calc "sprintf(\"%.2f\", $(cpu startup) * 1000)")
 st_p90=$(sort -g "$W/startup" | awk '{v[NR]=$1} END {printf "%.2f", v[int(NR*0.9)]*1000}')
 sp_ms=$(calc "sprintf(\"%.2f\", $(med spawn 1) * 1000)")
-rss_ll=$(cat "$W/ll_big" "$W/ll_head" "$W/ll_small" "$W/ll_sshd" | awk 'BEGIN{m=0} $4>m {m=$4} END{print m}')
+rss_ll=$(cat "$W/ll_big" "$W/ll_head" "$W/ll_pairhead" "$W/ll_small" "$W/ll_sshd" | awk 'BEGIN{m=0} $4>m {m=$4} END{print m}')
 rss_all=$(calc "($rss_ll > $pipe_rss) ? $rss_ll : $pipe_rss")
 pipe_wall=$(awk '{print $1}' "$W/pipe")
 pipe_st=$(awk '{print $5}' "$W/pipe")
@@ -319,7 +329,8 @@ case $pipe_st in 0|1) pipe_ok=1 ;; *) pipe_ok=0 ;; esac
 	row "loglens --json" ll_big "$BIG_B" "$BIG_L"
 	echo "  loglens speed / wc -l = $r_wc (CPU time: $rc_wc)"
 	echo "  loglens saw: $(summary "$W/big.json")"
-	echo "  linearity: loglens time per byte on big.log / on head.log = $lin (CPU: $linc; 1.000 = linear)"
+	echo "  linearity: loglens time per byte on big.log / on head.log = $lin (CPU: $linc; 1.000 = linear;"
+	echo "             median over $(wc -l <"$W/ll_big" | tr -d ' ') pairs of runs, head.log right before big.log)"
 	echo "  prefilter: $NRULES10 rules / $NRULES rules on head.log = $r10 x the time (CPU: $r10c)"
 	echo
 	printf '%s small files, one invocation: loglens --json small/*: %.3f s, %s files/s, %s MB/s, CPU %.2f s, RSS %.1f MB\n' \

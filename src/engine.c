@@ -614,7 +614,8 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 		return;
 	e->st.regex_runs++;
 	e->runs[pi]++;
-	int rc = pcre2_match(p->code, (PCRE2_SPTR)ev->body, ev->bodylen, 0, 0, e->md, t->mctx);
+	int rc = p->jit ? pcre2_jit_match(p->code, (PCRE2_SPTR)ev->body, ev->bodylen, 0, 0, e->md, t->mctx)
+			: pcre2_match(p->code, (PCRE2_SPTR)ev->body, ev->bodylen, 0, 0, e->md, t->mctx);
 	if (rc < 0)
 		return;
 	e->st.matches++;

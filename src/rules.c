@@ -145,6 +145,7 @@ static void release_borrowed(struct ruletable *t)
 		t->pats[i].code = NULL;
 		t->pats[i].failed = false;
 		t->pats[i].jitted = false;
+		t->pats[i].jit = false;
 	}
 }
 
@@ -509,8 +510,10 @@ bool rules_compile(struct ruletable *t, struct pattern *p)
 		const char *v = getenv("LOGLENS_NO_JIT");
 		no_jit = v && *v && strcmp(v, "0") != 0;
 	}
-	if (!no_jit)
-		pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
+	size_t jitsize = 0;
+	if (!no_jit && pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE) == 0)
+		pcre2_pattern_info(p->code, PCRE2_INFO_JITSIZE, &jitsize);
+	p->jit = jitsize > 0;
 	p->jitted = true;
 	return true;
 }

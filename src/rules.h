@@ -49,6 +49,8 @@ struct pattern {
 	pcre2_code *code;        /* compiled on first use */
 	bool failed;             /* compile error already reported */
 	bool jitted;             /* JIT compilation done (or not wanted): ready for the engine */
+	bool jit;                /* ... and it succeeded: the engine calls pcre2_jit_match, which
+	                          * skips pcre2_match's checks (~100 instructions a call) */
 	int rule;
 	/* the compiled code's name table (PCRE2_INFO_NAME*), read once: the engine uses it on
 	 * every match */
@@ -59,6 +61,8 @@ struct pattern {
 struct fact_set {
 	enum fact fact;
 	char *tmpl;
+	int lone;                /* session.c's note, made at first use: the name's length if tmpl
+	                          * is one placeholder ("{user}"), -1 if not, 0 not known yet */
 };
 
 /* A reference to other rules (requires/excludes): the rule indexes it stands for. */

@@ -326,13 +326,22 @@ static _Thread_local pcre2_match_data *scratch_md;
 static size_t placeholder_at(const char *p, size_t *n);
 static const char *value_of(const char *name, size_t n, const struct hit *h, const struct session *s);
 
-/* A "sets" or "auth" template filled in. Most are one placeholder ("{user}"), filled in on every
- * match: then the value itself is the answer, without rendering (render_template's result). */
-static const char *fill_in(struct sbuf *b, const char *tmpl, const struct hit *h, const struct session *s)
+/* If the template is one placeholder and nothing else ("{user}"), its name's length; else -1. */
+static int lone_placeholder(const char *tmpl)
 {
 	size_t n, len = tmpl[0] == '{' ? placeholder_at(tmpl, &n) : 0;
-	if (len && tmpl[len] == '\0' && n == len - 2 && !(n == 13 && memcmp(tmpl + 1, "host_key_name", 13) == 0)) {
-		const char *v = value_of(tmpl + 1, n, h, s);
+	if (len && tmpl[len] == '\0' && n == len - 2 && !(n == 13 && memcmp(tmpl + 1, "host_key_name", 13) == 0))
+		return (int)n;
+	return -1;
+}
+
+/* A "sets" or "auth" template filled in. Most are one placeholder ("{user}"), filled in on every
+ * match: then the value itself is the answer, without rendering (render_template's result).
+ * lone: lone_placeholder(tmpl). */
+static const char *fill_in(struct sbuf *b, const char *tmpl, int lone, const struct hit *h, const struct session *s)
+{
+	if (lone > 0) {
+		const char *v = value_of(tmpl + 1, (size_t)lone, h, s);
 		if (v && *v && strcmp(v, "<host>") != 0) /* what render_template writes as it is */
 			return v;
 	}
@@ -341,15 +350,23 @@ static const char *fill_in(struct sbuf *b, const char *tmpl, const struct hit *h
 	return b->s;
 }
 
+/* A "sets" entry filled in; whether it is a lone placeholder is worked out once per entry. */
+static const char *fill_in_set(struct sbuf *b, struct fact_set *fs, const struct hit *h, const struct session *s)
+{
+	if (!fs->lone)
+		fs->lone = lone_placeholder(fs->tmpl);
+	return fill_in(b, fs->tmpl, fs->lone, h, s);
+}
+
 static void add_auth(struct session *s, const struct rule *r, const struct event *ev, const struct hit *tmp)
 {
 	if (s->nauth == MAX_AUTH)
 		return;
 	struct auth_attempt *a = &s->auth[s->nauth++];
-	const char *v = fill_in(&scratch_apply, r->auth_method, tmp, s);
+	const char *v = fill_in(&scratch_apply, r->auth_method, lone_placeholder(r->auth_method), tmp, s);
 	a->method = arena_strndup(&s->mem, v, strlen(v));
 	if (r->auth_key) {
-		v = fill_in(&scratch_apply, r->auth_key, tmp, s);
+		v = fill_in(&scratch_apply, r->auth_key, lone_placeholder(r->auth_key), tmp, s);
 		a->key = arena_strndup(&s->mem, v, strlen(v));
 	}
 	a->result = arena_strndup(&s->mem, r->auth_result, strlen(r->auth_result));
@@ -369,7 +386,7 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 	if (r->phase && !(ev->fam == FAM_WINSCP && ev->mark == MARK_PLAIN))
 		s->structured = true;
 	for (int i = 0; i < r->nsets; i++) {
-		const char *v = fill_in(&scratch_apply, r->sets[i].tmpl, &tmp, s);
+		const char *v = fill_in_set(&scratch_apply, &r->sets[i], &tmp, s);
 		/* (v is the fact itself when the template names the fact it sets) */
 		if (!strchr(v, '<') && v != s->facts[r->sets[i].fact])
 			set_fact(s, r->sets[i].fact, v);
@@ -377,7 +394,7 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 	for (int i = 0; i < r->ndefaults; i++) {
 		if (s->facts[r->defaults[i].fact])
 			continue;
-		const char *v = fill_in(&scratch_apply, r->defaults[i].tmpl, &tmp, s);
+		const char *v = fill_in_set(&scratch_apply, &r->defaults[i], &tmp, s);
 		if (!strchr(v, '<'))
 			set_fact(s, r->defaults[i].fact, v);
 	}

@@ -35,11 +35,14 @@ static size_t iso_stamp(const char *s, size_t n)
 	return i < n ? i + 1 : 0;
 }
 
+/* The bytes that end a program name in a syslog tag. */
+static const bool tag_end[256] = { ['['] = true, [':'] = true, [' '] = true };
+
 /* "prog[pid]: " or "prog: " at s; returns the length consumed. */
 static size_t tag(const char *s, size_t n, const char **prog, size_t *proglen, const char **pid, size_t *pidlen)
 {
-	size_t i = 0;
-	while (i < n && i < 64 && s[i] != '[' && s[i] != ':' && s[i] != ' ')
+	size_t i = 0, lim = n < 64 ? n : 64;
+	while (i < lim && !tag_end[(unsigned char)s[i]])
 		i++;
 	if (i == 0 || i >= n)
 		return 0;

@@ -254,7 +254,7 @@ static bool consistent(const struct ruletable *t)
 	for (int i = 0; i < t->npats; i++) {
 		const struct pattern *p = &t->pats[i];
 		if ((p->literal ? strlen(p->literal) : 0) != p->litlen ||
-		    (p->second ? strlen(p->second) : 0) != p->secondlen || p->code || p->failed || p->jitted) {
+		    (p->second ? strlen(p->second) : 0) != p->secondlen || p->code || p->failed || p->jitted || p->jit) {
 			fprintf(stderr, "gen_table: pattern %d (rule %d): unexpected lengths or state\n", i, p->rule);
 			return false;
 		}
