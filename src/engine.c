@@ -614,8 +614,9 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 		return;
 	e->st.regex_runs++;
 	e->runs[pi]++;
-	int rc = p->jit ? pcre2_jit_match(p->code, (PCRE2_SPTR)ev->body, ev->bodylen, 0, 0, e->md, t->mctx)
-			: pcre2_match(p->code, (PCRE2_SPTR)ev->body, ev->bodylen, 0, 0, e->md, t->mctx);
+	PCRE2_SPTR subject = (PCRE2_SPTR)(ev->body ? ev->body : ""); /* the JIT entry checks nothing */
+	int rc = p->jit ? pcre2_jit_match(p->code, subject, ev->bodylen, 0, 0, e->md, t->mctx)
+			: pcre2_match(p->code, subject, ev->bodylen, 0, 0, e->md, t->mctx);
 	if (rc < 0)
 		return;
 	e->st.matches++;
@@ -623,7 +624,7 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 	*last_rule = p->rule; /* one match per rule per line */
 	struct capture caps[MAX_CAPS];
 	char buf[4 * CAPTURE_MAX];
-	int ncaps = named_captures(p, e->md, ev->body, caps, buf, sizeof buf);
+	int ncaps = named_captures(p, e->md, (const char *)subject, caps, buf, sizeof buf);
 	struct session *s = tracker_session(tr, ev, r->session_start);
 	session_apply(s, r, p->rule, ev, caps, ncaps);
 }
