@@ -5,7 +5,8 @@
 # medians:
 #   1. on head.log (the first 100 MB of the mix): wc -l, grep -c -E -f (the default rule table's
 #      regexes as ERE), grep -c -F -f (one literal per pattern), loglens --json, and loglens --json
-#      with 10x synthetic extra rules — the same file for all of them;
+#      with 10x synthetic extra rules — the same file for all of them — and, apart, the time
+#      those rule files take to load (empty input);
 #   2. on big.log (the ~1 GB mix): wc -l and loglens --json (grep -E too with GREP_BIG=1: at the
 #      couple of MB/s GNU grep manages with the whole table, 1 GB takes it about ten minutes a run),
 #      each loglens run right after one on head.log: the linearity figure compares those pairs;
@@ -161,6 +162,7 @@ while more $i head; do
 	run h_grepf grep -c -F -f "$LIT" "$HEAD"
 	run ll_head "$LOGLENS" --json "$HEAD"
 	run ll_head10 "$LOGLENS" --json --rules "$R10" "$HEAD"
+	run ll_load10 "$LOGLENS" --json --rules "$R10" /dev/null
 	i=$((i + 1))
 done
 
@@ -279,6 +281,8 @@ lin=$(pairs wall)
 linc=$(pairs cpu)
 r10=$(ratio "$w_head10" "$w_head" 3)
 r10c=$(ratio "$(cpu ll_head10)" "$(cpu ll_head)" 3)
+w_load10=$(med ll_load10 1)                   # reading the rule files alone (empty input)
+r10l=$(calc "sprintf(\"%.3f\", ($w_head10 - $w_load10) / ($w_head - $(med startup 1) + 1e-12))")
 files_s=$(calc "sprintf(\"%.0f\", $SMALL_N / $w_small)")
 st_ms=$(calc "sprintf(\"%.2f\", $(med startup 1) * 1000)")
 st_cpu=$(calc "sprintf(\"%.2f\", $(cpu startup) * 1000)")
@@ -331,7 +335,8 @@ case $pipe_st in 0|1) pipe_ok=1 ;; *) pipe_ok=0 ;; esac
 	echo "  loglens saw: $(summary "$W/big.json")"
 	echo "  linearity: loglens time per byte on big.log / on head.log = $lin (CPU: $linc; 1.000 = linear;"
 	echo "             median over $(wc -l <"$W/ll_big" | tr -d ' ') pairs of runs, head.log right before big.log)"
-	echo "  prefilter: $NRULES10 rules / $NRULES rules on head.log = $r10 x the time (CPU: $r10c)"
+	echo "  prefilter: $NRULES10 rules / $NRULES rules on head.log = $r10 x the time (CPU: $r10c); loading the rule"
+	echo "             files alone (empty input) takes $(calc "sprintf(\"%.3f\", $w_load10)") s: with that and the default start-up taken off, $r10l x"
 	echo
 	printf '%s small files, one invocation: loglens --json small/*: %.3f s, %s files/s, %s MB/s, CPU %.2f s, RSS %.1f MB\n' \
 		"$SMALL_N" "$w_small" "$files_s" "$(mbs "$SMALL_B" "$w_small")" "$(cpu ll_small)" "$(calc "$(max ll_small 4) / 1024")"
