@@ -6,9 +6,14 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+static void probe_free(struct probe *pr);
+static bool valid_id(const char *id);
 
 /* Limits that keep a hostile or careless rule from hanging a run. */
 #define MATCH_LIMIT 100000
@@ -177,8 +182,7 @@ void rules_free(struct ruletable *t)
 		free_owned(t);
 	pcre2_match_context_free(t->mctx);
 	pcre2_jit_stack_free(t->jit_stack);
-	pcre2_match_context_free(t->probe_mctx);
-	pcre2_match_data_free(t->probe_md);
+	probe_free(&t->probe);
 	free(t);
 }
 
@@ -190,6 +194,7 @@ struct loadctx {
 	size_t len;
 	const char *rule_id;
 	int errors;
+	struct ahead *ahead;         /* the file's patterns being compiled, or NULL */
 };
 
 static void offset_to_linecol(const char *text, size_t off, int *line, int *col)
@@ -415,10 +420,32 @@ static void add_pattern(struct ruletable *t, struct loadctx *c, int rule, const 
 	p->rule = rule;
 }
 
+/* One context and one match data for every probe of a thread: a rule file of thousands of
+ * patterns otherwise spends more on creating them (and the interpreter's frames) than on
+ * probing. */
+static void probe_init(struct probe *pr)
+{
+	if (pr->mctx)
+		return;
+	pr->mctx = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(pr->mctx, PROBE_LIMIT);
+	pcre2_set_depth_limit(pr->mctx, DEPTH_LIMIT);
+	pr->md = pcre2_match_data_create(1, NULL);
+	if (!pr->mctx || !pr->md)
+		diex(EXIT_INTERNAL, "out of memory");
+}
+
+static void probe_free(struct probe *pr)
+{
+	pcre2_match_context_free(pr->mctx);
+	pcre2_match_data_free(pr->md);
+	*pr = (struct probe){ 0 };
+}
+
 /* Does the regex backtrack catastrophically? Probe it, with a low match limit, on short
  * subjects that defeat nested quantifiers ("aaaa…!", "a a a …!", …); a sane log regex
  * needs a few hundred steps on 48 bytes. */
-static const char *backtracks(struct ruletable *t, pcre2_code *code, const char *re)
+static const char *backtracks(struct probe *pr, pcre2_code *code, const char *re)
 {
 	/* "^x(a|aa)+$" needs its "x" before the trap: copy the literal characters after "^" */
 	char lead[33];
@@ -431,18 +458,7 @@ static const char *backtracks(struct ruletable *t, pcre2_code *code, const char 
 		lead[leadlen++] = *p;
 	}
 	static const char *const units[] = { "a", " ", "0", "a ", "ab", "-", ".", "a.", "\t", "/", "x:" };
-	/* one context and one match data for every probe: a rule file of thousands of patterns
-	 * otherwise spends more on creating them (and the interpreter's frames) than on probing */
-	if (!t->probe_mctx) {
-		t->probe_mctx = pcre2_match_context_create(NULL);
-		pcre2_set_match_limit(t->probe_mctx, PROBE_LIMIT);
-		pcre2_set_depth_limit(t->probe_mctx, DEPTH_LIMIT);
-		t->probe_md = pcre2_match_data_create(1, NULL);
-		if (!t->probe_mctx || !t->probe_md)
-			diex(EXIT_INTERNAL, "out of memory");
-	}
-	pcre2_match_context *mc = t->probe_mctx;
-	pcre2_match_data *md = t->probe_md;
+	probe_init(pr);
 	const char *verdict = NULL;
 	char subject[128];
 	for (size_t u = 0; u < sizeof units / sizeof units[0] && !verdict; u++) {
@@ -453,44 +469,213 @@ static const char *backtracks(struct ruletable *t, pcre2_code *code, const char 
 				subject[n + j] = units[u][j];
 		subject[n++] = '!';
 		subject[n] = '\0';
-		int rc = pcre2_match(code, (PCRE2_SPTR)subject, n, 0, PCRE2_NO_JIT, md, mc);
+		int rc = pcre2_match(code, (PCRE2_SPTR)subject, n, 0, PCRE2_NO_JIT, pr->md, pr->mctx);
 		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
 			verdict = units[u];
 	}
 	return verdict;
 }
 
-/* Compile a pattern; report a bad regex with the PCRE2 message and offset. */
+/* What compiling one regex gave: the code, or PCRE2's error; for a rule file's pattern, also
+ * the probe's verdict. */
+struct compiled {
+	pcre2_code *code;
+	int errcode;
+	size_t erroff;
+	const char *backtracks;      /* the probe's unit that exhausted the limit, or NULL */
+};
+
+/* pr: probe it too (with that thread's probe context), or NULL. */
+static void compile_regex(const char *re, struct probe *pr, struct compiled *out)
+{
+	PCRE2_SIZE off = 0;
+	*out = (struct compiled){ 0 };
+	out->code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+				  &out->errcode, &off, NULL);
+	out->erroff = off;
+	if (out->code && pr)
+		out->backtracks = backtracks(pr, out->code, re);
+}
+
+/* ---- compiling a rule file's patterns ahead ----
+ *
+ * Compiling and probing is half the time a large rule file takes to load. A second thread
+ * compiles the file's patterns, in the order they come, while this one reads the rules;
+ * read_rule takes each result as it needs it, and while one is not ready this thread compiles
+ * the next unclaimed pattern itself rather than wait. Errors are reported where read_rule
+ * takes the result, so in file order. The regexes are listed from the parse tree first, by the
+ * rules read_rule adds patterns for; a pattern that is not the next one listed is compiled
+ * in place instead. */
+#define AHEAD_MIN 32             /* fewer patterns: not worth a thread */
+
+struct ahead {
+	const char **re;             /* into the parse tree, which outlives the thread */
+	struct compiled *out;
+	_Atomic bool *ready;         /* out[k] is there */
+	int n, next;                 /* next: the first result not taken */
+	_Atomic int claim;           /* the next pattern either thread may compile */
+	_Atomic bool waiting;        /* the reader sleeps on cv */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+};
+
+/* Compile the next unclaimed pattern, if any is left. */
+static bool compile_claimed(struct ahead *a, struct probe *pr)
+{
+	int k = atomic_fetch_add(&a->claim, 1);
+	if (k >= a->n)
+		return false;
+	compile_regex(a->re[k], pr, &a->out[k]);
+	/* store the flag, then look at the reader's; the reader raises its flag, then reads this
+	 * one (both sequentially consistent): one of the two sees the other */
+	atomic_store(&a->ready[k], true);
+	if (atomic_load(&a->waiting)) {
+		pthread_mutex_lock(&a->mu);
+		pthread_cond_signal(&a->cv);
+		pthread_mutex_unlock(&a->mu);
+	}
+	return true;
+}
+
+static void *compile_ahead(void *arg)
+{
+	struct ahead *a = arg;
+	struct probe pr = { 0 };
+	while (compile_claimed(a, &pr))
+		;
+	probe_free(&pr);
+	return NULL;
+}
+
+/* The regexes read_rule will add, in order: of each rule with a valid id, its non-empty regex
+ * strings (a string, or an object's "regex"). */
+static int list_regexes(const cJSON *rules, const char ***out)
+{
+	int n = 0, cap = 0;
+	*out = NULL;
+	const cJSON *o;
+	cJSON_ArrayForEach(o, rules) {
+		const cJSON *idv = cJSON_GetObjectItemCaseSensitive(o, "id");
+		const cJSON *pats = cJSON_GetObjectItemCaseSensitive(o, "patterns");
+		if (!cJSON_IsObject(o) || !cJSON_IsString(idv) || !valid_id(idv->valuestring) || !cJSON_IsArray(pats))
+			continue;
+		const cJSON *e;
+		cJSON_ArrayForEach(e, pats) {
+			const cJSON *r = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "regex") : e;
+			if (!cJSON_IsString(r) || !*r->valuestring)
+				continue;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 256;
+				*out = xrealloc(*out, (size_t)cap * sizeof **out);
+			}
+			(*out)[n++] = r->valuestring;
+		}
+	}
+	return n;
+}
+
+/* A thread compiling the file's patterns, or NULL (few patterns, LOGLENS_SYNC, no thread). */
+static struct ahead *ahead_start(const cJSON *rules)
+{
+	const char *sync = getenv("LOGLENS_SYNC");
+	if (sync && *sync)
+		return NULL;
+	const char **re;
+	int n = list_regexes(rules, &re);
+	if (n < AHEAD_MIN) {
+		free(re);
+		return NULL;
+	}
+	struct ahead *a = xcalloc(1, sizeof *a);
+	a->re = re;
+	a->n = n;
+	a->out = xcalloc((size_t)n, sizeof *a->out);
+	a->ready = xcalloc((size_t)n, sizeof *a->ready);
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->cv, NULL);
+	if (pthread_create(&a->thread, NULL, compile_ahead, a) != 0) {
+		pthread_mutex_destroy(&a->mu);
+		pthread_cond_destroy(&a->cv);
+		free(a->ready);
+		free(a->out);
+		free(a->re);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* The next result, if it is re's; false if re is not the next regex listed. While it is not
+ * ready, compile others; sleep only when none is left to claim. pr: this thread's probe. */
+static bool ahead_take(struct ahead *a, const char *re, struct probe *pr, struct compiled *out)
+{
+	if (!a || a->next >= a->n || strcmp(a->re[a->next], re) != 0)
+		return false;
+	int k = a->next++;
+	while (!atomic_load(&a->ready[k]) && compile_claimed(a, pr))
+		;
+	if (!atomic_load(&a->ready[k])) {
+		pthread_mutex_lock(&a->mu);
+		for (;;) {
+			atomic_store(&a->waiting, true);
+			if (atomic_load(&a->ready[k]))
+				break;
+			pthread_cond_wait(&a->cv, &a->mu);
+		}
+		atomic_store(&a->waiting, false);
+		pthread_mutex_unlock(&a->mu);
+	}
+	*out = a->out[k];
+	a->out[k].code = NULL; /* taken */
+	return true;
+}
+
+/* Wait for the thread; free what was not taken. */
+static void ahead_end(struct ahead *a)
+{
+	if (!a)
+		return;
+	pthread_join(a->thread, NULL);
+	for (int k = 0; k < a->n; k++)
+		pcre2_code_free(a->out[k].code);
+	pthread_mutex_destroy(&a->mu);
+	pthread_cond_destroy(&a->cv);
+	free(a->ready);
+	free(a->out);
+	free(a->re);
+	free(a);
+}
+
+/* Compile a pattern; report a bad regex with the PCRE2 message and offset. With c (a rule file
+ * being loaded), probe it for catastrophic backtracking too. */
 static bool compile_pattern(struct ruletable *t, struct pattern *p, struct loadctx *c)
 {
 	if (p->code)
 		return true;
 	if (p->failed)
 		return false;
-	int errcode;
-	PCRE2_SIZE erroff;
-	p->code = pcre2_compile((PCRE2_SPTR)p->regex, PCRE2_ZERO_TERMINATED,
-				PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &errcode, &erroff, NULL);
-	if (!p->code) {
+	struct compiled r;
+	if (!(c && ahead_take(c->ahead, p->regex, &t->probe, &r)))
+		compile_regex(p->regex, c ? &t->probe : NULL, &r);
+	if (!r.code) {
 		PCRE2_UCHAR msg[256];
-		pcre2_get_error_message(errcode, msg, sizeof msg);
+		pcre2_get_error_message(r.errcode, msg, sizeof msg);
 		if (c)
-			load_error(c, "bad regex at offset %zu: %s", (size_t)erroff, (char *)msg);
+			load_error(c, "bad regex at offset %zu: %s", r.erroff, (char *)msg);
 		else
-			warnx_("rule '%s': bad regex at offset %zu: %s", t->rules[p->rule].id,
-			       (size_t)erroff, (char *)msg);
+			warnx_("rule '%s': bad regex at offset %zu: %s", t->rules[p->rule].id, r.erroff, (char *)msg);
 		p->failed = true;
 		return false;
 	}
-	const char *bad = c ? backtracks(t, p->code, p->regex) : NULL;
-	if (bad) {
+	if (r.backtracks) {
 		load_error(c, "regex backtracks catastrophically (it exhausts the match limit on a %zu-byte line of \"%s\"): %s",
-			   (size_t)48, strcmp(bad, "\t") == 0 ? "\\t" : bad, p->regex);
-		pcre2_code_free(p->code);
-		p->code = NULL;
+			   (size_t)48, strcmp(r.backtracks, "\t") == 0 ? "\\t" : r.backtracks, p->regex);
+		pcre2_code_free(r.code);
 		p->failed = true;
 		return false;
 	}
+	p->code = r.code;
 	pcre2_pattern_info(p->code, PCRE2_INFO_NAMECOUNT, &p->namecount);
 	pcre2_pattern_info(p->code, PCRE2_INFO_NAMEENTRYSIZE, &p->nameentry);
 	pcre2_pattern_info(p->code, PCRE2_INFO_NAMETABLE, &p->nametable);
@@ -907,8 +1092,10 @@ int rules_load_text(struct ruletable *t, const char *file, const char *text, siz
 		for (const cJSON *k = root->child; k; k = k->next)
 			if (strcmp(k->string, "rules") != 0 && strcmp(k->string, "comment") != 0)
 				load_error(&c, "unknown top-level key \"%s\"", k->string);
+		c.ahead = t->eager ? ahead_start(rules) : NULL;
 		const cJSON *e;
 		cJSON_ArrayForEach(e, rules) read_rule(t, &c, e);
+		ahead_end(c.ahead); /* before the tree goes: the thread reads the regexes there */
 	}
 	parse_release(); /* the tree: nothing read from it is kept */
 	return c.errors ? -1 : 0;
@@ -1052,7 +1239,7 @@ int rules_check(struct ruletable *t, bool verbose)
 			const char *bad = NULL;
 			if (!compile_pattern(t, p, NULL))
 				problems++;
-			else if ((bad = backtracks(t, p->code, p->regex))) {
+			else if ((bad = backtracks(&t->probe, p->code, p->regex))) {
 				fprintf(stderr, "%s: %s: rule '%s': regex backtracks catastrophically on \"%s…!\": %s\n",
 					progname, r->file, r->id, bad, p->regex);
 				problems++;

@@ -122,8 +122,10 @@ struct ruletable {
 	int npats, patcap;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;
-	pcre2_match_context *probe_mctx; /* the backtracking probe's, made at its first use */
-	pcre2_match_data *probe_md;
+	struct probe {           /* the backtracking probe's context, made at its first use */
+		pcre2_match_context *mctx;
+		pcre2_match_data *md;
+	} probe;
 	int *idhash;             /* open addressing: rule index + 1 by id, 0 = empty */
 	int idcap;
 	bool eager;              /* compile patterns at load (rule files given by the user) */

@@ -432,6 +432,54 @@ case $RC in
 *) fail "a catastrophically backtracking rule is rejected or bounded" "$(why_rc) on 200 hostile lines";;
 esac
 
+# A large rule file's patterns are compiled on a second thread while the rules are read
+# (rules.c): the errors must come out in file order, the same as on one thread (LOGLENS_SYNC=1).
+# 60 rules, some with errors the patterns' thread and the reader each find, some skipped whole.
+many_rule() { # N PATTERNS [MORE-KEYS]
+	printf '{"id": "auth.key-refused/cli-many-%s", "families": ["openssh"], "patterns": %s,%s
+   "title": {"en": "t", "ja": "t"}, "diagnosis": {"en": "d", "ja": "d"}, "remedy": [{"en": "r", "ja": "r"}],
+   "examples": {"match": ["zzqq many %s"], "no_match": ["zzqq"]}}' "$1" "$2" "${3:-}" "$1"
+}
+{
+	printf '{"rules": [\n'
+	n=1
+	while [ $n -le 60 ]; do
+		case $n in
+		10) many_rule $n '["^zzqq many (1[0"]' ;;                       # bad regex: the thread
+		20) printf '42' ;;                                                 # not an object
+		25) printf '{"id": "Bad Id", "patterns": ["^zzqq bad id$"]}' ;;     # skipped whole
+		30) many_rule $n '["", "^zzqq many 30$"]' ' "colour": "red",' ;;   # empty regex, unknown key
+		40) many_rule $n '["^x(a|aa|a?a)+(?:b|c)*$"]' ' "sets": {"nosuchfact": "{x}"},' ;; # probe, then sets
+		50) many_rule $n '[{"regex": "^zzqq many 50$", "shade": "blue"}, 7]' ;;  # pattern key, a number
+		*) many_rule $n "[\"^zzqq many $n\$\", {\"regex\": \"^zzqq many $n again\$\"}]" ;;
+		esac
+		[ $n -lt 60 ] && printf ',\n'
+		n=$((n + 1))
+	done
+	printf '\n]}\n'
+} > "$W/many.json"
+ll 60 "$W/o" "$W/e" --check-rules --rules "$W/many.json"
+rc_threaded=$RC
+cp "$W/e" "$W/many.threaded.err"
+LOGLENS_SYNC=1 ll 60 "$W/o" "$W/e" --check-rules --rules "$W/many.json"
+why=
+[ "$rc_threaded" -eq 4 ] && [ "$RC" -eq 4 ] || why="exit $rc_threaded (threaded) and $RC (one thread), expected 4"
+cmp -s "$W/e" "$W/many.threaded.err" || why="${why:+$why; }stderr differs: $(diff "$W/e" "$W/many.threaded.err" | head -n 4 | tr '\n' ' ')"
+# where each expected message is (line number in stderr), in file order
+order=
+for msg in "cli-many-10': bad regex at offset" "each entry of \"rules\" must be an object" "a rule needs an \"id\"" \
+	"cli-many-30': unknown key \"colour\"" "cli-many-30': a pattern must be a non-empty" \
+	"cli-many-40': regex backtracks catastrophically" "cli-many-40'.*nosuchfact" \
+	"cli-many-50': pattern: unknown key \"shade\"" "cli-many-50': a pattern must be a non-empty"; do
+	at=$(grep -n -e "$msg" "$W/many.threaded.err" | head -n 1 | cut -d: -f1)
+	[ -n "$at" ] || { why="${why:+$why; }no \"$msg\" in stderr"; continue; }
+	order="$order $at"
+done
+sorted=$(printf '%s\n' $order | sort -n | tr '\n' ' ')
+[ "$(printf '%s\n' $order | tr '\n' ' ')" = "$sorted" ] || why="${why:+$why; }messages out of file order (lines$order)"
+[ -z "$why" ] && pass "exit 4: a large rule file compiled on a second thread reports its errors in file order, as on one thread" ||
+	fail "exit 4: a large rule file compiled on a second thread reports its errors in file order, as on one thread" "$why"
+
 # ---------------------------------------------------------------- standard input
 ll 30 "$W/file.json" "$W/e" --json "$BAD_LOG"
 for how in dash none; do

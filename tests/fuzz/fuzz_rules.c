@@ -22,6 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 	struct ruletable *t = rules_new();
+	t->eager = true; /* as for --rules: compiled and probed at load (on a second thread from
+			  * 32 patterns on) */
 	if (rules_load_text(t, "fuzz.json", text, size) == 0 && rules_link(t) == 0)
 		rules_check(t, false);
 	rules_free(t);
