@@ -575,6 +575,16 @@ static int list_regexes(const cJSON *rules, const char ***out)
 	return n;
 }
 
+static void ahead_free(struct ahead *a)
+{
+	pthread_mutex_destroy(&a->mu);
+	pthread_cond_destroy(&a->cv);
+	free(a->ready);
+	free(a->out);
+	free(a->re);
+	free(a);
+}
+
 /* A thread compiling the file's patterns, or NULL (few patterns, LOGLENS_SYNC, no thread). */
 static struct ahead *ahead_start(const cJSON *rules)
 {
@@ -595,12 +605,7 @@ static struct ahead *ahead_start(const cJSON *rules)
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
 	if (pthread_create(&a->thread, NULL, compile_ahead, a) != 0) {
-		pthread_mutex_destroy(&a->mu);
-		pthread_cond_destroy(&a->cv);
-		free(a->ready);
-		free(a->out);
-		free(a->re);
-		free(a);
+		ahead_free(a);
 		return NULL;
 	}
 	return a;
@@ -639,12 +644,7 @@ static void ahead_end(struct ahead *a)
 	pthread_join(a->thread, NULL);
 	for (int k = 0; k < a->n; k++)
 		pcre2_code_free(a->out[k].code);
-	pthread_mutex_destroy(&a->mu);
-	pthread_cond_destroy(&a->cv);
-	free(a->ready);
-	free(a->out);
-	free(a->re);
-	free(a);
+	ahead_free(a);
 }
 
 /* Compile a pattern; report a bad regex with the PCRE2 message and offset. With c (a rule file
