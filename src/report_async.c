@@ -5,10 +5,10 @@
  * The reporter's calls keep their order through a small ring with one producer (the analyzing
  * thread) and one consumer (the writer), so memory stays flat and the output is byte-for-byte
  * what the synchronous reporter writes. The ring's two counters are atomics: handing a session
- * over takes no lock; a mutex and condition variables serve only to sleep when the ring is
- * empty (writer) or full or being drained (analyzer), and the other side looks at a "sleeps"
- * flag before it takes the lock to wake it. input_begin gets a copy of the input_info taken
- * when it was called (the analyzer goes on updating the original); input_end and end are
+ * over takes no lock; a waiter (util.h) serves only to sleep when the ring is empty (writer) or
+ * full or being drained (analyzer), and the other side takes its lock only if it sleeps.
+ * input_begin gets a copy of the input_info taken when it was called (the analyzer goes on
+ * updating the original); input_end and end are
  * called once an input, or everything, is done, so they see the final figures. Only the writer
  * touches the reporter's state and the output stream until reporter_sync() or end() returns.
  *
@@ -37,10 +37,8 @@ struct call {
 
 /* One writer per process: loglens writes one report. Calls queued so far: tail (written by
  * the analyzer only); performed so far: head (written by the writer only). Slot c % QUEUE_LEN
- * holds call c; the analyzer may reuse it once head has passed it. The counters are
- * sequentially consistent: a side stores its counter, then reads the other's "sleeps" flag,
- * while the sleeper sets its flag, then reads the counter (under the mutex): one of the two
- * sees the other, so no wake-up is lost. */
+ * holds call c; the analyzer may reuse it once head has passed it. A side stores its counter,
+ * then wakes the other (waiter_wake looks at its flag): no wake-up is lost. */
 static struct {
 	struct reporter *r;
 	struct reporter real;        /* the synchronous reporter's functions */
@@ -50,10 +48,9 @@ static struct {
 	/* on cache lines of their own: each thread writes one of them all the time */
 	_Alignas(64) _Atomic unsigned tail;
 	_Alignas(64) _Atomic unsigned head;
-	_Alignas(64) _Atomic bool writer_sleeps, analyzer_sleeps;
-	pthread_mutex_t mu;
-	pthread_cond_t work, space;  /* the writer waits for work; the analyzer for room or a drain */
-} A = { .mu = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER, .space = PTHREAD_COND_INITIALIZER };
+	_Alignas(64) struct waiter work; /* the writer sleeps here for work */
+	_Alignas(64) struct waiter space; /* the analyzer, for room or a drain */
+} A;
 
 static void perform(struct call *c)
 {
@@ -77,46 +74,22 @@ static void perform(struct call *c)
 	}
 }
 
-/* Wake the other side if it sleeps on cond (its flag says so). The first waker lowers the flag:
- * the calls that follow, before the sleeper runs, do not take the lock again. */
-static void wake(_Atomic bool *sleeps, pthread_cond_t *cond)
+static bool has_work(void *arg)
 {
-	if (!atomic_load(sleeps) || !atomic_exchange(sleeps, false))
-		return;
-	/* Once we hold the mutex, the sleeper waits on cond or has yet to check ready(). */
-	pthread_mutex_lock(&A.mu);
-	pthread_mutex_unlock(&A.mu);
-	pthread_cond_signal(cond);
-}
-
-/* Sleep on cond until ready() holds (checked under the mutex, each time after the flag is up). */
-static void sleep_until(_Atomic bool *sleeps, pthread_cond_t *cond, bool (*ready)(void))
-{
-	pthread_mutex_lock(&A.mu);
-	for (;;) {
-		atomic_store(sleeps, true);
-		if (ready())
-			break;
-		pthread_cond_wait(cond, &A.mu);
-	}
-	atomic_store(sleeps, false);
-	pthread_mutex_unlock(&A.mu);
-}
-
-static bool has_work(void)
-{
+	(void)arg;
 	return atomic_load(&A.tail) != atomic_load(&A.head);
 }
 
 /* Room for a batch: a full ring is not refilled one call per wake-up. */
-static bool has_room(void)
+static bool has_room(void *arg)
 {
+	(void)arg;
 	return atomic_load(&A.tail) - atomic_load(&A.head) <= QUEUE_LEN - BATCH;
 }
 
-static bool drained(void)
+static bool drained(void *arg)
 {
-	return !has_work();
+	return !has_work(arg);
 }
 
 static void *writer(void *arg)
@@ -125,13 +98,13 @@ static void *writer(void *arg)
 	unsigned head = atomic_load(&A.head);
 	for (bool done = false; !done;) {
 		if (atomic_load(&A.tail) == head)
-			sleep_until(&A.writer_sleeps, &A.work, has_work);
+			waiter_sleep_until(&A.work, has_work, NULL);
 		struct call *c = &A.q[head % QUEUE_LEN];
 		perform(c);
 		done = c->kind == CALL_END;
 		atomic_store(&A.head, ++head);
-		if (has_room()) /* what the analyzer waits for: room, or (later) the drain */
-			wake(&A.analyzer_sleeps, &A.space);
+		if (has_room(NULL)) /* what the analyzer waits for: room, or (later) the drain */
+			waiter_wake(&A.space);
 	}
 	template_scratch_free();
 	return NULL;
@@ -141,8 +114,8 @@ static void enqueue(const struct call *c)
 {
 	unsigned tail = atomic_load(&A.tail);
 	if (tail - atomic_load(&A.head) == QUEUE_LEN) {
-		wake(&A.writer_sleeps, &A.work); /* a full ring holds a batch */
-		sleep_until(&A.analyzer_sleeps, &A.space, has_room);
+		waiter_wake(&A.work); /* a full ring holds a batch */
+		waiter_sleep_until(&A.space, has_room, NULL);
 	}
 	struct call *slot = &A.q[tail % QUEUE_LEN];
 	if (slot->kind == CALL_SESSION)
@@ -155,7 +128,7 @@ static void enqueue(const struct call *c)
 	slot->code = c->code;
 	atomic_store(&A.tail, tail + 1);
 	if (c->kind == CALL_END || tail + 1 - atomic_load(&A.head) >= BATCH)
-		wake(&A.writer_sleeps, &A.work);
+		waiter_wake(&A.work);
 }
 
 /* After the writer is gone: the sessions still in their slots (each slot then marked spent). */
@@ -199,14 +172,21 @@ static void async_end(struct reporter *r, int code)
 	pthread_join(A.thread, NULL);
 	A.running = false;
 	free_written();
+	waiter_destroy(&A.work);
+	waiter_destroy(&A.space);
 }
 
 void reporter_async(struct reporter *r)
 {
 	A.r = r;
 	A.real = *r;
-	if (pthread_create(&A.thread, NULL, writer, NULL) != 0)
+	waiter_init(&A.work);
+	waiter_init(&A.space);
+	if (pthread_create(&A.thread, NULL, writer, NULL) != 0) {
+		waiter_destroy(&A.work);
+		waiter_destroy(&A.space);
 		return; /* no thread: the reporter stays synchronous */
+	}
 	A.running = true;
 	r->begin = async_begin;
 	r->input_begin = async_input_begin;
@@ -218,9 +198,9 @@ void reporter_async(struct reporter *r)
 
 void reporter_sync(struct reporter *r)
 {
-	if (A.running && !drained()) {
-		wake(&A.writer_sleeps, &A.work);
-		sleep_until(&A.analyzer_sleeps, &A.space, drained);
+	if (A.running && !drained(NULL)) {
+		waiter_wake(&A.work);
+		waiter_sleep_until(&A.space, drained, NULL);
 	}
 	fflush(r->out);
 }

@@ -514,9 +514,7 @@ struct ahead {
 	_Atomic bool *ready;         /* out[k] is there */
 	int n, next;                 /* next: the first result not taken */
 	_Atomic int claim;           /* the next pattern either thread may compile */
-	_Atomic bool waiting;        /* the reader sleeps on cv */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	struct waiter reader;        /* where the reading thread sleeps for a result */
 	pthread_t thread;
 };
 
@@ -527,14 +525,8 @@ static bool compile_claimed(struct ahead *a, struct probe *pr)
 	if (k >= a->n)
 		return false;
 	compile_regex(a->re[k], pr, &a->out[k]);
-	/* store the flag, then look at the reader's; the reader raises its flag, then reads this
-	 * one (both sequentially consistent): one of the two sees the other */
 	atomic_store(&a->ready[k], true);
-	if (atomic_load(&a->waiting)) {
-		pthread_mutex_lock(&a->mu);
-		pthread_cond_signal(&a->cv);
-		pthread_mutex_unlock(&a->mu);
-	}
+	waiter_wake(&a->reader);
 	return true;
 }
 
@@ -577,8 +569,7 @@ static int list_regexes(const cJSON *rules, const char ***out)
 
 static void ahead_free(struct ahead *a)
 {
-	pthread_mutex_destroy(&a->mu);
-	pthread_cond_destroy(&a->cv);
+	waiter_destroy(&a->reader);
 	free(a->ready);
 	free(a->out);
 	free(a->re);
@@ -602,13 +593,17 @@ static struct ahead *ahead_start(const cJSON *rules)
 	a->n = n;
 	a->out = xcalloc((size_t)n, sizeof *a->out);
 	a->ready = xcalloc((size_t)n, sizeof *a->ready);
-	pthread_mutex_init(&a->mu, NULL);
-	pthread_cond_init(&a->cv, NULL);
+	waiter_init(&a->reader);
 	if (pthread_create(&a->thread, NULL, compile_ahead, a) != 0) {
 		ahead_free(a);
 		return NULL;
 	}
 	return a;
+}
+
+static bool is_ready(void *flag)
+{
+	return atomic_load((_Atomic bool *)flag);
 }
 
 /* The next result, if it is re's; false if re is not the next regex listed. While it is not
@@ -618,19 +613,9 @@ static bool ahead_take(struct ahead *a, const char *re, struct probe *pr, struct
 	if (!a || a->next >= a->n || strcmp(a->re[a->next], re) != 0)
 		return false;
 	int k = a->next++;
-	while (!atomic_load(&a->ready[k]) && compile_claimed(a, pr))
+	while (!is_ready(&a->ready[k]) && compile_claimed(a, pr))
 		;
-	if (!atomic_load(&a->ready[k])) {
-		pthread_mutex_lock(&a->mu);
-		for (;;) {
-			atomic_store(&a->waiting, true);
-			if (atomic_load(&a->ready[k]))
-				break;
-			pthread_cond_wait(&a->cv, &a->mu);
-		}
-		atomic_store(&a->waiting, false);
-		pthread_mutex_unlock(&a->mu);
-	}
+	waiter_sleep_until(&a->reader, is_ready, &a->ready[k]);
 	*out = a->out[k];
 	a->out[k].code = NULL; /* taken */
 	return true;

@@ -215,3 +215,41 @@ void arena_free(struct arena *a)
 	}
 	*a = (struct arena){ 0 };
 }
+
+void waiter_init(struct waiter *w)
+{
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	atomic_init(&w->sleeps, false);
+}
+
+void waiter_destroy(struct waiter *w)
+{
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+}
+
+void waiter_sleep_until(struct waiter *w, bool (*ready)(void *), void *arg)
+{
+	if (ready(arg))
+		return;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		atomic_store(&w->sleeps, true);
+		if (ready(arg))
+			break;
+		pthread_cond_wait(&w->cv, &w->mu);
+	}
+	atomic_store(&w->sleeps, false);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void waiter_wake(struct waiter *w)
+{
+	if (!atomic_load(&w->sleeps) || !atomic_exchange(&w->sleeps, false))
+		return;
+	/* once we hold the mutex, the sleeper waits on cv or has yet to test the condition */
+	pthread_mutex_lock(&w->mu);
+	pthread_mutex_unlock(&w->mu);
+	pthread_cond_signal(&w->cv);
+}

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 /* Exit codes (documented in loglens(1)). */
@@ -98,5 +100,21 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 void arena_free(struct arena *a);
 /* Does this build give every piece its own malloc (AddressSanitizer)? */
 bool arena_checked(void);
+
+/* One thread sleeps until a condition holds that another thread makes true; that thread wakes
+ * it only if it sleeps, so that the common case takes no lock. The sleeper raises its flag and
+ * then tests the condition (under the mutex); the other side makes the condition true and then
+ * looks at the flag: both sequentially consistent, so one of the two sees the other and no
+ * wake-up is lost. The first waker lowers the flag: later calls, before the sleeper runs, take
+ * no lock either. */
+struct waiter {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	_Atomic bool sleeps;
+};
+void waiter_init(struct waiter *w);
+void waiter_destroy(struct waiter *w);
+void waiter_sleep_until(struct waiter *w, bool (*ready)(void *), void *arg);
+void waiter_wake(struct waiter *w);
 
 #endif
