@@ -342,5 +342,6 @@ int main(int argc, char **argv)
 	rules_free(t);
 	options_free(&o);
 	template_scratch_free();
+	session_pool_free();
 	return code;
 }

@@ -177,11 +177,32 @@ static bool same_channel(const struct session *s, const struct event *ev)
 	return child && equals_n(child, ev->channel, ev->chlen);
 }
 
+/* Sessions freed lately, kept for the next ones: an sshd log opens a connection every few lines,
+ * and a block of this size is past malloc's per-thread cache. Per thread, so that no lock is
+ * needed; off where the arena is checked, so that AddressSanitizer still sees a stale session. */
+#define POOL_MAX 16
+static _Thread_local struct session_alloc *pool[POOL_MAX];
+static _Thread_local int npool;
+
+static struct session_alloc *session_alloc_new(void)
+{
+	if (npool > 0)
+		return pool[--npool];
+	struct session_alloc *sa = xmalloc(sizeof *sa);
+	sa->s.hits = NULL;
+	sa->s.caphits = 0;
+	return sa;
+}
+
 static struct session *session_new(const struct ruletable *t, const struct event *ev)
 {
-	struct session_alloc *sa = xmalloc(sizeof *sa);
+	struct session_alloc *sa = session_alloc_new();
 	struct session *s = &sa->s;
+	struct hit *hits = s->hits; /* a pooled session's hit array is kept for reuse */
+	int caphits = s->caphits;
 	memset(s, 0, sizeof *s);
+	s->hits = hits;
+	s->caphits = caphits;
 	if (!arena_checked())
 		s->mem = (struct arena){ .cur = (char *)sa->first, .end = (char *)sa->first + sizeof sa->first,
 					 .next_size = 2 * ARENA_FIRST };
@@ -685,9 +706,22 @@ void session_free(struct session *s)
 {
 	if (!s)
 		return;
+	arena_free(&s->mem); /* the blocks after the first: that one is in the session's allocation */
+	if (npool < POOL_MAX && !arena_checked()) {
+		pool[npool++] = (struct session_alloc *)s;
+		return;
+	}
 	free(s->hits);
-	arena_free(&s->mem);
 	free(s);
+}
+
+void session_pool_free(void)
+{
+	while (npool > 0) {
+		struct session_alloc *sa = pool[--npool];
+		free(sa->s.hits);
+		free(sa);
+	}
 }
 
 /* ---- templates ---- */

@@ -102,9 +102,17 @@ bool syslog_prefix(const char *s, size_t n, size_t *msg_off, const char **prog, 
 	if (!st)
 		return false;
 	off += st;
+	/* Usually a host name comes first: a word that ends in a space, where a tag ends in '[' or
+	 * ':'. Seen by one scan, it is skipped without the tag parser reading it too. */
+	size_t w = 0, lim = n - off < 64 ? n - off : 64;
+	while (w < lim && !tag_end[(unsigned char)s[off + w]])
+		w++;
+	bool host = w < lim && s[off + w] == ' ';
+	if (host)
+		off += w + 1;
 	size_t t = tag(s + off, n - off, prog, proglen, pid, pidlen);
-	if (!t) {
-		/* a host name first */
+	if (!t && !host) {
+		/* not a tag after all (a longer host name, or one with a ':' in it): skip a word */
 		size_t h = off;
 		while (h < n && s[h] != ' ')
 			h++;
@@ -112,9 +120,9 @@ bool syslog_prefix(const char *s, size_t n, size_t *msg_off, const char **prog, 
 			return false;
 		off = h + 1;
 		t = tag(s + off, n - off, prog, proglen, pid, pidlen);
-		if (!t)
-			return false;
 	}
+	if (!t)
+		return false;
 	*msg_off = off + t;
 	return true;
 }
