@@ -156,7 +156,12 @@ static void async_input_begin(struct reporter *r, const struct input_info *in)
 static void async_session(struct reporter *r, const struct session *s)
 {
 	(void)r;
-	enqueue(&(struct call){ .kind = CALL_SESSION, .s = (struct session *)s });
+	struct call c; /* not a compound literal: that would clear the input snapshot too */
+	c.kind = CALL_SESSION;
+	c.inp = NULL;
+	c.s = (struct session *)s;
+	c.code = 0;
+	enqueue(&c);
 }
 
 static void async_input_end(struct reporter *r, const struct input_info *in)

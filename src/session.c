@@ -334,8 +334,11 @@ static struct hit *hit_for(struct session *s, int rule)
 		s->hits = xrealloc(s->hits, (size_t)s->caphits * sizeof *s->hits);
 	}
 	struct hit *h = &s->hits[s->nhits++];
-	memset(h, 0, sizeof *h);
-	h->rule = rule;
+	h->rule = rule; /* all but the evidence array, which nev guards */
+	h->nev = 0;
+	h->count = h->last = 0;
+	h->caps = NULL;
+	h->ncaps = 0;
 	return h;
 }
 
@@ -398,7 +401,14 @@ static void add_auth(struct session *s, const struct rule *r, const struct event
 void session_apply(struct session *s, const struct rule *r, int ruleidx, const struct event *ev,
 		   const struct capture *caps, int ncaps)
 {
-	struct hit tmp = { .caps = (struct capture *)caps, .ncaps = ncaps };
+	/* what templates read of a hit is its captures: its evidence array (most of its size, which
+	 * would be cleared on every match) is left unset, and nev says it holds nothing */
+	struct hit tmp;
+	tmp.rule = ruleidx;
+	tmp.nev = 0;
+	tmp.count = tmp.last = 0;
+	tmp.caps = (struct capture *)caps;
+	tmp.ncaps = ncaps;
 	s->hitset[ruleidx / 8] |= (unsigned char)(1u << (ruleidx % 8));
 	if (r->phase || r->outcome || !r->signal)
 		s->touched = true;
