@@ -75,11 +75,10 @@ static void jnum(struct reporter *r, unsigned long long v)
 	owrite(r, p, (size_t)(buf + sizeof buf - p));
 }
 
-/* A JSON string: control characters escaped, invalid UTF-8 bytes as U+FFFD. */
-static void jstrn(struct reporter *r, const char *s, size_t n)
+/* The inside of a JSON string: control characters escaped, invalid UTF-8 bytes as U+FFFD. */
+static void jchars(struct reporter *r, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	oputc(r, '"');
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < n) {
@@ -106,6 +105,12 @@ static void jstrn(struct reporter *r, const char *s, size_t n)
 		}
 		i++;
 	}
+}
+
+static void jstrn(struct reporter *r, const char *s, size_t n)
+{
+	oputc(r, '"');
+	jchars(r, s, n);
 	oputc(r, '"');
 }
 
@@ -330,12 +335,12 @@ static void session(struct reporter *r, const struct session *s)
 	jraw(r, ",\"channel\":");
 	jshown(r, s->channel);
 	jraw(r, ",\"client\":");
-	if (s->facts[F_CLIENT] && s->facts[F_CLIENT_VERSION]) {
-		struct sbuf b;
-		sb_init(&b);
-		sb_printf(&b, "%s %s", s->facts[F_CLIENT], s->facts[F_CLIENT_VERSION]);
-		jstr(r, b.s);
-		sb_free(&b);
+	if (s->facts[F_CLIENT] && s->facts[F_CLIENT_VERSION]) { /* "WinSCP 6.5.5" */
+		oputc(r, '"');
+		jchars(r, s->facts[F_CLIENT], strlen(s->facts[F_CLIENT]));
+		oputc(r, ' ');
+		jchars(r, s->facts[F_CLIENT_VERSION], strlen(s->facts[F_CLIENT_VERSION]));
+		oputc(r, '"');
 	} else {
 		jstr(r, s->facts[F_CLIENT]);
 	}
