@@ -75,8 +75,9 @@ static void jnum(struct reporter *r, unsigned long long v)
 	owrite(r, p, (size_t)(buf + sizeof buf - p));
 }
 
-/* The inside of a JSON string: control characters escaped, invalid UTF-8 bytes as U+FFFD. */
-static void jchars(struct reporter *r, const char *s, size_t n)
+/* The inside of a JSON string: control characters escaped, invalid UTF-8 bytes as U+FFFD.
+ * Inlined: it is the body of jstrn, which the report calls for every string. */
+static inline __attribute__((always_inline)) void jchars(struct reporter *r, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
