@@ -324,6 +324,17 @@ static void set_fact(struct session *s, enum fact f, const char *v)
 				*p = (char)(*p - 'A' + 'a');
 }
 
+/* A hit with nothing in it: all but its evidence array (most of its size), which nev guards;
+ * clearing the whole struct on every rule match cost more than the match. */
+static void hit_init(struct hit *h, int rule, struct capture *caps, int ncaps)
+{
+	h->rule = rule;
+	h->nev = 0;
+	h->count = h->last = 0;
+	h->caps = caps;
+	h->ncaps = ncaps;
+}
+
 static struct hit *hit_for(struct session *s, int rule)
 {
 	for (int i = 0; i < s->nhits; i++)
@@ -334,11 +345,7 @@ static struct hit *hit_for(struct session *s, int rule)
 		s->hits = xrealloc(s->hits, (size_t)s->caphits * sizeof *s->hits);
 	}
 	struct hit *h = &s->hits[s->nhits++];
-	h->rule = rule; /* all but the evidence array, which nev guards */
-	h->nev = 0;
-	h->count = h->last = 0;
-	h->caps = NULL;
-	h->ncaps = 0;
+	hit_init(h, rule, NULL, 0);
 	return h;
 }
 
@@ -401,14 +408,8 @@ static void add_auth(struct session *s, const struct rule *r, const struct event
 void session_apply(struct session *s, const struct rule *r, int ruleidx, const struct event *ev,
 		   const struct capture *caps, int ncaps)
 {
-	/* what templates read of a hit is its captures: its evidence array (most of its size, which
-	 * would be cleared on every match) is left unset, and nev says it holds nothing */
-	struct hit tmp;
-	tmp.rule = ruleidx;
-	tmp.nev = 0;
-	tmp.count = tmp.last = 0;
-	tmp.caps = (struct capture *)caps;
-	tmp.ncaps = ncaps;
+	struct hit tmp; /* for templates, which read a hit's captures */
+	hit_init(&tmp, ruleidx, (struct capture *)caps, ncaps);
 	s->hitset[ruleidx / 8] |= (unsigned char)(1u << (ruleidx % 8));
 	if (r->phase || r->outcome || !r->signal)
 		s->touched = true;
