@@ -202,6 +202,31 @@ static void test_tokenizers(void)
 	ok(shaped && body_is(&ev, "Accepted publickey for tuser from 127.0.0.1 port 1 ssh2"), "sshd journalctl short-iso", "not split");
 	ev = tok(tok_sshd, "<38>Nov 22 03:57:19 sshd[7386]: Connection closed by 127.0.0.1 port 5 [preauth]", &shaped);
 	ok(shaped && ev.chlen == 4, "sshd raw datagram without host", "not split");
+	/* the host name before the tag: found by one scan, or (longer than it, or holding a ':')
+	 * skipped as a word; no tag after it: not a syslog line */
+	{
+		static const struct { const char *line, *prog, *pid, *msg; } cases[] = {
+			{ "Nov 22 03:57:19 h123456789h123456789h123456789h123456789h123456789h123456789h123456789x sshd[7]: m", "sshd", "7", "m" },
+			{ "Nov 22 03:57:19 fe80::1 sshd[8]: m", "sshd", "8", "m" },
+			{ "Nov 22 03:57:19 host sshd: m", "sshd", "", "m" },
+			{ "Nov 22 03:57:19 sshd[9]: m", "sshd", "9", "m" },
+			{ "Nov 22 03:57:19 host: sshd[10]: m", "host", "", "sshd[10]: m" }, /* "host:" reads as a tag */
+			{ "Nov 22 03:57:19 host nothing-here", NULL, NULL, NULL },
+			{ "Nov 22 03:57:19 host ", NULL, NULL, NULL },
+		};
+		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+			const char *line = cases[i].line, *prog, *pid;
+			size_t off, proglen, pidlen;
+			bool got = syslog_prefix(line, strlen(line), &off, &prog, &proglen, &pid, &pidlen);
+			bool want = cases[i].prog != NULL;
+			bool right = got == want && (!want || (proglen == strlen(cases[i].prog) && memcmp(prog, cases[i].prog, proglen) == 0 &&
+								pidlen == strlen(cases[i].pid) && (!pidlen || memcmp(pid, cases[i].pid, pidlen) == 0) &&
+								strcmp(line + off, cases[i].msg) == 0));
+			char name[64];
+			snprintf(name, sizeof name, "syslog prefix case %zu", i + 1);
+			ok(right, name, line);
+		}
+	}
 	ev = tok(tok_sshd, "Nov 22 03:57:19 host CRON[5]: pam_unix(cron:session): session opened", &shaped);
 	ok(shaped && ev.noise, "other programs in auth.log are skipped", "not skipped");
 	ev = tok(tok_sshd, "{\"MESSAGE\":\"Invalid user bob from 127.0.0.1 port 5\",\"_PID\":\"44\",\"SYSLOG_IDENTIFIER\":\"sshd\"}", &shaped);
