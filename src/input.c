@@ -4,10 +4,13 @@
  * UTF-16 → UTF-8 (BOM, or the zero-byte pattern PowerShell 5.1's "2>" leaves) → line split.
  * Line ends are LF, CRLF, or a lone CR. */
 #include "input.h"
+#include "readahead.h"
+#include "scan.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +19,9 @@
 #define RAW_SIZE (256 * 1024)
 #define BUF_SIZE (1024 * 1024)
 #define SCAN_LIMIT (4 * 1024 * 1024)
+/* A plain input longer than this is read on a second thread from there on: small logs (most of
+ * a support desk's) never pay for starting one. */
+#define READAHEAD_AFTER (4 * 1024 * 1024)
 
 const char *input_display_name(const struct input *in)
 {
@@ -302,7 +308,7 @@ int input_open(struct input *in, const char *path)
 	}
 	in->raw = xmalloc(RAW_SIZE);
 	in->plain = xmalloc(RAW_SIZE);
-	in->buf = xmalloc(BUF_SIZE);
+	in->buf = in->buf_own = xmalloc(BUF_SIZE);
 	return sniff(in);
 }
 
@@ -310,20 +316,29 @@ void input_close(struct input *in)
 {
 	if (in->zs_live)
 		inflateEnd(&in->zs);
+	readahead_stop(in->ra);
 	if (in->fd > 0)
 		close(in->fd);
 	free(in->raw);
 	free(in->plain);
-	free(in->buf);
+	free(in->buf_own);
 	free(in->name);
 	memset(in, 0, sizeof *in);
 	in->fd = -1;
 }
 
-/* Count invalid UTF-8 sequences and NUL bytes (reported, never fatal). */
+/* Count invalid UTF-8 sequences and NUL bytes (reported, never fatal). A sequence cut by the
+ * edge of p is finished on the next call (u8_need), so the counts do not depend on where reads
+ * happened to end. */
 static void scan_bytes(struct input *in, const unsigned char *p, size_t n)
 {
 	size_t i = 0;
+	for (; in->u8_need && i < n; i++, in->u8_need--)
+		if ((p[i] & 0xC0) != 0x80) { /* broken off: counted once; p[i] is read afresh */
+			in->invalid_utf8++;
+			in->u8_need = 0;
+			break;
+		}
 	while (i < n) {
 		/* eight plain ASCII bytes without a NUL at a time: the common case */
 		if (i + 8 <= n) {
@@ -343,25 +358,79 @@ static void scan_bytes(struct input *in, const unsigned char *p, size_t n)
 			continue;
 		}
 		size_t k = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-		if (k == 0 || i + k > n) {
-			in->invalid_utf8 += k == 0;
-			i += k == 0 ? 1 : n - i; /* a sequence cut by the buffer edge is not counted */
+		if (k == 0) {
+			in->invalid_utf8++;
+			i++;
 			continue;
 		}
 		size_t j = 1;
-		while (j < k && (p[i + j] & 0xC0) == 0x80)
+		while (j < k && i + j < n && (p[i + j] & 0xC0) == 0x80)
 			j++;
+		if (j < k && i + j == n) { /* cut by the edge: the rest comes with the next bytes */
+			in->u8_need = (unsigned char)(k - j);
+			return;
+		}
 		if (j < k)
 			in->invalid_utf8++;
 		i += j;
 	}
 }
 
-/* Refill buf after moving the unread tail to the front. 1: more data, 0: EOF, -1: error. */
+/* When the rest of the input may be read ahead on a thread: plain bytes (no gunzip, no UTF-16
+ * decoding) that come straight from the descriptor, past the threshold (LOGLENS_READAHEAD
+ * bytes for the tests; LOGLENS_SYNC keeps everything on one thread). */
+static bool readahead_due(const struct input *in)
+{
+	static long long after = -1;
+	if (after < 0) {
+		const char *sync = getenv("LOGLENS_SYNC"), *v = getenv("LOGLENS_READAHEAD");
+		char *end;
+		long long n = v && *v ? strtoll(v, &end, 10) : -1;
+		after = sync && *sync ? LLONG_MAX : n >= 0 && !*end ? n : READAHEAD_AFTER;
+	}
+	return !in->ra && !in->gz && in->enc != ENC_UTF16LE && in->enc != ENC_UTF16BE && in->fd >= 0 &&
+	       in->plain_pos == in->plain_len && in->raw_pos == in->raw_len && !in->raw_eof &&
+	       in->bytes >= (unsigned long long)after;
+}
+
+/* Count what the first bytes hold (the encoding is judged on them: scanning a whole 1 GB log
+ * would cost), add them up. */
+static void took(struct input *in, const char *p, size_t n)
+{
+	if (in->bytes < SCAN_LIMIT) /* exactly the first SCAN_LIMIT bytes, however they were read */
+		scan_bytes(in, (const unsigned char *)p, n < SCAN_LIMIT - in->bytes ? n : (size_t)(SCAN_LIMIT - in->bytes));
+	in->bytes += n;
+}
+
+/* The next chunk from the read-ahead thread, the unread tail carried in front of it. */
+static int refill_ahead(struct input *in)
+{
+	size_t tail = in->end - in->start;
+	char *p;
+	ssize_t r = readahead_next(in->ra, in->buf + in->start, tail, &p);
+	if (r < 0) {
+		set_errno_error(in, "read error");
+		return -1;
+	}
+	if (r == 0) {
+		in->eof = true;
+		return 0;
+	}
+	took(in, p + tail, (size_t)r - tail);
+	in->buf = p;
+	in->start = 0;
+	in->end = (size_t)r;
+	return 1;
+}
+
+/* Refill buf after moving the unread tail (less than LINE_MAX_MATCH bytes: input_next sees
+ * to it) to the front. 1: more data, 0: EOF, -1: error. */
 static int refill(struct input *in)
 {
 	if (in->eof)
 		return 0;
+	if (in->ra)
+		return refill_ahead(in);
 	size_t tail = in->end - in->start;
 	if (in->start > 0) {
 		memmove(in->buf, in->buf + in->start, tail);
@@ -375,11 +444,10 @@ static int refill(struct input *in)
 		in->eof = true;
 		return 0;
 	}
-	/* the encoding is judged on the first bytes: scanning a whole 1 GB log would cost */
-	if (in->bytes < SCAN_LIMIT)
-		scan_bytes(in, (unsigned char *)in->buf + in->end, (size_t)r);
+	took(in, in->buf + in->end, (size_t)r);
 	in->end += (size_t)r;
-	in->bytes += (uint64_t)r;
+	if (readahead_due(in))
+		in->ra = readahead_start(in->fd, LINE_MAX_MATCH);
 	return 1;
 }
 
@@ -404,9 +472,11 @@ int input_next(struct input *in, struct line *ln)
 				continue;
 			}
 		}
+		/* the first LF or CR: at most one of nl and cr is set */
+		size_t k = avail ? line_end(p, avail) : 0;
+		char *nl = k < avail && p[k] == '\n' ? p + k : NULL;
+		char *cr = k < avail && p[k] == '\r' ? p + k : NULL;
 		if (in->skipping) {
-			char *nl = avail ? memchr(p, '\n', avail) : NULL;
-			char *cr = avail ? memchr(p, '\r', nl ? (size_t)(nl - p) : avail) : NULL;
 			char *eol = cr ? cr : nl;
 			if (eol) {
 				in->skipping = false;
@@ -422,11 +492,9 @@ int input_next(struct input *in, struct line *ln)
 			}
 			continue;
 		}
-		char *nl = avail ? memchr(p, '\n', avail) : NULL;
-		size_t seg = nl ? (size_t)(nl - p) : avail;
-		char *cr = seg ? memchr(p, '\r', seg) : NULL;
-		if (cr && cr + 1 == p + avail && !in->eof) {
-			nl = NULL; /* a CR at the buffer's edge: is an LF next? read on */
+		if (cr && cr + 1 == p + avail && !in->eof && (size_t)(cr - p) < LINE_MAX_MATCH) {
+			nl = NULL; /* a CR at the buffer's edge: is an LF next? read on (a longer
+				    * line is cut here, and cr_pending swallows that LF) */
 		} else if (cr) {
 			size_t len = (size_t)(cr - p);
 			bool crlf = cr + 1 < p + avail && cr[1] == '\n';

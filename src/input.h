@@ -36,15 +36,17 @@ struct input {
 	unsigned char *plain;
 	size_t plain_pos, plain_len;
 	bool plain_eof;
-	/* decoded UTF-8 bytes, split into lines */
-	char *buf;
+	/* decoded UTF-8 bytes, split into lines: in buf_own, or in a read-ahead chunk */
+	char *buf, *buf_own;
 	size_t start, end;
+	struct readahead *ra;       /* reads a long plain input on a thread of its own */
 	bool eof;
 	bool skipping;              /* inside the cut-off tail of an overlong line */
 	bool cr_pending;            /* a CR ended the last line; swallow one LF */
 	uint64_t lineno;
 	uint64_t bytes;             /* decoded bytes seen */
 	uint64_t invalid_utf8;      /* count of invalid UTF-8 sequences seen */
+	unsigned char u8_need;      /* continuation bytes owed by a sequence the last read cut */
 	uint64_t nul_bytes;
 	uint64_t truncated_lines;
 	bool deferred_error;        /* err is set, but the bytes before it are read first */

@@ -1,6 +1,6 @@
 /* scan.c — the byte scanners every reported string passes through (where JSON escaping is
- * needed, whether a text could hold a password) and the one that drops most lines of a WinSCP
- * Debug 2 log (its packet dumps). Sixteen bytes at a time with SSE2 (every x86-64 has it); the
+ * needed, whether a text could hold a password), the line splitter's, and the one that drops
+ * most lines of a WinSCP Debug 2 log (its packet dumps). Sixteen bytes at a time with SSE2 (every x86-64 has it); the
  * portable versions are the reference the unit tests compare them with. */
 #include "scan.h"
 
@@ -155,6 +155,33 @@ bool may_hold_secret(const char *s, size_t n)
 	return false;
 #else
 	return may_hold_secret_portable(s, n);
+#endif
+}
+
+/* ---- line ends ---- */
+
+size_t line_end_portable(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == '\n' || p[i] == '\r')
+			return i;
+	return n;
+}
+
+size_t line_end(const char *p, size_t n)
+{
+#if defined(__SSE2__)
+	const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+	size_t i = 0;
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, cr)));
+		if (m)
+			return i + (unsigned)__builtin_ctz(m);
+	}
+	return i + line_end_portable(p + i, n - i); /* never a read past the end */
+#else
+	return line_end_portable(p, n);
 #endif
 }
 

@@ -16,7 +16,12 @@ bool may_hold_secret(const char *s, size_t n);
  * hex digits, each followed by a comma (n a multiple of 3, at least 3)? */
 bool hex_dump_row(const char *s, size_t n);
 
+/* The offset of the first LF or CR in p[0..n), or n: where a line ends (both at once, which
+ * two memchr calls per line did before). */
+size_t line_end(const char *p, size_t n);
+
 /* The one-byte-at-a-time references (unit tests). */
+size_t line_end_portable(const char *p, size_t n);
 size_t json_plain_run_portable(const unsigned char *p, size_t n);
 bool may_hold_secret_portable(const char *s, size_t n);
 bool hex_dump_row_portable(const char *s, size_t n);

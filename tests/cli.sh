@@ -1111,4 +1111,66 @@ if [ -n "$at" ] && [ "$at" -gt "$first" ] && cmp -s "$W/both.async" "$W/both.syn
 else
 	fail "writer thread: an unreadable input's error follows the report so far" "error at line ${at:-none}, first report $first lines; $(cmp "$W/both.async" "$W/both.sync" 2>&1)"
 fi
+# The read-ahead thread (src/readahead.c) against one thread reading: the same bytes out, with
+# line ends of every kind (LF, CRLF, lone CR) and lines around the 64 KiB cut falling across its
+# chunks, invalid UTF-8 and NUL bytes in the first 4 MB (counted), from a file (read from the
+# start on the thread: LOGLENS_READAHEAD=0), through a pipe fed 997 bytes at a time, and past
+# the default 4 MB threshold; and one thread reading the 997-byte pipe (the counts must not
+# depend on where reads end). Line and invalid UTF-8 counts are checked against python's own.
+if need_py "read-ahead thread"; then
+	python3 - testdata/sshd/*-syslog.log > "$W/ra.log" 2> "$W/ra.counts" <<'PYEOF'
+import random, re, sys
+r = random.Random(20261122)
+base = []
+for p in sys.argv[1:]:
+    with open(p, "rb") as f:
+        base += f.read().splitlines()
+out, lines, cut = [], 0, 0
+size, copy = 0, 0
+while size < 6_000_000:
+    copy += 1
+    for l in base:
+        l = re.sub(rb"sshd\[(\d+)\]", lambda m: b"sshd[%d%s]" % (copy, m.group(1)), l)
+        k = r.random()
+        if k < 0.01:
+            n = r.choice([65535, 65536, 65537, 70000, 200000])
+            l = b"debug1: " + b"L" * (n - 8)
+        elif k < 0.012:
+            l += b" \xff\xfe bad \xc3"
+        elif k < 0.014:
+            l += b" \x00\x00 nul"
+        end = r.choices([b"\n", b"\r\n", b"\r"], [70, 20, 10])[0]
+        out.append(l + end)
+        lines += 1
+        cut += len(l) > 65536
+        size += len(l) + len(end)
+data = b"".join(out)
+sys.stdout.buffer.write(data)
+# invalid UTF-8 is counted in the first 4 MiB: three per "bad" line (\xff, \xfe, a cut \xc3)
+sys.stderr.write("%d %d %d\n" % (lines, cut, data[:4 << 20].count(b" \xff\xfe bad \xc3") * 3))
+PYEOF
+	read -r ra_lines ra_cut ra_bad < "$W/ra.counts"
+	LOGLENS_SYNC=1 $LOGLENS --json - < "$W/ra.log" > "$W/ra.sync" 2> "$W/ra.err"
+	rc_sync=$?
+	if ! jc ra "$W/ra.sync" "$rc_sync" "inputs[0].lines = $ra_lines" "inputs[0].truncated_lines = $ra_cut" "inputs[0].invalid_utf8 = $ra_bad"; then
+		fail "read-ahead thread: the one-thread reference counts every line" "$JC_OUT"
+	else
+		pass "read-ahead thread: the one-thread reference counts every line"
+	fi
+	for how in file pipe997 threshold one-thread-pipe997; do
+		case $how in
+		one-thread-pipe997) dd if="$W/ra.log" bs=997 2> /dev/null | LOGLENS_SYNC=1 $LOGLENS --json - > "$W/ra.out" 2> "$W/ra.err";;
+		file) LOGLENS_READAHEAD=0 $LOGLENS --json - < "$W/ra.log" > "$W/ra.out" 2> "$W/ra.err";;
+		pipe997) dd if="$W/ra.log" bs=997 2> /dev/null | LOGLENS_READAHEAD=0 $LOGLENS --json - > "$W/ra.out" 2> "$W/ra.err";;
+		threshold) cat "$W/ra.log" | $LOGLENS --json - > "$W/ra.out" 2> "$W/ra.err";;
+		esac
+		RC=$?
+		if [ "$RC" -eq "$rc_sync" ] && cmp -s "$W/ra.sync" "$W/ra.out" && [ ! -s "$W/ra.err" ]; then
+			pass "read-ahead thread = one thread: $how"
+		else
+			fail "read-ahead thread = one thread: $how" "exit $RC vs $rc_sync; $(cmp "$W/ra.sync" "$W/ra.out" 2>&1) $(head -c 200 "$W/ra.err")"
+		fi
+	done
+	rm -f "$W/ra.log" "$W/ra.out" "$W/ra.sync"
+fi
 exit 0

@@ -580,6 +580,27 @@ static void test_hex_rows(void)
 /* The fast scanners must agree with the byte-at-a-time references on every length and at
  * every alignment: strings built from the bytes that matter (quotes, controls, DEL, UTF-8 lead
  * and continuation bytes, the letters of secrets) at random. */
+/* line_end against its reference: LF and CR at every offset of texts of every length up to
+ * past two SSE blocks, and none at all (the scan must stop at n, not read past it). */
+static void test_line_ends(void)
+{
+	char buf[64];
+	unsigned bad = 0, cases = 0;
+	for (size_t n = 0; n <= 40; n++)
+		for (size_t at = 0; at <= n; at++)
+			for (int c = 0; c < 3; c++) {
+				memset(buf, 'x', sizeof buf);
+				buf[n] = '\n'; /* past the end: must not be seen */
+				if (at < n)
+					buf[at] = c == 0 ? '\n' : c == 1 ? '\r' : '\0';
+				size_t fast = line_end(buf, n), slow = line_end_portable(buf, n);
+				size_t want = at < n && c < 2 ? at : n;
+				bad += fast != slow || fast != want;
+				cases++;
+			}
+	ok(bad == 0 && cases > 2000, "scan: line_end = portable reference, stops at n", "differs");
+}
+
 static void test_scan(void)
 {
 	static const unsigned char alphabet[] = "aAbpPwW-:/\"\\\x01\x1f\x7f\x80\xbf\xc3\xa9\xe3\x81\x82\xf0\x9f\x98\x80\xed\xa0 xs";
@@ -612,6 +633,7 @@ static void test_scan(void)
 	const char *tail = "0123456789abcdef0123456789abcdef-pw";
 	ok(may_hold_secret(tail, strlen(tail)), "scan: a secret in the last bytes is caught", "missed");
 	ok(json_plain_run((const unsigned char *)"caf\xc3\xa9 \"x\"", 9) == 6, "scan: UTF-8 is plain, a quote is not", "wrong length");
+	test_line_ends();
 	test_hex_rows();
 }
 
