@@ -20,6 +20,9 @@ bool hex_dump_row(const char *s, size_t n);
  * two memchr calls per line did before). */
 size_t line_end(const char *p, size_t n);
 
+/* Use AVX2 where the CPU has it (the default), or keep to SSE2: the unit tests try both. */
+void scan_set_avx2(bool on);
+
 /* The one-byte-at-a-time references (unit tests). */
 size_t line_end_portable(const char *p, size_t n);
 size_t json_plain_run_portable(const unsigned char *p, size_t n);

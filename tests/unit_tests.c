@@ -551,7 +551,7 @@ static void test_precompiled(void)
 
 /* Packet-dump rows: valid rows of every length up to 50 triplets, each with one byte changed
  * at every position to a near miss (lower-case hex, 'G', '/', ':', '@', a comma, a high byte). */
-static void test_hex_rows(void)
+static void test_hex_rows(const char *name)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	static const char near[] = "afG/:@,\x80 ";
@@ -572,17 +572,15 @@ static void test_hex_rows(void)
 		}
 		differ += near_misses(row, n, 0, n, near, hex_dump_row, hex_dump_row_portable, &rejected);
 	}
-	ok(differ == 0 && valid == 50 && rejected > 10000, "scan: hex_dump_row = portable reference", "differs");
-	ok(hex_dump_row("02,00,1F,", 9) && !hex_dump_row("02,00,1f,", 9) && !hex_dump_row("02,00,1F", 8),
-	   "scan: a dump row, lower case, no last comma", "wrong");
+	ok(differ == 0 && valid == 50 && rejected > 10000, name, "differs");
+	char what[160];
+	snprintf(what, sizeof what, "%s: a dump row, lower case, no last comma", name);
+	ok(hex_dump_row("02,00,1F,", 9) && !hex_dump_row("02,00,1f,", 9) && !hex_dump_row("02,00,1F", 8), what, "wrong");
 }
 
-/* The fast scanners must agree with the byte-at-a-time references on every length and at
- * every alignment: strings built from the bytes that matter (quotes, controls, DEL, UTF-8 lead
- * and continuation bytes, the letters of secrets) at random. */
 /* line_end against its reference: LF and CR at every offset of texts of every length up to
  * past two SSE blocks, and none at all (the scan must stop at n, not read past it). */
-static void test_line_ends(void)
+static void test_line_ends(const char *name)
 {
 	char buf[64];
 	unsigned bad = 0, cases = 0;
@@ -598,9 +596,12 @@ static void test_line_ends(void)
 				bad += fast != slow || fast != want;
 				cases++;
 			}
-	ok(bad == 0 && cases > 2000, "scan: line_end = portable reference, stops at n", "differs");
+	ok(bad == 0 && cases > 2000, name, "differs");
 }
 
+/* The fast scanners must agree with the byte-at-a-time references on every length and at
+ * every alignment: strings built from the bytes that matter (quotes, controls, DEL, UTF-8 lead
+ * and continuation bytes, the letters of secrets) at random. */
 static void test_scan(void)
 {
 	static const unsigned char alphabet[] = "aAbpPwW-:/\"\\\x01\x1f\x7f\x80\xbf\xc3\xa9\xe3\x81\x82\xf0\x9f\x98\x80\xed\xa0 xs";
@@ -633,8 +634,13 @@ static void test_scan(void)
 	const char *tail = "0123456789abcdef0123456789abcdef-pw";
 	ok(may_hold_secret(tail, strlen(tail)), "scan: a secret in the last bytes is caught", "missed");
 	ok(json_plain_run((const unsigned char *)"caf\xc3\xa9 \"x\"", 9) == 6, "scan: UTF-8 is plain, a quote is not", "wrong length");
-	test_line_ends();
-	test_hex_rows();
+	/* where the CPU has AVX2, both versions: SSE2 first */
+	scan_set_avx2(false);
+	test_line_ends("scan: line_end (SSE2) = portable reference, stops at n");
+	test_hex_rows("scan: hex_dump_row (SSE2) = portable reference");
+	scan_set_avx2(true);
+	test_line_ends("scan: line_end (AVX2 if the CPU has it) = portable reference, stops at n");
+	test_hex_rows("scan: hex_dump_row (AVX2 if the CPU has it) = portable reference");
 }
 
 int main(void)
