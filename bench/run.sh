@@ -10,6 +10,8 @@
 #   2. on big.log (the ~1 GB mix): wc -l and loglens --json (grep -E too with GREP_BIG=1: at the
 #      couple of MB/s GNU grep manages with the whole table, 1 GB takes it about ten minutes a run),
 #      each loglens run right after one on head.log: the linearity figure compares those pairs;
+#      then big.log split in two by line shape (WinSCP records / the rest), wc -l and loglens on
+#      each part: where the time goes (informative, not a target);
 #   3. 10 000 small logs in one loglens invocation;  4. start-up on empty input;
 #   5. fail2ban-regex with its stock sshd filter beside loglens on an sshd syslog corpus;
 #   6. a 10 GB-equivalent pipe (big.log cat'ed 10 times into loglens): time and peak RSS;
@@ -74,7 +76,8 @@ cleanup() {
 	if [ "$KEEP" != 1 ]; then
 		rm -rf "$BENCH_DIR/big.log" "$BENCH_DIR/head.log" "$BENCH_DIR/sshd.log" "$BENCH_DIR/small" \
 			"$BENCH_DIR/rules10" "$BENCH_DIR/rules10.tokens" "$BENCH_DIR/stamp" \
-			"$BENCH_DIR/slice1.log" "$BENCH_DIR/slice2.log" "$BENCH_DIR/work/big.json" "$BENCH_DIR/work/sshd.json"
+			"$BENCH_DIR/slice1.log" "$BENCH_DIR/slice2.log" "$BENCH_DIR/work/big.json" "$BENCH_DIR/work/sshd.json" \
+			"$BENCH_DIR/part-winscp.log" "$BENCH_DIR/part-rest.log"
 	fi
 }
 trap cleanup EXIT
@@ -177,6 +180,28 @@ while more $i big; do
 	run ll_big "$LOGLENS" --json "$BIG"
 	i=$((i + 1))
 done
+
+# 2b. where big.log's time goes: its lines split by shape into WinSCP records ("<mark>
+#     yyyy-mm-dd hh:mm:ss.zzz ...": the Debug 2 sessions, dump rows and all) and the rest (the lab
+#     transcripts, a few WinSCP continuation lines); wc -l and loglens on each, alternating
+PART_W=$BENCH_DIR/part-winscp.log
+PART_O=$BENCH_DIR/part-rest.log
+WREC='^[.<>!*] [0-9]{4}-[0-9]{2}-[0-9]{2} '
+grep -E "$WREC" "$BIG" >"$PART_W" || true
+grep -v -E "$WREC" "$BIG" >"$PART_O" || true
+i=0
+while more $i parts; do
+	run pw_wc wc -l "$PART_W"
+	run ll_pw "$LOGLENS" --json "$PART_W"
+	run po_wc wc -l "$PART_O"
+	run ll_po "$LOGLENS" --json "$PART_O"
+	i=$((i + 1))
+done
+PW_B=$(bytes "$PART_W"); PW_L=$(lines "$PART_W")
+PO_B=$(bytes "$PART_O"); PO_L=$(lines "$PART_O")
+PW_J=$("$LOGLENS" --json "$PART_W" 2>/dev/null | wc -c | tr -d ' ')
+PO_J=$("$LOGLENS" --json "$PART_O" 2>/dev/null | wc -c | tr -d ' ')
+rm -f "$PART_W" "$PART_O"
 
 # 3. 10 000 small files in one invocation (paths relative to the directory keep argv short)
 i=0
@@ -288,7 +313,7 @@ st_ms=$(calc "sprintf(\"%.2f\", $(med startup 1) * 1000)")
 st_cpu=$(calc "sprintf(\"%.2f\", $(cpu startup) * 1000)")
 st_p90=$(sort -g "$W/startup" | awk '{v[NR]=$1} END {printf "%.2f", v[int(NR*0.9)]*1000}')
 sp_ms=$(calc "sprintf(\"%.2f\", $(med spawn 1) * 1000)")
-rss_ll=$(cat "$W/ll_big" "$W/ll_head" "$W/ll_pairhead" "$W/ll_small" "$W/ll_sshd" | awk 'BEGIN{m=0} $4>m {m=$4} END{print m}')
+rss_ll=$(cat "$W/ll_big" "$W/ll_head" "$W/ll_pairhead" "$W/ll_small" "$W/ll_sshd" "$W/ll_pw" "$W/ll_po" | awk 'BEGIN{m=0} $4>m {m=$4} END{print m}')
 rss_all=$(calc "($rss_ll > $pipe_rss) ? $rss_ll : $pipe_rss")
 pipe_wall=$(awk '{print $1}' "$W/pipe")
 pipe_st=$(awk '{print $5}' "$W/pipe")
@@ -337,6 +362,17 @@ case $pipe_st in 0|1) pipe_ok=1 ;; *) pipe_ok=0 ;; esac
 	echo "             median over $(wc -l <"$W/ll_big" | tr -d ' ') pairs of runs, head.log right before big.log)"
 	echo "  prefilter: $NRULES10 rules / $NRULES rules on head.log = $r10 x the time (CPU: $r10c); loading the rule"
 	echo "             files alone (empty input) takes $(calc "sprintf(\"%.3f\", $w_load10)") s: with that and the default start-up taken off, $r10l x"
+	echo
+	echo "where big.log's time goes — its lines split by shape, each part on its own (not a target)"
+	hdr
+	row "WinSCP records: wc -l" pw_wc "$PW_B" "$PW_L"
+	row "WinSCP records: loglens --json" ll_pw "$PW_B" "$PW_L"
+	row "the rest (lab transcripts): wc -l" po_wc "$PO_B" "$PO_L"
+	row "the rest (lab transcripts): loglens --json" ll_po "$PO_B" "$PO_L"
+	echo "  WinSCP records ($(calc "sprintf(\"%.0f\", 100 * $PW_B / $BIG_B)") % of the bytes): loglens speed / wc -l = $(ratio "$(med pw_wc 1)" "$(med ll_pw 1)" 3)," \
+		"$(MB "$PW_J") MB of JSON"
+	echo "  the rest ($(calc "sprintf(\"%.0f\", 100 * $PO_B / $BIG_B)") % of the bytes): loglens speed / wc -l = $(ratio "$(med po_wc 1)" "$(med ll_po 1)" 3)," \
+		"$(MB "$PO_J") MB of JSON; its share of loglens's time: $(calc "sprintf(\"%.0f\", 100 * $(med ll_po 1) / ($(med ll_po 1) + $(med ll_pw 1)))") %"
 	echo
 	printf '%s small files, one invocation: loglens --json small/*: %.3f s, %s files/s, %s MB/s, CPU %.2f s, RSS %.1f MB\n' \
 		"$SMALL_N" "$w_small" "$files_s" "$(mbs "$SMALL_B" "$w_small")" "$(cpu ll_small)" "$(calc "$(max ll_small 4) / 1024")"
