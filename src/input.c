@@ -423,7 +423,7 @@ static int refill_ahead(struct input *in)
 	return 1;
 }
 
-/* Refill buf after moving the unread tail (less than LINE_MAX_MATCH bytes: input_next sees
+/* Refill buf after moving the unread tail (at most LINE_MAX_MATCH bytes: input_next sees
  * to it) to the front. 1: more data, 0: EOF, -1: error. */
 static int refill(struct input *in)
 {
