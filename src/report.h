@@ -59,6 +59,9 @@ const char *text_of(const struct text *t, enum lang l);
 /* Render a rule text for a finding, with placeholders filled and redaction applied. */
 void render_finding_text(struct sbuf *out, const char *tmpl, const struct finding *f,
 			 const struct session *s, const struct report_opts *o);
+/* One placeholder of such a text, filled in the same way (report_json.c keeps the rest ready). */
+void render_finding_placeholder(struct sbuf *out, const struct template_piece *pc, const struct finding *f,
+				const struct session *s, const struct report_opts *o);
 /* Evidence / free text as shown: passwords masked always, pseudonyms with --redact. */
 void render_shown(struct sbuf *out, const char *text, const struct report_opts *o);
 /* client → user@host:port summary pieces */

@@ -31,6 +31,12 @@ void render_finding_text(struct sbuf *out, const char *tmpl, const struct findin
 	render_template_f(out, tmpl, f->hit, s, shown_value, (void *)o);
 }
 
+void render_finding_placeholder(struct sbuf *out, const struct template_piece *pc, const struct finding *f,
+				const struct session *s, const struct report_opts *o)
+{
+	render_placeholder(out, pc, f->hit, s, shown_value, (void *)o);
+}
+
 /* "plink 0.78 → tuser@127.0.0.1:2222 (ssh)" without the client part. */
 void session_target(struct sbuf *out, const struct session *s, const struct report_opts *o)
 {

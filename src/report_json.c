@@ -10,7 +10,9 @@
 #include "version.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The document is assembled in this buffer and handed to the stream once per reporter call:
@@ -178,10 +180,119 @@ static void evidence_array(struct reporter *r, const struct evidence *ev, int n,
 	oputc(r, ']');
 }
 
+/* A rule text is the rule's own words around a few placeholders, the same in every finding:
+ * its words are escaped once and kept, found again by the text's address (rule texts live as
+ * long as the run); only the values are filled in and escaped each time. Escaping a text piece
+ * by piece gives the bytes escaping it whole would, because pieces end at braces, between
+ * characters; a text that is not valid UTF-8 is not kept (an invalid byte next to a brace could
+ * join a value's). Open addressing, a few probes; a full neighbourhood means nothing is kept. */
+#define CONST_SLOTS 8192
+#define CONST_PROBES 8
+#define MAX_PIECES 32
+
+struct jpiece {
+	const char *json;            /* a literal piece, escaped; NULL: the placeholder ph */
+	size_t len;
+	struct template_piece ph;
+};
+
+static struct const_text {
+	const char *tmpl;            /* NULL: a free slot */
+	struct jpiece *pieces;       /* NULL: not kept (rendered whole each time) */
+	int npieces;
+	char *json;                  /* the escaped literal pieces, one after the other */
+} consts[CONST_SLOTS];
+
+static struct const_text *const_slot(const char *tmpl)
+{
+	size_t h = (size_t)(((uintptr_t)tmpl >> 3) * 0x9E3779B97F4A7C15ull >> 40);
+	for (int i = 0; i < CONST_PROBES; i++) {
+		struct const_text *c = &consts[(h + (size_t)i) % CONST_SLOTS];
+		if (!c->tmpl || c->tmpl == tmpl)
+			return c;
+	}
+	return NULL;
+}
+
+static void consts_free(void)
+{
+	for (size_t i = 0; i < CONST_SLOTS; i++) {
+		free(consts[i].pieces);
+		free(consts[i].json);
+	}
+	memset(consts, 0, sizeof consts);
+}
+
+static bool valid_utf8(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		i += json_plain_run(p + i, n - i);
+		if (i < n && p[i] >= 0x80)
+			return false;
+		i += i < n;
+	}
+	return true;
+}
+
+/* Take tmpl apart into c: its literal pieces are escaped by jchars itself, into the output
+ * buffer (emptied first if the worst case, \u00XX per byte, might not fit), copied out, and
+ * taken back out of the buffer. */
+static void keep_text(struct reporter *r, struct const_text *c, const char *tmpl)
+{
+	size_t n = strlen(tmpl);
+	struct template_piece pcs[MAX_PIECES];
+	int np = 0;
+	for (size_t at = 0, k; np < MAX_PIECES && (k = template_piece(tmpl + at, &pcs[np])) != 0; at += k)
+		np++;
+	if (np == MAX_PIECES || 6 * n > sizeof O.b || !valid_utf8(tmpl, n))
+		return;
+	if (O.n + 6 * n > sizeof O.b)
+		oflush(r);
+	size_t from = O.n, off[MAX_PIECES];
+	for (int i = 0; i < np; i++) {
+		off[i] = O.n - from;
+		if (!pcs[i].placeholder)
+			jchars(r, pcs[i].s, pcs[i].len);
+	}
+	size_t total = O.n - from;
+	c->json = xmalloc(total + 1);
+	memcpy(c->json, O.b + from, total);
+	O.n = from;
+	c->pieces = xmalloc((size_t)np * sizeof *c->pieces);
+	for (int i = 0; i < np; i++) {
+		struct jpiece *jp = &c->pieces[i];
+		jp->ph = pcs[i];
+		jp->json = pcs[i].placeholder ? NULL : c->json + off[i];
+		jp->len = (i + 1 < np ? off[i + 1] : total) - off[i];
+	}
+	c->npieces = np;
+}
+
 /* A rule text with its placeholders filled in (log values masked / redacted). */
 static void jtext(struct reporter *r, const char *tmpl, const struct finding *f, const struct session *s)
 {
 	static struct sbuf b; /* reused, as in jshown */
+	struct const_text *c = const_slot(tmpl);
+	if (c && !c->tmpl) {
+		c->tmpl = tmpl;
+		keep_text(r, c, tmpl);
+	}
+	if (c && c->pieces) {
+		oputc(r, '"');
+		for (int i = 0; i < c->npieces; i++) {
+			const struct jpiece *jp = &c->pieces[i];
+			if (jp->json) {
+				owrite(r, jp->json, jp->len);
+			} else {
+				sb_clear(&b);
+				render_finding_placeholder(&b, &jp->ph, f, s, &r->o);
+				jchars(r, b.s ? b.s : "", b.len);
+			}
+		}
+		oputc(r, '"');
+		return;
+	}
 	sb_clear(&b);
 	render_finding_text(&b, tmpl, f, s, &r->o);
 	jstrn(r, b.s ? b.s : "", b.len);
@@ -438,6 +549,7 @@ static void end(struct reporter *r, int code)
 	}
 	oprintf(r, "],\"exit_code\":%d}\n", code);
 	oflush(r);
+	consts_free();
 	free(r->inputs);
 	r->inputs = NULL;
 }

@@ -815,6 +815,62 @@ void template_scratch_free(void)
 	scratch_md = NULL;
 }
 
+/* The piece of a template at p: literal text up to the next placeholder (or the end), or one
+ * placeholder; its length (0 at the end). A brace that begins no placeholder is literal text. */
+size_t template_piece(const char *p, struct template_piece *pc)
+{
+	size_t i = 0, n, len;
+	for (;; i++) {
+		const char *open = strchr(p + i, '{');
+		if (!open) {
+			i += strlen(p + i);
+			break;
+		}
+		i = (size_t)(open - p);
+		if ((len = placeholder_at(open, &n)) != 0)
+			break;
+	}
+	if (i > 0) {
+		*pc = (struct template_piece){ .s = p, .len = i };
+		return i;
+	}
+	if (!*p)
+		return 0;
+	*pc = (struct template_piece){ .s = p + 1, .len = n, .placeholder = true,
+				       .sh = len - 2 == n + 3 && memcmp(p + 1 + n, "|sh", 3) == 0 };
+	return len;
+}
+
+void render_placeholder(struct sbuf *out, const struct template_piece *pc, const struct hit *h,
+			const struct session *s, value_filter filter, void *arg)
+{
+	const char *name = pc->s;
+	size_t n = pc->len;
+	struct sbuf *v = &scratch_v, *shown = v;
+	sb_clear(v);
+	if (n == 13 && memcmp(name, "host_key_name", 13) == 0) {
+		host_key_name(v, h, s);
+	} else {
+		const char *val = value_of(name, n, h, s);
+		if (val)
+			sb_adds(v, val);
+	}
+	if (v->len && filter && strcmp(v->s, "<host>") != 0) { /* values from the log: mask, redact */
+		shown = &scratch_f;
+		sb_clear(shown);
+		filter(shown, v->s, arg);
+	}
+	if (!shown->len || strcmp(shown->s, "<host>") == 0) {
+		sb_addc(out, '<');
+		sb_add(out, name, n);
+		sb_addc(out, '>');
+	} else if (pc->sh) {
+		sb_add_shquoted(out, shown->s);
+	} else {
+		sb_add(out, shown->s, shown->len);
+	}
+}
+
 void render_template_f(struct sbuf *out, const char *tmpl, const struct hit *h, const struct session *s,
 		       value_filter filter, void *arg)
 {
@@ -832,32 +888,10 @@ void render_template_f(struct sbuf *out, const char *tmpl, const struct hit *h, 
 			sb_addc(out, *p++);
 			continue;
 		}
-		const char *name = p + 1;
-		bool sh = len - 2 == n + 3 && memcmp(name + n, "|sh", 3) == 0;
+		struct template_piece pc = { .s = p + 1, .len = n, .placeholder = true,
+					     .sh = len - 2 == n + 3 && memcmp(p + 1 + n, "|sh", 3) == 0 };
 		p += len;
-		struct sbuf *v = &scratch_v, *shown = v;
-		sb_clear(v);
-		if (n == 13 && memcmp(name, "host_key_name", 13) == 0) {
-			host_key_name(v, h, s);
-		} else {
-			const char *val = value_of(name, n, h, s);
-			if (val)
-				sb_adds(v, val);
-		}
-		if (v->len && filter && strcmp(v->s, "<host>") != 0) { /* values from the log: mask, redact */
-			shown = &scratch_f;
-			sb_clear(shown);
-			filter(shown, v->s, arg);
-		}
-		if (!shown->len || strcmp(shown->s, "<host>") == 0) {
-			sb_addc(out, '<');
-			sb_add(out, name, n);
-			sb_addc(out, '>');
-		} else if (sh) {
-			sb_add_shquoted(out, shown->s);
-		} else {
-			sb_add(out, shown->s, shown->len);
-		}
+		render_placeholder(out, &pc, h, s, filter, arg);
 	}
 }
 

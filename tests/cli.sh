@@ -1173,4 +1173,35 @@ PYEOF
 	done
 	rm -f "$W/ra.log" "$W/ra.out" "$W/ra.sync"
 fi
+# A value with a quote, a backslash, a control byte and DEL filled into a rule's text: the JSON
+# writer escapes the text's own words once and the value each time (report_json.c), and must
+# give the value as the "fields" object (escaped whole) gives it.
+if need_py "escaped values in rule texts"; then
+	printf 'Jan  4 06:00:02 bastion sshd[3585584]: Connection from 203.0.113.51 port 52831 on 10.20.0.5 port 22 rdomain ""\n' > "$W/esc.log"
+	printf 'Jan  4 06:00:10 bastion sshd[3585584]: Unable to negotiate with 203.0.113.51 port 52831: no matching key exchange method found. Their offer: a"b\\c,x\001y,\177z [preauth]\n' >> "$W/esc.log"
+	for lang in en ja; do
+		ll 30 "$W/esc.json" "$W/e" --json -l $lang "$W/esc.log"
+		why=$(python3 - "$W/esc.json" <<'PYEOF'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1], encoding="utf-8"))
+except Exception as e:
+    print("not valid JSON: %s" % e)
+    sys.exit(0)
+fs = [f for s in d["sessions"] for f in s["findings"] if f["fields"].get("offer")]
+if not fs:
+    print("no finding with an offer")
+elif fs[0]["fields"]["offer"] != 'a"b\\c,x\x01y,\x7fz':
+    print("fields.offer is %r" % fs[0]["fields"]["offer"])
+elif fs[0]["fields"]["offer"] not in fs[0]["diagnosis"]:
+    print("the diagnosis does not hold the offer: %r" % fs[0]["diagnosis"][:200])
+PYEOF
+)
+		if [ -z "$why" ]; then
+			pass "escaped values in rule texts ($lang): as in fields"
+		else
+			fail "escaped values in rule texts ($lang): as in fields" "$why"
+		fi
+	done
+fi
 exit 0

@@ -332,6 +332,83 @@ static void test_templates(void)
 	sb_free(&b);
 }
 
+/* A value filter that changes what it gets, so that a path that skipped it would show. */
+static void bracket_value(struct sbuf *out, const char *value, void *arg)
+{
+	(void)arg;
+	sb_addc(out, '[');
+	sb_adds(out, value);
+	sb_addc(out, ']');
+}
+
+/* template_piece + render_placeholder (what the JSON writer uses to keep a text's words ready)
+ * give what render_template_f gives, and the pieces cover the template: every text of every
+ * default rule in both languages, with facts and captures for some placeholders and none for
+ * others, a value the filter must not see ("<host>"), and hand-made oddities. */
+static void test_template_pieces(void)
+{
+	struct session s = { 0 };
+	s.facts[F_HOST] = "example.jp";
+	s.facts[F_PORT] = "2222";
+	s.facts[F_USER] = "it's me";
+	s.facts[F_KEYFILE] = "/home/u/.ssh/id_ed25519";
+	struct capture caps[] = { { "algtype", "key exchange method" }, { "offer", "a,b" }, { "source_address", "<host>" } };
+	struct hit h = { .caps = caps, .ncaps = 3 };
+	struct sbuf whole, byparts;
+	sb_init(&whole);
+	sb_init(&byparts);
+	unsigned texts = 0, placeholders = 0, bad = 0;
+	const char *odd[] = { "", "{", "}", "{}", "{ x}", "a{b", "{user|sh} {user}", "x{host_key_name|sh}y",
+			      "{source_address}", "{{user}}", "{nosuch|sh}" };
+	const struct ruletable *t = &rules_precompiled;
+	for (int i = -1; i < t->nrules; i++)
+		for (int l = 0; l < LANG_COUNT; l++) {
+			const char *list[64];
+			int n = 0;
+			if (i < 0) {
+				if (l > 0)
+					continue;
+				for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++)
+					list[n++] = odd[k];
+			} else {
+				const struct rule *r = &t->rules[i];
+				list[n++] = r->title.s[l];
+				list[n++] = r->diagnosis.s[l];
+				for (int k = 0; k < r->nremedy && n < 62; k++)
+					list[n++] = r->remedy[k].s[l];
+				for (int k = 0; k < r->ncands && n < 62; k++) {
+					list[n++] = r->cands[k].cause.s[l];
+					list[n++] = r->cands[k].check.s[l];
+				}
+			}
+			for (int k = 0; k < n; k++) {
+				if (!list[k])
+					continue;
+				sb_clear(&whole);
+				render_template_f(&whole, list[k], &h, &s, bracket_value, NULL);
+				sb_clear(&byparts);
+				sb_add(&byparts, "", 0);
+				size_t at = 0, len;
+				struct template_piece pc;
+				while ((len = template_piece(list[k] + at, &pc)) != 0) {
+					if (pc.placeholder) {
+						render_placeholder(&byparts, &pc, &h, &s, bracket_value, NULL);
+						placeholders++;
+					} else {
+						bad += pc.s != list[k] + at || pc.len != len; /* literal: exactly the span */
+						sb_add(&byparts, pc.s, pc.len);
+					}
+					at += len;
+				}
+				bad += at != strlen(list[k]) || whole.len != byparts.len || memcmp(whole.s, byparts.s, whole.len) != 0;
+				texts++;
+			}
+		}
+	ok(bad == 0 && texts > 3000 && placeholders > 1000, "template pieces render as the whole template", "differs");
+	sb_free(&whole);
+	sb_free(&byparts);
+}
+
 /* Each byte of s[from..to) changed in turn to each byte of near: how often does the fast
  * check disagree with its reference? *rejected counts the texts the reference rejects. */
 static unsigned near_misses(char *s, size_t n, size_t from, size_t to, const char *near,
@@ -650,6 +727,7 @@ int main(void)
 	test_detect();
 	test_literals();
 	test_templates();
+	test_template_pieces();
 	test_names();
 	test_timestamps();
 	test_precompiled();
