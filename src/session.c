@@ -875,23 +875,12 @@ void render_template_f(struct sbuf *out, const char *tmpl, const struct hit *h, 
 		       value_filter filter, void *arg)
 {
 	sb_add(out, "", 0);
-	for (const char *p = tmpl; *p;) {
-		const char *open = strchr(p, '{');
-		if (!open) {
-			sb_adds(out, p);
-			return;
-		}
-		sb_add(out, p, (size_t)(open - p));
-		p = open;
-		size_t n, len = placeholder_at(p, &n);
-		if (!len) {
-			sb_addc(out, *p++);
-			continue;
-		}
-		struct template_piece pc = { .s = p + 1, .len = n, .placeholder = true,
-					     .sh = len - 2 == n + 3 && memcmp(p + 1 + n, "|sh", 3) == 0 };
-		p += len;
-		render_placeholder(out, &pc, h, s, filter, arg);
+	struct template_piece pc;
+	for (size_t at = 0, len; (len = template_piece(tmpl + at, &pc)) != 0; at += len) {
+		if (pc.placeholder)
+			render_placeholder(out, &pc, h, s, filter, arg);
+		else
+			sb_add(out, pc.s, pc.len);
 	}
 }
 

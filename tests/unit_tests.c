@@ -341,10 +341,12 @@ static void bracket_value(struct sbuf *out, const char *value, void *arg)
 	sb_addc(out, ']');
 }
 
-/* template_piece + render_placeholder (what the JSON writer uses to keep a text's words ready)
- * give what render_template_f gives, and the pieces cover the template: every text of every
- * default rule in both languages, with facts and captures for some placeholders and none for
- * others, a value the filter must not see ("<host>"), and hand-made oddities. */
+/* template_piece takes a template apart as the JSON writer keeps it (report_json.c): each literal
+ * piece is exactly its span, the pieces cover the template end to end, and rendered one by one
+ * (literal words as they are, placeholders by render_placeholder) they give render_template_f's
+ * text: every text of every default rule in both languages, with facts and captures for some
+ * placeholders and none for others, a value the filter must not see ("<host>"), and hand-made
+ * oddities (lone and empty braces, a brace inside a name, "|sh"). */
 static void test_template_pieces(void)
 {
 	struct session s = { 0 };
