@@ -39,15 +39,17 @@ static void input_begin(struct reporter *r, const struct input_info *in)
 /* Print a multi-line text with a hanging indent. */
 static void indented(struct reporter *r, const char *indent, const char *first, const char *text)
 {
+	int pad = (int)strlen(first);
 	fputs(indent, r->out);
 	fputs(first, r->out);
-	for (const char *p = text; *p; p++) {
-		fputc(*p, r->out);
-		if (*p == '\n' && p[1]) {
-			fputs(indent, r->out);
-			for (size_t i = 0; i < strlen(first); i++)
-				fputc(' ', r->out);
-		}
+	/* a line at a time: a byte at a time through stdio took half the report's time */
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+		fwrite(p, 1, n, r->out);
+		p += n;
+		if (nl && *p)
+			fprintf(r->out, "%s%*s", indent, pad, "");
 	}
 	fputc('\n', r->out);
 }
