@@ -9,25 +9,54 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
-#include <stdlib.h>
 #include <ctype.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-#define MAX_MAP 4096
+#define PAIR_SLOTS 4096
+
+#define MEMO_SLOTS 1024
+#define MEMO_MAX 256         /* longer texts (log lines) are rarely shown twice */
+
+struct memo {
+	int learned;                 /* the number of values known then, + 1; 0 = empty */
+	size_t hash;
+	struct sbuf text, redacted;
+};
 
 struct entry {
 	enum pseudo_kind kind;
 	char *value;
 	char *alias;
+	size_t vlen;
 };
 
+/* Every value met is kept, however many: a value that was forgotten would be shown as it is
+ * where no pattern catches it (a user name, a host without a domain), and one met again would
+ * get another pseudonym. A log of thousands of sessions teaches thousands of values, and every
+ * text shown is searched for all of them: the values are indexed (by their bytes, by their
+ * aliases, and by their first two bytes and length) so that a text costs about its own length,
+ * not the number of values. */
 struct redactor {
-	struct entry map[MAX_MAP];
-	int n;
+	struct entry *map;
+	int n, cap;
 	int counter[PK_COUNT];
 	pcre2_code *re[PK_COUNT];
 	pcre2_code *field_host, *field_user;
 	pcre2_match_data *md;
+	int *by_value;               /* entry + 1, by the hash of its value; 0 = free */
+	int *by_alias;               /* the same, by its alias */
+	size_t slots;                /* of each: a power of two, at most half used */
+	uint64_t starts[PAIR_SLOTS]; /* by a value's first two bytes: bit L for its length L
+	                              * (2-63), bit 0 for a longer one (see longlens) */
+	size_t *longlens;            /* the lengths of 64 and more that values have, each once */
+	int nlong;
+	uint32_t *seen;              /* per entry: the search it was last found in */
+	uint32_t search;
+	int *found;                  /* per search: the entries found */
+	struct memo memo[MEMO_SLOTS];
 };
 
 /* One regex per secret form: group 1 is the secret. */
@@ -86,9 +115,17 @@ void redactor_free(struct redactor *r)
 {
 	if (!r)
 		return;
-	for (int i = 0; i < r->n; i++) {
-		free(r->map[i].value);
-		free(r->map[i].alias);
+	for (int i = 0; i < r->n; i++)
+		free(r->map[i].value); /* and the alias after it */
+	free(r->map);
+	free(r->by_value);
+	free(r->by_alias);
+	free(r->seen);
+	free(r->found);
+	free(r->longlens);
+	for (int i = 0; i < MEMO_SLOTS; i++) {
+		sb_free(&r->memo[i].text);
+		sb_free(&r->memo[i].redacted);
 	}
 	for (int k = 0; k < PK_COUNT; k++)
 		pcre2_code_free(r->re[k]);
@@ -98,32 +135,130 @@ void redactor_free(struct redactor *r)
 	free(r);
 }
 
+static size_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037u; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+	return (size_t)(h ^ h >> 29);
+}
+
+static unsigned pair_slot(const char *s)
+{
+	unsigned p = (unsigned char)s[0] << 8 | (unsigned char)s[1];
+	return (p * 2654435761u) >> 20 & (PAIR_SLOTS - 1);
+}
+
+/* The entry whose alias is v, or -1. */
+static int find_alias(const struct redactor *r, const char *v, size_t n)
+{
+	for (size_t h = hash_bytes(v, n);; h++) {
+		int e = r->slots ? r->by_alias[h & (r->slots - 1)] - 1 : -1;
+		if (e < 0 || equals_n(r->map[e].alias, v, n))
+			return e;
+	}
+}
+
+/* The entry for value v of kind k, or -1. */
+static int find_value(const struct redactor *r, enum pseudo_kind k, const char *v, size_t n)
+{
+	for (size_t h = hash_bytes(v, n);; h++) {
+		int e = r->slots ? r->by_value[h & (r->slots - 1)] - 1 : -1;
+		if (e < 0 || (r->map[e].kind == k && r->map[e].vlen == n && memcmp(r->map[e].value, v, n) == 0))
+			return e;
+	}
+}
+
+static void put(int *table, size_t slots, size_t h, int e)
+{
+	while (table[h & (slots - 1)])
+		h++;
+	table[h & (slots - 1)] = e + 1;
+}
+
+/* Room for one more entry: the map and its per-entry arrays grow by half, the hash tables
+ * double (and are filled again) before they are half full. */
+static void make_room(struct redactor *r)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap + r->cap / 2 : 256;
+		r->map = xrealloc(r->map, (size_t)r->cap * sizeof *r->map);
+		r->seen = xrealloc(r->seen, (size_t)r->cap * sizeof *r->seen);
+		r->found = xrealloc(r->found, (size_t)r->cap * sizeof *r->found);
+	}
+	r->seen[r->n] = 0;
+	if (2 * ((size_t)r->n + 1) <= r->slots)
+		return;
+	free(r->by_value);
+	free(r->by_alias);
+	r->slots = r->slots ? 2 * r->slots : 1024;
+	r->by_value = xcalloc(r->slots, sizeof *r->by_value);
+	r->by_alias = xcalloc(r->slots, sizeof *r->by_alias);
+	for (int e = 0; e < r->n; e++) {
+		put(r->by_value, r->slots, hash_bytes(r->map[e].value, r->map[e].vlen), e);
+		put(r->by_alias, r->slots, hash_bytes(r->map[e].alias, strlen(r->map[e].alias)), e);
+	}
+}
+
+/* The pseudonym of the c-th address: TEST-NET-1 (RFC 5737), then the IPv6 documentation
+ * prefix (RFC 3849), so that two addresses never share one. */
+static void ip_alias(char *a, size_t size, int c)
+{
+	if (c <= 254)
+		snprintf(a, size, "192.0.2.%d", c);
+	else
+		snprintf(a, size, "2001:db8::%x", (unsigned)c);
+}
+
+/* Make entry e's value findable inside texts (replace_learned): values of 2 bytes or more. */
+static void index_start(struct redactor *r, const struct entry *e)
+{
+	if (e->vlen < 2)
+		return;
+	if (e->vlen < 64) {
+		r->starts[pair_slot(e->value)] |= (uint64_t)1 << e->vlen;
+		return;
+	}
+	r->starts[pair_slot(e->value)] |= 1;
+	for (int i = 0; i < r->nlong; i++)
+		if (r->longlens[i] == e->vlen)
+			return;
+	r->longlens = xrealloc(r->longlens, (size_t)(r->nlong + 1) * sizeof *r->longlens);
+	r->longlens[r->nlong++] = e->vlen;
+}
+
 static const char *alias_for(struct redactor *r, enum pseudo_kind k, const char *v, size_t n)
 {
-	for (int i = 0; i < r->n; i++) /* already a pseudonym: keep it */
-		if (equals_n(r->map[i].alias, v, n))
-			return r->map[i].alias;
-	for (int i = 0; i < r->n; i++)
-		if (r->map[i].kind == k && equals_n(r->map[i].value, v, n))
-			return r->map[i].alias;
-	if (r->n == MAX_MAP)
-		return "<redacted>";
-	struct entry *e = &r->map[r->n++];
-	e->kind = k;
-	e->value = xstrndup(v, n);
+	int e = find_alias(r, v, n); /* already a pseudonym: keep it */
+	if (e < 0)
+		e = find_value(r, k, v, n);
+	if (e >= 0)
+		return r->map[e].alias;
+	make_room(r);
+	struct entry *en = &r->map[r->n];
+	en->kind = k;
+	en->vlen = n;
 	int c = ++r->counter[k];
-	struct sbuf a;
-	sb_init(&a);
+	char a[64];
 	switch (k) {
-	case PK_HOST: sb_printf(&a, "host-%d.example", c); break;
-	case PK_IP: sb_printf(&a, "192.0.2.%d", c % 254 + (c >= 254)); break;
-	case PK_USER: sb_printf(&a, "user-%d", c); break;
-	case PK_PATH: sb_printf(&a, "/path-%d", c); break;
-	case PK_FP: sb_printf(&a, "SHA256:fingerprint-%d", c); break;
-	default: sb_printf(&a, "email-%d@example.invalid", c); break;
+	case PK_HOST: snprintf(a, sizeof a, "host-%d.example", c); break;
+	case PK_IP: ip_alias(a, sizeof a, c); break;
+	case PK_USER: snprintf(a, sizeof a, "user-%d", c); break;
+	case PK_PATH: snprintf(a, sizeof a, "/path-%d", c); break;
+	case PK_FP: snprintf(a, sizeof a, "SHA256:fingerprint-%d", c); break;
+	default: snprintf(a, sizeof a, "email-%d@example.invalid", c); break;
 	}
-	e->alias = sb_steal(&a);
-	return e->alias;
+	/* the value, a NUL, then its alias: one allocation of their size per value */
+	size_t an = strlen(a);
+	en->value = xmalloc(n + 1 + an + 1);
+	memcpy(en->value, v, n);
+	en->value[n] = '\0';
+	en->alias = memcpy(en->value + n + 1, a, an + 1);
+	put(r->by_value, r->slots, hash_bytes(v, n), r->n);
+	put(r->by_alias, r->slots, hash_bytes(en->alias, strlen(en->alias)), r->n);
+	index_start(r, en);
+	r->n++;
+	return en->alias;
 }
 
 void redactor_learn(struct redactor *r, enum pseudo_kind k, const char *value)
@@ -158,51 +293,113 @@ static void mask_secrets(struct sbuf *t)
 	}
 }
 
-/* Replace every occurrence of a learned value (longest first would be ideal; values rarely nest). */
+/* Entry e's value, replaced wherever it stands in t; whether anything was. */
+static bool replace_entry(const struct entry *en, struct sbuf *t)
+{
+	const char *v = en->value;
+	size_t vn = en->vlen;
+	struct sbuf o;
+	sb_init(&o);
+	const char *p = t->s, *end = t->s + t->len;
+	bool changed = false;
+	while (p < end) {
+		const char *q = (const char *)memmem(p, (size_t)(end - p), v, vn);
+		if (!q)
+			break;
+		/* whole words only, so that "tuser" does not eat "tuser2", nor 10.0.0.2 the start
+		 * of 10.0.0.25 (which has a pseudonym of its own) */
+		bool left = q == t->s || !(isalnum((unsigned char)q[-1]));
+		bool right = q + vn == end || !(isalnum((unsigned char)q[vn]));
+		if (!(left && right)) {
+			sb_add(&o, p, (size_t)(q - p) + 1);
+			p = q + 1;
+			continue;
+		}
+		sb_add(&o, p, (size_t)(q - p));
+		sb_adds(&o, en->alias);
+		p = q + vn;
+		changed = true;
+	}
+	if (!changed) {
+		sb_free(&o);
+		return false;
+	}
+	sb_add(&o, p, (size_t)(end - p));
+	sb_free(t);
+	*t = o;
+	return true;
+}
+
+/* Mark the entries after `after` whose value is the n bytes at s. */
+static void note_value_at(struct redactor *r, const char *s, size_t n, int after, int *nfound)
+{
+	for (size_t h = hash_bytes(s, n);; h++) {
+		int e = r->by_value[h & (r->slots - 1)] - 1;
+		if (e < 0)
+			return;
+		const struct entry *en = &r->map[e];
+		if (e > after && en->vlen == n && r->seen[e] != r->search && memcmp(en->value, s, n) == 0) {
+			r->seen[e] = r->search;
+			r->found[(*nfound)++] = e;
+		}
+	}
+}
+
+static int by_index(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The entries after `after` whose value appears in t, in map order: looked up at each position
+ * by the lengths that values starting with its two bytes have. */
+static int find_learned(struct redactor *r, const struct sbuf *t, int after)
+{
+	if (++r->search == 0) {
+		for (int e = 0; e < r->n; e++)
+			r->seen[e] = 0;
+		r->search = 1;
+	}
+	int nfound = 0;
+	for (size_t i = 0; i + 2 <= t->len; i++) {
+		uint64_t lens = r->starts[pair_slot(t->s + i)];
+		if (!lens)
+			continue;
+		size_t room = t->len - i;
+		for (uint64_t m = lens & ~(uint64_t)1; m; m &= m - 1) {
+			size_t len = (size_t)__builtin_ctzll(m);
+			if (len > room)
+				break;
+			note_value_at(r, t->s + i, len, after, &nfound);
+		}
+		if (lens & 1)
+			for (int k = 0; k < r->nlong; k++)
+				if (r->longlens[k] <= room)
+					note_value_at(r, t->s + i, r->longlens[k], after, &nfound);
+	}
+	if (nfound > 1)
+		qsort(r->found, (size_t)nfound, sizeof *r->found, by_index);
+	return nfound;
+}
+
+/* Replace every occurrence of a learned value, one value after the other in the order they
+ * were learned (longest first would be ideal; values rarely nest). Only the values found in the
+ * text are tried; after a replacement the text is searched again, since an alias put in can
+ * hold a later value. */
 static void replace_learned(struct redactor *r, struct sbuf *t)
 {
-	for (int i = 0; i < r->n; i++) {
-		const char *v = r->map[i].value;
-		size_t vn = strlen(v);
-		if (vn < 2)
-			continue;
-		struct sbuf o;
-		sb_init(&o);
-		const char *p = t->s, *end = t->s + t->len;
-		bool changed = false;
-		while (p < end) {
-			const char *q = (const char *)memmem(p, (size_t)(end - p), v, vn);
-			if (!q)
-				break;
-			/* whole words only for users, so "tuser" does not eat "tuser2" */
-			bool left = q == t->s || !(isalnum((unsigned char)q[-1]));
-			bool right = q + vn == end || !(isalnum((unsigned char)q[vn]));
-			if (r->map[i].kind == PK_USER && !(left && right)) {
-				sb_add(&o, p, (size_t)(q - p) + 1);
-				p = q + 1;
-				continue;
-			}
-			sb_add(&o, p, (size_t)(q - p));
-			sb_adds(&o, r->map[i].alias);
-			p = q + vn;
-			changed = true;
+	int nfound = find_learned(r, t, -1);
+	for (int k = 0; k < nfound; k++) {
+		int e = r->found[k];
+		if (replace_entry(&r->map[e], t)) {
+			nfound = find_learned(r, t, e);
+			k = -1;
 		}
-		if (!changed) {
-			sb_free(&o);
-			continue;
-		}
-		sb_add(&o, p, (size_t)(end - p));
-		sb_free(t);
-		*t = o;
 	}
 }
 
 static bool known(const struct redactor *r, enum pseudo_kind k, const char *v, size_t n)
 {
-	for (int i = 0; i < r->n; i++)
-		if (r->map[i].kind == k && equals_n(r->map[i].value, v, n))
-			return true;
-	return false;
+	return find_value(r, k, v, n) >= 0;
 }
 
 static bool user_at_known_host(const struct redactor *r, const char *s, size_t n)
@@ -244,9 +441,36 @@ static void replace_matches(struct redactor *r, struct sbuf *t, enum pseudo_kind
 	}
 }
 
+/* A byte each kind's regex cannot match without (a '.' or ':' for an address, an '@' for an
+ * e-mail address, …): most texts lack it, and a memchr costs less than a regex's start. */
+static const char *const needs_one_of[PK_COUNT] = {
+	[PK_HOST] = ".", [PK_IP] = ".:", [PK_USER] = "", [PK_PATH] = "/\\",
+	[PK_FP] = ":,", [PK_EMAIL] = "@",
+};
+
 static void replace_kind(struct redactor *r, struct sbuf *t, enum pseudo_kind k)
 {
-	replace_matches(r, t, k, r->re[k]);
+	const char *need = needs_one_of[k];
+	bool may = !*need;
+	for (; *need && !may; need++)
+		may = memchr(t->s, *need, t->len) != NULL;
+	if (may)
+		replace_matches(r, t, k, r->re[k]);
+}
+
+/* The redacted form of a short text, kept while no value has been learned since: a session's
+ * host, user and address are shown in many places, and five texts in six are repeats. */
+static struct memo *memo_of(struct redactor *r, const char *text, size_t n, size_t *hash)
+{
+	if (n == 0 || n > MEMO_MAX)
+		return NULL;
+	*hash = hash_bytes(text, n);
+	return &r->memo[*hash % MEMO_SLOTS];
+}
+
+static bool memo_holds(const struct redactor *r, const struct memo *m, size_t hash, const char *text, size_t n)
+{
+	return m->learned == r->n + 1 && m->hash == hash && m->text.len == n && memcmp(m->text.s, text, n) == 0;
 }
 
 void redact_text(struct redactor *r, struct sbuf *out, const char *text, size_t n)
@@ -255,13 +479,21 @@ void redact_text(struct redactor *r, struct sbuf *out, const char *text, size_t 
 		sb_add(out, text, n);
 		return;
 	}
+	size_t hash = 0;
+	struct memo *m = r ? memo_of(r, text, n, &hash) : NULL;
+	if (m && memo_holds(r, m, hash, text, n)) {
+		sb_add(out, m->redacted.s, m->redacted.len);
+		return;
+	}
+	int learned = r ? r->n + 1 : 0; /* what the result depends on: the text and the values known */
 	struct sbuf t;
 	sb_init(&t);
 	sb_add(&t, text, n);
 	mask_secrets(&t);
 	if (r) {
 		replace_matches(r, &t, PK_HOST, r->field_host);
-		replace_matches(r, &t, PK_USER, r->field_user);
+		if (memmem(t.s, t.len, "Local account: ", 15))
+			replace_matches(r, &t, PK_USER, r->field_user);
 		replace_kind(r, &t, PK_FP);
 		replace_kind(r, &t, PK_EMAIL);
 		replace_kind(r, &t, PK_PATH);
@@ -270,5 +502,14 @@ void redact_text(struct redactor *r, struct sbuf *out, const char *text, size_t 
 		replace_kind(r, &t, PK_HOST);
 	}
 	sb_add(out, t.s, t.len);
+	if (m) {
+		m->learned = learned;
+		m->hash = hash;
+		sb_clear(&m->text);
+		sb_add(&m->text, text, n);
+		struct sbuf old = m->redacted;
+		m->redacted = t;
+		t = old;
+	}
 	sb_free(&t);
 }

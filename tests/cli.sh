@@ -1068,6 +1068,44 @@ else
 	fail "--redact-log with standard input: the same copy as from the file" "$(why_rc); $(cmp "$W/red-file.log" "$W/red-stdin.log" 2>&1)"
 fi
 
+# A log of thousands of sessions: every value stays hidden and keeps a pseudonym of its own,
+# however many there are (values past the 4 096th were once forgotten, and their user names
+# shown), and an address that begins like another (10.1.0.2, 10.1.0.25) is not taken for it.
+awk 'BEGIN { for (i = 1; i <= 5000; i++) {
+	a = sprintf("10.1.%d.%d", int(i / 250), i % 250); u = sprintf("zq%05dk", i)
+	printf "Jan  4 06:%02d:%02d gate sshd[%d]: Invalid user %s from %s port %d\n", int(i / 60) % 60, i % 60, 20000 + i, u, a, 40000 + i
+	printf "Jan  4 06:%02d:%02d gate sshd[%d]: Connection closed by invalid user %s %s port %d [preauth]\n", int(i / 60) % 60, i % 60, 20000 + i, u, a, 40000 + i
+} }' > "$W/crowd.log"
+rm -f "$W/crowd-red.log"
+ll 120 "$W/crowd.json" "$W/e" --json --redact --redact-log "$W/crowd-red.log" "$W/crowd.log"
+rc_json=$RC
+ll 120 "$W/crowd.txt" "$W/e" --redact "$W/crowd.log"
+why=
+[ "$rc_json" -eq 1 ] && [ "$RC" -eq 1 ] || why="exit $rc_json (JSON), $RC (text), expected 1;"
+for f in crowd.json crowd.txt crowd-red.log; do
+	n=$(grep -o 'zq[0-9]*k' "$W/$f" | sort -u | wc -l)
+	[ "$n" -eq 0 ] || why="$why $n user names shown in $f;"
+	n=$(grep -oE '10\.1\.[0-9]+\.[0-9]+' "$W/$f" | sort -u | wc -l)
+	[ "$n" -eq 0 ] || why="$why $n addresses shown in $f;"
+done
+# in the copy: one pseudonym per address, each a well-formed documentation address, the same on
+# both lines of a session
+if [ -s "$W/crowd-red.log" ]; then
+	n=$(sed -n 's/.*Invalid user [^ ]* from \([^ ]*\) port.*/\1/p' "$W/crowd-red.log" | sort -u | wc -l)
+	[ "$n" -eq 5000 ] || why="$why $n pseudonyms for 5000 addresses;"
+	bad=$(sed -n 's/.*Invalid user [^ ]* from \([^ ]*\) port.*/\1/p' "$W/crowd-red.log" |
+		grep -cvE '^(192\.0\.2\.([1-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-4])|2001:db8::[0-9a-f]+)$')
+	[ "$bad" -eq 0 ] || why="$why $bad malformed pseudonyms;"
+	bad=$(awk '/Invalid user/ { split($0, w, " "); u = w[8]; a = w[10]; next }
+		/Connection closed/ { split($0, w, " "); if (w[11] != u || w[12] != a) n++ }
+		END { print n + 0 }' "$W/crowd-red.log")
+	[ "$bad" -eq 0 ] || why="$why $bad sessions whose two lines disagree;"
+else
+	why="$why no copy written;"
+fi
+[ -z "$why" ] && pass "--redact: 5000 sessions, every value hidden and its own pseudonym" ||
+	fail "--redact: 5000 sessions, every value hidden and its own pseudonym" "$why"
+
 # The writer thread (default) and the synchronous writer (LOGLENS_SYNC=1) give the same bytes and
 # exit status: many sessions streaming through the queue, a correlation run, an unreadable input
 # among readable ones (its error after the report so far), text and JSON. many.log holds several

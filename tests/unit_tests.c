@@ -1,9 +1,10 @@
 /* unit_tests.c — the reader, the tokenizers, detection, the literal extractor, templates, and
  * the precompiled default table against the loader's, the SSE2 byte scanners against their
- * portable references.
+ * portable references, the --redact pseudonyms.
  * One "PASS name" / "FAIL name: why" line per check (tests/run.sh counts them). */
 #include "detect.h"
 #include "input.h"
+#include "redact.h"
 #include "rules.h"
 #include "scan.h"
 #include "session.h"
@@ -722,6 +723,62 @@ static void test_scan(void)
 	test_hex_rows("scan: hex_dump_row (AVX2 if the CPU has it) = portable reference");
 }
 
+/* redact_text with r into a fresh string. */
+static char *redacted(struct redactor *r, const char *text)
+{
+	struct sbuf b;
+	sb_init(&b);
+	redact_text(r, &b, text, strlen(text));
+	sb_addc(&b, '\0');
+	return sb_steal(&b);
+}
+
+static void redact_case(struct redactor *r, const char *name, const char *text, const char *want)
+{
+	char *got = redacted(r, text);
+	char why[768];
+	snprintf(why, sizeof why, "got \"%.300s\", want \"%.300s\"", got, want);
+	ok(strcmp(got, want) == 0, name, why);
+	free(got);
+}
+
+/* The learned values are found by an index (their first two bytes and length): values that
+ * share a start, values of 64 bytes and more, and ten thousand of them. */
+static void test_redactor(void)
+{
+	struct redactor *r = redactor_new();
+	redactor_learn(r, PK_USER, "ab");
+	redactor_learn(r, PK_USER, "abc9");
+	redactor_learn(r, PK_USER, "abcdefgh");
+	redact_case(r, "redact: values that share their first bytes", "ab abc9 abcdefgh abx xab",
+		    "user-1 user-2 user-3 abx xab");
+	char key[200];
+	snprintf(key, sizeof key, "D:\\keys\\%s.ppk",
+		 "a-key-file-name-long-enough-to-pass-sixty-four-bytes-of-path-and-then-some");
+	redactor_learn(r, PK_PATH, key);
+	char text[300];
+	snprintf(text, sizeof text, "Reading key file \"%s\"", key);
+	redact_case(r, "redact: a value of 64 bytes or more", text, "Reading key file \"/path-1\"");
+	redact_case(r, "redact: an address that begins like a known one keeps its own",
+		    "from 10.0.0.2 port 1", "from 192.0.2.1 port 1");
+	redact_case(r, "redact: … (the longer one)", "from 10.0.0.25 port 1", "from 192.0.2.2 port 1");
+	redact_case(r, "redact: … (the first again)", "to 10.0.0.2", "to 192.0.2.1");
+	char v[32];
+	for (int i = 0; i < 10000; i++) {
+		snprintf(v, sizeof v, "u%05dz", i);
+		redactor_learn(r, PK_USER, v);
+	}
+	redact_case(r, "redact: ten thousand values, the first and the last still known",
+		    "u00000z then u09999z", "user-4 then user-10003");
+	for (int i = 3; i <= 255; i++) {
+		snprintf(v, sizeof v, "10.9.%d.%d", i / 200, i % 200);
+		free(redacted(r, v));
+	}
+	redact_case(r, "redact: the 255th address's pseudonym is not the first's", "10.9.1.55", "2001:db8::ff");
+	redact_case(r, "redact: … and stays its own", "via 10.9.1.55.", "via 2001:db8::ff.");
+	redactor_free(r);
+}
+
 int main(void)
 {
 	test_reader();
@@ -734,5 +791,6 @@ int main(void)
 	test_timestamps();
 	test_precompiled();
 	test_scan();
+	test_redactor();
 	return failures ? 1 : 0;
 }
