@@ -14,6 +14,8 @@
 #      each part: where the time goes (informative, not a target);
 #   3. 10 000 small logs in one loglens invocation;  4. start-up on empty input;
 #   5. fail2ban-regex with its stock sshd filter beside loglens on an sshd syslog corpus;
+#      5b. the other ways to run loglens (the text report, --redact) beside --json, on head.log
+#      and sshd.log (informative, not a target: a mode ten times slower would show here);
 #   6. a 10 GB-equivalent pipe (big.log cat'ed 10 times into loglens): time and peak RSS;
 #   7. heap allocations per input line (valgrind), when valgrind is there.
 # Prints a table and the targets of issue 5, met or not, and keeps it in $BENCH_DIR/results.txt
@@ -222,6 +224,20 @@ while more $i sshd; do
 	i=$((i + 1))
 done
 
+# 5b. the text report and --redact beside --json, alternating; sshd.log's thousands of
+#     sessions are what --redact's pseudonym table grows with
+i=0
+while more $i modes; do
+	for f in head sshd; do
+		eval "in=\$$(echo "$f" | tr 'a-z' 'A-Z')"
+		run "ll_m_${f}_json" "$LOGLENS" --json "$in"
+		run "ll_m_${f}_text" "$LOGLENS" "$in"
+		run "ll_m_${f}_jred" "$LOGLENS" --json --redact "$in"
+		run "ll_m_${f}_tred" "$LOGLENS" --redact "$in"
+	done
+	i=$((i + 1))
+done
+
 # 6. the 10 GB-equivalent pipe: big.log cat'ed PIPE_GB times into loglens, one run
 big_wall=$(med ll_big 1)
 pipe_n=$PIPE_GB
@@ -313,7 +329,7 @@ st_ms=$(calc "sprintf(\"%.2f\", $(med startup 1) * 1000)")
 st_cpu=$(calc "sprintf(\"%.2f\", $(cpu startup) * 1000)")
 st_p90=$(sort -g "$W/startup" | awk '{v[NR]=$1} END {printf "%.2f", v[int(NR*0.9)]*1000}')
 sp_ms=$(calc "sprintf(\"%.2f\", $(med spawn 1) * 1000)")
-rss_ll=$(cat "$W/ll_big" "$W/ll_head" "$W/ll_pairhead" "$W/ll_small" "$W/ll_sshd" "$W/ll_pw" "$W/ll_po" | awk 'BEGIN{m=0} $4>m {m=$4} END{print m}')
+rss_ll=$(cat "$W/ll_big" "$W/ll_head" "$W/ll_pairhead" "$W/ll_small" "$W/ll_sshd" "$W/ll_pw" "$W/ll_po" "$W"/ll_m_*_json "$W"/ll_m_*_text "$W"/ll_m_*_jred "$W"/ll_m_*_tred | awk 'BEGIN{m=0} $4>m {m=$4} END{print m}')
 rss_all=$(calc "($rss_ll > $pipe_rss) ? $rss_ll : $pipe_rss")
 pipe_wall=$(awk '{print $1}' "$W/pipe")
 pipe_st=$(awk '{print $5}' "$W/pipe")
@@ -401,6 +417,18 @@ case $pipe_st in 0|1) pipe_ok=1 ;; *) pipe_ok=0 ;; esac
 		r_f2b=
 		echo "  fail2ban-regex not available: not compared"
 	fi
+	echo
+	echo "other ways to run loglens, beside --json on the same file (not a target)"
+	hdr
+	for f in head sshd; do
+		eval "fb=\$$(echo "$f" | tr 'a-z' 'A-Z')_B fl=\$$(echo "$f" | tr 'a-z' 'A-Z')_L"
+		row "$f.log: loglens --json" "ll_m_${f}_json" "$fb" "$fl"
+		row "$f.log: loglens (text report)" "ll_m_${f}_text" "$fb" "$fl"
+		row "$f.log: loglens --json --redact" "ll_m_${f}_jred" "$fb" "$fl"
+		row "$f.log: loglens --redact (text)" "ll_m_${f}_tred" "$fb" "$fl"
+		j=$(med "ll_m_${f}_json" 1)
+		echo "  $f.log, time / --json: text $(ratio "$(med "ll_m_${f}_text" 1)" "$j" 2), --json --redact $(ratio "$(med "ll_m_${f}_jred" 1)" "$j" 2), --redact $(ratio "$(med "ll_m_${f}_tred" 1)" "$j" 2)"
+	done
 	echo
 	echo "heap allocations (valgrind): $alloc_note"
 	echo
