@@ -135,14 +135,6 @@ void redactor_free(struct redactor *r)
 	free(r);
 }
 
-static size_t hash_bytes(const char *s, size_t n)
-{
-	uint64_t h = 14695981039346656037u; /* FNV-1a */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-	return (size_t)(h ^ h >> 29);
-}
-
 static unsigned pair_slot(const char *s)
 {
 	unsigned p = (unsigned char)s[0] << 8 | (unsigned char)s[1];

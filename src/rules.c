@@ -901,10 +901,7 @@ static void read_enums(struct loadctx *c, struct rule *r, const cJSON *o)
 
 static unsigned hash_str(const char *s)
 {
-	unsigned h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return hash_bytes(s, strlen(s));
 }
 
 /* The index of the rule with this id, or -1 (a hash: tables of thousands of rules load fast). */

@@ -21,14 +21,6 @@ struct open_session {
 	int newer, older;            /* the recency list, -1 ends */
 };
 
-static uint32_t hash_bytes(const char *p, size_t n)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 16777619u;
-	return h;
-}
-
 /* ---- a session's arena ---- */
 
 #define ARENA_FIRST 2048     /* in the session's own allocation: an sshd connection fits */

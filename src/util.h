@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -64,6 +65,15 @@ void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(print
 /* Append s quoted for a POSIX shell: 'it'\''s'. */
 void sb_add_shquoted(struct sbuf *b, const char *s);
 char *sb_steal(struct sbuf *b);
+
+/* FNV-1a: the hash of the project's tables (sessions by channel, rules by id, --redact's values). */
+static inline uint32_t hash_bytes(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 16777619u;
+	return h;
+}
 
 /* Is the string z the n bytes at s? Stops at the first difference: names are looked up in
  * short lists on every match, where most differ in their first byte. */
