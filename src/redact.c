@@ -285,6 +285,20 @@ static void mask_secrets(struct sbuf *t)
 	}
 }
 
+/* Is the value found at q part of a longer one? A user name must be a whole word, so that
+ * "tuser" does not eat "tuser2"; another value must not cut a number, so that 10.0.0.2 does not
+ * eat the start of 10.0.0.25 (which has a pseudonym of its own). Letters next to a host or an
+ * address do not stop it: "from10.0.0.2" still loses the address. */
+static bool inside_longer(const struct entry *en, const char *start, const char *q, const char *end)
+{
+	const char *v = en->value;
+	size_t vn = en->vlen;
+	if (en->kind == PK_USER)
+		return (q > start && isalnum((unsigned char)q[-1])) || (q + vn < end && isalnum((unsigned char)q[vn]));
+	return (q > start && is_digit(q[-1]) && is_digit(v[0])) ||
+	       (q + vn < end && is_digit(q[vn]) && is_digit(v[vn - 1]));
+}
+
 /* Entry e's value, replaced wherever it stands in t; whether anything was. */
 static bool replace_entry(const struct entry *en, struct sbuf *t)
 {
@@ -298,11 +312,7 @@ static bool replace_entry(const struct entry *en, struct sbuf *t)
 		const char *q = (const char *)memmem(p, (size_t)(end - p), v, vn);
 		if (!q)
 			break;
-		/* whole words only, so that "tuser" does not eat "tuser2", nor 10.0.0.2 the start
-		 * of 10.0.0.25 (which has a pseudonym of its own) */
-		bool left = q == t->s || !(isalnum((unsigned char)q[-1]));
-		bool right = q + vn == end || !(isalnum((unsigned char)q[vn]));
-		if (!(left && right)) {
+		if (inside_longer(en, t->s, q, end)) {
 			sb_add(&o, p, (size_t)(q - p) + 1);
 			p = q + 1;
 			continue;

@@ -9,10 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
 
 /* "Nov 22 03:57:19 " */
 static size_t classic_stamp(const char *s, size_t n)

@@ -7,10 +7,6 @@
 
 #include <string.h>
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
 
 /* The 8 bytes at s, the first one lowest (one load where the compiler sees it). */
 static inline __attribute__((always_inline)) uint64_t le64(const char *s)

@@ -66,6 +66,12 @@ void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(print
 void sb_add_shquoted(struct sbuf *b, const char *s);
 char *sb_steal(struct sbuf *b);
 
+/* An ASCII digit, whatever the locale (isdigit's answer may depend on it). */
+static inline bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
 /* FNV-1a: the hash of the project's tables (sessions by channel, rules by id, --redact's values). */
 static inline uint32_t hash_bytes(const char *p, size_t n)
 {

@@ -763,6 +763,7 @@ static void test_redactor(void)
 		    "from 10.0.0.2 port 1", "from 192.0.2.1 port 1");
 	redact_case(r, "redact: … (the longer one)", "from 10.0.0.25 port 1", "from 192.0.2.2 port 1");
 	redact_case(r, "redact: … (the first again)", "to 10.0.0.2", "to 192.0.2.1");
+	redact_case(r, "redact: a known address glued to a word is still hidden", "from10.0.0.2:22", "from192.0.2.1:22");
 	char v[32];
 	for (int i = 0; i < 10000; i++) {
 		snprintf(v, sizeof v, "u%05dz", i);
