@@ -229,7 +229,7 @@ done
 i=0
 while more $i modes; do
 	for f in head sshd; do
-		eval "in=\$$(echo "$f" | tr 'a-z' 'A-Z')"
+		case $f in head) in=$HEAD ;; *) in=$SSHD ;; esac
 		run "ll_m_${f}_json" "$LOGLENS" --json "$in"
 		run "ll_m_${f}_text" "$LOGLENS" "$in"
 		run "ll_m_${f}_jred" "$LOGLENS" --json --redact "$in"
@@ -421,7 +421,7 @@ case $pipe_st in 0|1) pipe_ok=1 ;; *) pipe_ok=0 ;; esac
 	echo "other ways to run loglens, beside --json on the same file (not a target)"
 	hdr
 	for f in head sshd; do
-		eval "fb=\$$(echo "$f" | tr 'a-z' 'A-Z')_B fl=\$$(echo "$f" | tr 'a-z' 'A-Z')_L"
+		case $f in head) fb=$HEAD_B fl=$HEAD_L ;; *) fb=$SSHD_B fl=$SSHD_L ;; esac
 		row "$f.log: loglens --json" "ll_m_${f}_json" "$fb" "$fl"
 		row "$f.log: loglens (text report)" "ll_m_${f}_text" "$fb" "$fl"
 		row "$f.log: loglens --json --redact" "ll_m_${f}_jred" "$fb" "$fl"

@@ -762,8 +762,9 @@ static void test_redactor(void)
 	redact_case(r, "redact: an address that begins like a known one keeps its own",
 		    "from 10.0.0.2 port 1", "from 192.0.2.1 port 1");
 	redact_case(r, "redact: … (the longer one)", "from 10.0.0.25 port 1", "from 192.0.2.2 port 1");
-	redact_case(r, "redact: … (the first again)", "to 10.0.0.2", "to 192.0.2.1");
+	redact_case(r, "redact: … (both on one line)", "to 10.0.0.2, then 10.0.0.25", "to 192.0.2.1, then 192.0.2.2");
 	redact_case(r, "redact: a known address glued to a word is still hidden", "from10.0.0.2:22", "from192.0.2.1:22");
+	redact_case(r, "redact: a known address is not cut out of a longer number", "build 10.0.0.2999", "build 10.0.0.2999");
 	char v[32];
 	for (int i = 0; i < 10000; i++) {
 		snprintf(v, sizeof v, "u%05dz", i);
