@@ -16,6 +16,8 @@
 #   5. fail2ban-regex with its stock sshd filter beside loglens on an sshd syslog corpus;
 #      5b. the other ways to run loglens (the text report, --redact) beside --json, on head.log
 #      and sshd.log (informative, not a target: a mode ten times slower would show here);
+#      5c. a client's log with the server's (correlation), a lab transcript and 20 MB of the mix
+#      each with sshd.log: time and peak RSS (the RSS counts in the target);
 #   6. a 10 GB-equivalent pipe (big.log cat'ed 10 times into loglens): time and peak RSS;
 #   7. heap allocations per input line (valgrind), when valgrind is there.
 # Prints a table and the targets of issue 5, met or not, and keeps it in $BENCH_DIR/results.txt
@@ -79,7 +81,7 @@ cleanup() {
 		rm -rf "$BENCH_DIR/big.log" "$BENCH_DIR/head.log" "$BENCH_DIR/sshd.log" "$BENCH_DIR/small" \
 			"$BENCH_DIR/rules10" "$BENCH_DIR/rules10.tokens" "$BENCH_DIR/stamp" \
 			"$BENCH_DIR/slice1.log" "$BENCH_DIR/slice2.log" "$BENCH_DIR/work/big.json" "$BENCH_DIR/work/sshd.json" \
-			"$BENCH_DIR/part-winscp.log" "$BENCH_DIR/part-rest.log"
+			"$BENCH_DIR/part-winscp.log" "$BENCH_DIR/part-rest.log" "$BENCH_DIR/client20.log"
 	fi
 }
 trap cleanup EXIT
@@ -238,6 +240,19 @@ while more $i modes; do
 	i=$((i + 1))
 done
 
+# 5c. a client's log with the server's (correlation: each input read twice): one lab transcript
+#     with sshd.log, as a support desk pairs them; and the first 20 MB of big.log (thousands of
+#     client sessions) with sshd.log, the heavy case
+CLIENT_ONE=testdata/openssh/lab-key-refused.ssh-v.log
+CLIENT_MANY=$BENCH_DIR/client20.log
+head -c 20000000 "$HEAD" >"$CLIENT_MANY"
+i=0
+while more $i correlation; do
+	run ll_c_one "$LOGLENS" --json "$CLIENT_ONE" "$SSHD"
+	run ll_c_many "$LOGLENS" --json "$CLIENT_MANY" "$SSHD"
+	i=$((i + 1))
+done
+
 # 6. the 10 GB-equivalent pipe: big.log cat'ed PIPE_GB times into loglens, one run
 big_wall=$(med ll_big 1)
 pipe_n=$PIPE_GB
@@ -329,7 +344,7 @@ st_ms=$(calc "sprintf(\"%.2f\", $(med startup 1) * 1000)")
 st_cpu=$(calc "sprintf(\"%.2f\", $(cpu startup) * 1000)")
 st_p90=$(sort -g "$W/startup" | awk '{v[NR]=$1} END {printf "%.2f", v[int(NR*0.9)]*1000}')
 sp_ms=$(calc "sprintf(\"%.2f\", $(med spawn 1) * 1000)")
-rss_ll=$(cat "$W/ll_big" "$W/ll_head" "$W/ll_pairhead" "$W/ll_small" "$W/ll_sshd" "$W/ll_pw" "$W/ll_po" "$W"/ll_m_*_json "$W"/ll_m_*_text "$W"/ll_m_*_jred "$W"/ll_m_*_tred | awk 'BEGIN{m=0} $4>m {m=$4} END{print m}')
+rss_ll=$(cat "$W/ll_big" "$W/ll_head" "$W/ll_pairhead" "$W/ll_small" "$W/ll_sshd" "$W/ll_pw" "$W/ll_po" "$W"/ll_m_*_json "$W"/ll_m_*_text "$W"/ll_m_*_jred "$W"/ll_m_*_tred "$W/ll_c_one" "$W/ll_c_many" | awk 'BEGIN{m=0} $4>m {m=$4} END{print m}')
 rss_all=$(calc "($rss_ll > $pipe_rss) ? $rss_ll : $pipe_rss")
 pipe_wall=$(awk '{print $1}' "$W/pipe")
 pipe_st=$(awk '{print $5}' "$W/pipe")
@@ -429,6 +444,13 @@ case $pipe_st in 0|1) pipe_ok=1 ;; *) pipe_ok=0 ;; esac
 		j=$(med "ll_m_${f}_json" 1)
 		echo "  $f.log, time / --json: text $(ratio "$(med "ll_m_${f}_text" 1)" "$j" 2), --json --redact $(ratio "$(med "ll_m_${f}_jred" 1)" "$j" 2), --redact $(ratio "$(med "ll_m_${f}_tred" 1)" "$j" 2)"
 	done
+	echo
+	echo "a client's log with the server's (correlation: every input read twice; RSS counts in the target)"
+	hdr
+	CO_B=$(($(bytes "$CLIENT_ONE") + SSHD_B)) CO_L=$(($(lines "$CLIENT_ONE") + SSHD_L))
+	CM_B=$(($(bytes "$CLIENT_MANY") + SSHD_B)) CM_L=$(($(lines "$CLIENT_MANY") + SSHD_L))
+	row "$(basename "$CLIENT_ONE") + sshd.log" ll_c_one "$CO_B" "$CO_L"
+	row "20 MB of big.log + sshd.log" ll_c_many "$CM_B" "$CM_L"
 	echo
 	echo "heap allocations (valgrind): $alloc_note"
 	echo

@@ -220,12 +220,21 @@ struct window {
 	size_t n;
 };
 
+/* input_next(), ending at a->line_limit: a log that grew since the first reading is read
+ * again only as far as that reading went. */
+static int next_line(const struct analyzer *a, struct input *in, struct line *ln)
+{
+	int rc = input_next(in, ln);
+	return rc > 0 && a->line_limit && ln->no > a->line_limit ? 0 : rc;
+}
+
 int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 		  void (*on_format)(const struct input_info *, void *), void *arg)
 {
 	struct input in;
-	info->name = xstrdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
-	if (input_open(&in, path) < 0) {
+	if (!info->name) /* main.c names a spooled input as the user gave it */
+		info->name = xstrdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
+	if (input_open(&in, path, info->name) < 0) {
 		info->error = xstrdup(in.err);
 		info->encoding = "unknown";
 		info->gzip = in.gz;
@@ -244,7 +253,7 @@ int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 	struct line ln;
 	int rc;
 	bool more = false;
-	while ((rc = input_next(&in, &ln)) > 0) {
+	while ((rc = next_line(a, &in, &ln)) > 0) {
 		detect_line(&d, ln.s, ln.len);
 		w.off[w.n] = w.text.len;
 		w.len[w.n] = ln.len;
@@ -269,7 +278,7 @@ int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 	free(w.len);
 	free(w.no);
 	if (more && rc > 0)
-		while ((rc = input_next(&in, &ln)) > 0)
+		while ((rc = next_line(a, &in, &ln)) > 0)
 			process_line(&r, ln.s, ln.len, ln.no);
 	flush_pending(&r);
 	tracker_flush(a->tr);

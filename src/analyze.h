@@ -25,6 +25,7 @@ struct analyzer {
 	struct engine *e;
 	struct tracker *tr;
 	int forced_format;       /* -1: detect */
+	uint64_t line_limit;     /* 0, or read no line past this one (a second reading) */
 };
 
 /* Reads and analyses one input; sessions go to the tracker's sink as they close.

@@ -287,10 +287,10 @@ static int sniff(struct input *in)
 	return 0;
 }
 
-int input_open(struct input *in, const char *path)
+int input_open(struct input *in, const char *path, const char *shown)
 {
 	memset(in, 0, sizeof *in);
-	in->name = xstrdup(path);
+	in->name = xstrdup(shown ? shown : path);
 	in->fd = -1;
 	if (strcmp(path, "-") == 0) {
 		in->fd = 0;

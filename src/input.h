@@ -53,7 +53,8 @@ struct input {
 	char err[512];              /* set when input_next() returns -1 */
 };
 
-int input_open(struct input *in, const char *path);
+/* shown: the name in messages, if not path ("-": standard input, shown as "<stdin>") */
+int input_open(struct input *in, const char *path, const char *shown);
 int input_next(struct input *in, struct line *ln);
 void input_close(struct input *in);
 const char *input_display_name(const struct input *in);

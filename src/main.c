@@ -1,5 +1,6 @@
 /* main.c — options → rules → each input through the analyzer → reporter → exit code. */
 #include "analyze.h"
+#include "correlate.h"
 #include "detect.h"
 #include "engine.h"
 #include "options.h"
@@ -9,21 +10,24 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* With a few inputs (a client log and the server's), sessions are held to the end so that
- * the two sides of one attempt can be matched; with one input, or many, they stream. */
+/* With a few inputs (a client log and the server's), each is read twice so that the two sides
+ * of one attempt can be matched (correlate.c); with one input, or many, sessions stream. */
 #define CORRELATE_MAX_INPUTS 16
+
+enum pass { REPORT, SURVEY };
 
 struct sink {
 	struct reporter *rep;
 	struct input_info *cur;
 	bool problems;
-	bool hold;
-	struct session **held;
-	size_t nheld;
+	enum pass pass;
+	struct correlator *cor;  /* NULL: no matching */
 };
 
 static void emit(struct sink *k, struct session *s)
@@ -41,68 +45,65 @@ static void on_session(struct session *s, void *arg)
 	struct sink *k = arg;
 	if (k->cur)
 		k->cur->sessions++;
-	if (k->hold) {
-		k->held = xrealloc(k->held, (k->nheld + 1) * sizeof *k->held);
-		k->held[k->nheld++] = s;
+	if (k->pass == SURVEY) {
+		correlator_survey(k->cor, s);
 		return;
 	}
+	if (k->cor && !(s = correlator_report(k->cor, s)))
+		return;
 	emit(k, s);
 }
 
 static void on_format(const struct input_info *in, void *arg)
 {
 	struct sink *k = arg;
-	if (!k->hold)
+	if (k->pass == REPORT)
 		k->rep->input_begin(k->rep, in);
 }
 
-/* How well a server-side session fits a client's attempt; -1 if a fact contradicts it. */
-static int match_score(const struct session *c, const struct session *srv)
+static void info_reset(struct input_info *in, unsigned index)
 {
-	int score = 0;
-	struct { enum fact f; int w; } keys[] = {
-		{ F_USER, 2 }, { F_PORT, 2 }, { F_KEY_FP, 3 }, { F_SOURCE_PORT, 5 },
-	};
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		const char *a = c->facts[keys[i].f], *b = srv->facts[keys[i].f];
-		if (!a || !b)
-			continue;
-		if (strcmp(a, b) != 0)
-			return keys[i].f == F_KEY_FP ? score : -1;
-		score += keys[i].w;
-	}
-	return score;
+	free(in->name);
+	free(in->error);
+	memset(in, 0, sizeof *in);
+	in->index = index;
 }
 
-/* Pair each client session with the one server session that fits it best, if that fit is
- * unambiguous; merge the pair. Unmatched server sessions stay sessions of their own. */
-static void correlate(struct sink *k, const struct ruletable *t)
+/* A log that grew between the readings: its counts as far as the first reading went, the
+ * part that was reported. */
+static void keep_counts(struct input_info *in, const struct input_info *first)
 {
-	for (size_t i = 0; i < k->nheld; i++) {
-		struct session *c = k->held[i];
-		if (!c || c->fam == FAM_SSHD)
-			continue;
-		int best = -1, best_score = 0;
-		bool tie = false;
-		for (size_t j = 0; j < k->nheld; j++) {
-			struct session *srv = k->held[j];
-			if (!srv || srv->fam != FAM_SSHD || srv->first_input == c->first_input)
-				continue;
-			int sc = match_score(c, srv);
-			if (sc > best_score) {
-				best = (int)j;
-				best_score = sc;
-				tie = false;
-			} else if (sc == best_score && sc > 0) {
-				tie = true;
-			}
-		}
-		if (best < 0 || tie || best_score < 2)
-			continue;
-		session_merge(c, k->held[best], t);
-		session_free(k->held[best]);
-		k->held[best] = NULL;
+	in->lines = first->lines;
+	in->bytes = first->bytes;
+	in->truncated_lines = first->truncated_lines;
+	in->invalid_utf8 = first->invalid_utf8;
+	in->nul_bytes = first->nul_bytes;
+}
+
+/* The first reading for correlation: keys of the client sessions and their best-fitting
+ * server sessions; then the server inputs read before a client input, once more for it.
+ * Errors are left for the second reading, which reports them where the report reaches them.
+ * Each input's line count is kept in survey[]: the second reading stops there, so that a log
+ * still being written gives the same sessions twice. */
+static void survey_inputs(struct analyzer *a, struct sink *k, char **inputs, int n, struct input_info *survey)
+{
+	k->pass = SURVEY;
+	for (int i = 0; i < n; i++) {
+		info_reset(&survey[i], (unsigned)i);
+		k->cur = &survey[i];
+		analyze_input(a, inputs[i], &survey[i], on_format, k);
 	}
+	k->cur = NULL;
+	for (int i = 0; i < n; i++)
+		if (!survey[i].error && correlator_rescan_begin(k->cor, (unsigned)i)) {
+			struct input_info again = { .index = (unsigned)i };
+			a->line_limit = survey[i].lines;
+			analyze_input(a, inputs[i], &again, NULL, k);
+			info_reset(&again, 0);
+		}
+	a->line_limit = 0;
+	correlator_resolve(k->cor);
+	k->pass = REPORT;
 }
 
 static struct ruletable *load_rules(const struct options *o)
@@ -143,7 +144,7 @@ static int list_rules(const struct ruletable *t, enum lang l)
 }
 
 /* Second pass: a redacted copy of each input file, now that every fact has been learned. */
-static int write_redacted(const struct options *o, struct redactor *red)
+static int write_redacted(const struct options *o, struct redactor *red, char *const *shown)
 {
 	FILE *out = fopen(o->redact_log, "w");
 	if (!out) {
@@ -155,7 +156,7 @@ static int write_redacted(const struct options *o, struct redactor *red)
 	sb_init(&b);
 	for (int i = 0; i < o->ninputs; i++) {
 		struct input in;
-		if (input_open(&in, o->inputs[i]) < 0) {
+		if (input_open(&in, o->inputs[i], shown[i]) < 0) {
 			warnx_("%s", in.err);
 			input_close(&in);
 			rc = EXIT_INPUT;
@@ -183,54 +184,96 @@ static int write_redacted(const struct options *o, struct redactor *red)
 	return rc;
 }
 
-/* Copy standard input to a temporary file; its path, or NULL after an error message. */
-static char *spool_stdin(void)
+/* Copy what fd holds to a temporary file; its path, or NULL after an error message. */
+static char *spool(int fd, const char *shown)
 {
 	const char *dir = getenv("TMPDIR");
 	struct sbuf p;
 	sb_init(&p);
-	sb_printf(&p, "%s/loglens-stdin.XXXXXX", dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(p.s);
-	if (fd < 0) {
-		warnx_("cannot create a temporary file for standard input: %s", strerror(errno));
+	sb_printf(&p, "%s/loglens-spool.XXXXXX", dir && *dir ? dir : "/tmp");
+	int out = mkstemp(p.s);
+	if (out < 0) {
+		warnx_("%s: cannot create a temporary file to read it twice: %s", shown, strerror(errno));
 		sb_free(&p);
 		return NULL;
 	}
 	unlink(p.s); /* gone when we exit; read again through /proc/self/fd */
 	char buf[65536];
 	ssize_t n;
-	while ((n = read(0, buf, sizeof buf)) > 0)
-		if (write(fd, buf, (size_t)n) != n) {
-			warnx_("<stdin>: cannot spool: %s", strerror(errno));
-			close(fd);
-			sb_free(&p);
-			return NULL;
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			n = -1;
+			break;
 		}
+	if (n < 0) {
+		warnx_("%s: cannot copy to a temporary file: %s", shown, strerror(errno));
+		close(out);
+		sb_free(&p);
+		return NULL;
+	}
 	sb_clear(&p);
-	sb_printf(&p, "/proc/self/fd/%d", fd);
+	sb_printf(&p, "/proc/self/fd/%d", out);
 	return sb_steal(&p);
+}
+
+/* Inputs read twice (for correlation, or for --redact-log's copy) must be files: standard
+ * input, a pipe or a process substitution is first copied to a temporary file, and keeps its
+ * own name in the report (shown[i]). Returns -1 after an error message. */
+static int spool_inputs(struct options *o, char **shown, char **spooled)
+{
+	char *stdin_copy = NULL;
+	for (int i = 0; i < o->ninputs; i++) {
+		const char *path = o->inputs[i];
+		bool is_stdin = strcmp(path, "-") == 0;
+		struct stat st;
+		if (!is_stdin && (stat(path, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+			continue; /* a file, or an error that the reading will name */
+		shown[i] = xstrdup(is_stdin ? "<stdin>" : path);
+		if (is_stdin && stdin_copy) {
+			o->inputs[i] = stdin_copy;
+			continue;
+		}
+		int fd = is_stdin ? 0 : open(path, O_RDONLY);
+		if (fd < 0)
+			continue; /* named by the reading */
+		char *copy = spool(fd, shown[i]);
+		if (!is_stdin)
+			close(fd);
+		if (!copy)
+			return -1;
+		spooled[i] = copy;
+		o->inputs[i] = copy;
+		if (is_stdin)
+			stdin_copy = copy;
+	}
+	return 0;
+}
+
+static void free_names(char **shown, char **spooled, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(shown[i]);
+		free(spooled[i]);
+	}
+	free(shown);
+	free(spooled);
+}
+
+/* 2 to 16 inputs: a client's log and the server's, to be matched (correlate.c). */
+static bool correlating(const struct options *o)
+{
+	return o->ninputs >= 2 && o->ninputs <= CORRELATE_MAX_INPUTS;
 }
 
 int main(int argc, char **argv)
 {
 	struct options o;
 	options_parse(&o, argc, argv);
-	/* --redact-log reads each input twice (pseudonyms are learned on the first pass), so
-	 * standard input is first copied to a temporary file. */
-	char *spool = NULL;
 	static char *stdin_arg[] = { "-" };
 	if (o.redact_log && o.ninputs == 0) {
 		o.inputs = stdin_arg;
 		o.ninputs = 1;
 	}
-	for (int i = 0; o.redact_log && i < o.ninputs; i++)
-		if (strcmp(o.inputs[i], "-") == 0) {
-			if (!spool && !(spool = spool_stdin())) {
-				options_free(&o);
-				return EXIT_INPUT;
-			}
-			o.inputs[i] = spool;
-		}
 	if (o.ninputs == 0 && !o.check_rules && !o.list_rules && isatty(0)) {
 		warnx_("no input: give a log FILE, or pipe a log into loglens (try 'loglens --help')");
 		options_free(&o);
@@ -261,6 +304,15 @@ int main(int argc, char **argv)
 		return rc;
 	}
 
+	char **shown = xcalloc((size_t)o.ninputs + 1, sizeof *shown);
+	char **spooled = xcalloc((size_t)o.ninputs + 1, sizeof *spooled);
+	if ((o.redact_log || correlating(&o)) && spool_inputs(&o, shown, spooled) < 0) {
+		free_names(shown, spooled, o.ninputs);
+		rules_free(t);
+		options_free(&o);
+		return EXIT_INPUT;
+	}
+
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 	struct reporter rep = { .out = stdout, .t = t };
@@ -277,7 +329,7 @@ int main(int argc, char **argv)
 	if (!sync || !*sync)
 		reporter_async(&rep);
 
-	struct sink k = { .rep = &rep, .hold = o.ninputs >= 2 && o.ninputs <= CORRELATE_MAX_INPUTS };
+	struct sink k = { .rep = &rep };
 	struct engine *e = engine_new(t);
 	struct tracker *tr = tracker_new(t, on_session, &k);
 	struct analyzer a = { .t = t, .e = e, .tr = tr, .forced_format = o.format };
@@ -285,33 +337,33 @@ int main(int argc, char **argv)
 	char **inputs = o.ninputs ? o.inputs : stdin_only;
 	int ninputs = o.ninputs ? o.ninputs : 1;
 	struct input_info *infos = xcalloc((size_t)ninputs, sizeof *infos);
+	struct input_info *survey = NULL;
+	if (correlating(&o)) {
+		k.cor = correlator_new(t);
+		survey = xcalloc((size_t)ninputs, sizeof *survey);
+		survey_inputs(&a, &k, inputs, ninputs, survey);
+	}
 	bool unreadable = false;
 	rep.begin(&rep);
 	for (int i = 0; i < ninputs; i++) {
 		infos[i].index = (unsigned)i;
+		infos[i].name = shown[i] ? xstrdup(shown[i]) : NULL;
 		k.cur = &infos[i];
+		a.line_limit = survey && !survey[i].error ? survey[i].lines : 0;
 		if (analyze_input(&a, inputs[i], &infos[i], on_format, &k) < 0) {
 			unreadable = true;
 			reporter_sync(&rep); /* the report so far, then the error */
 			warnx_("%s", infos[i].error);
 		}
-		if (!k.hold)
-			rep.input_end(&rep, &infos[i]);
+		if (a.line_limit && infos[i].lines > a.line_limit)
+			keep_counts(&infos[i], &survey[i]);
+		rep.input_end(&rep, &infos[i]);
 	}
-	if (k.hold) {
-		correlate(&k, t);
-		for (int i = 0; i < ninputs; i++) {
-			if (infos[i].format != FMT_UNKNOWN || !infos[i].error)
-				rep.input_begin(&rep, &infos[i]);
-			for (size_t j = 0; j < k.nheld; j++)
-				if (k.held[j] && k.held[j]->first_input == (unsigned)i) {
-					emit(&k, k.held[j]);
-					k.held[j] = NULL;
-				}
-			rep.input_end(&rep, &infos[i]);
-		}
-		free(k.held);
-	}
+	a.line_limit = 0;
+	correlator_free(k.cor);
+	for (int i = 0; survey && i < ninputs; i++)
+		info_reset(&survey[i], 0);
+	free(survey);
 	int code = unreadable ? EXIT_INPUT : k.problems ? EXIT_PROBLEMS : EXIT_CLEAN;
 	rep.end(&rep, code);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -319,7 +371,7 @@ int main(int argc, char **argv)
 		code = EXIT_INTERNAL;
 	}
 	if (o.redact_log) {
-		int r = write_redacted(&o, red);
+		int r = write_redacted(&o, red, shown);
 		if (r && code < r)
 			code = r;
 	}
@@ -337,7 +389,7 @@ int main(int argc, char **argv)
 		free(infos[i].error);
 	}
 	free(infos);
-	free(spool);
+	free_names(shown, spooled, o.ninputs);
 	redactor_free(red);
 	rules_free(t);
 	options_free(&o);

@@ -2,7 +2,9 @@
  * the precompiled default table against the loader's, the SSE2 byte scanners against their
  * portable references, the --redact pseudonyms.
  * One "PASS name" / "FAIL name: why" line per check (tests/run.sh counts them). */
+#include "analyze.h"
 #include "detect.h"
+#include "engine.h"
 #include "input.h"
 #include "redact.h"
 #include "rules.h"
@@ -46,7 +48,7 @@ static char *read_lines(const char *path, char *enc_out, size_t encn, int *rc_ou
 	struct input in;
 	struct sbuf b;
 	sb_init(&b);
-	int rc = input_open(&in, path);
+	int rc = input_open(&in, path, NULL);
 	if (rc == 0) {
 		struct line ln;
 		while ((rc = input_next(&in, &ln)) > 0) {
@@ -140,9 +142,9 @@ static void test_reader(void)
 	free(got);
 
 	struct input in;
-	ok(input_open(&in, "/tmp") < 0 && strstr(in.err, "directory"), "reader directory is an error", in.err);
+	ok(input_open(&in, "/tmp", NULL) < 0 && strstr(in.err, "directory"), "reader directory is an error", in.err);
 	input_close(&in);
-	ok(input_open(&in, "/nonexistent/loglens") < 0 && strstr(in.err, "/nonexistent/loglens"), "reader missing file names it", in.err);
+	ok(input_open(&in, "/nonexistent/loglens", NULL) < 0 && strstr(in.err, "/nonexistent/loglens"), "reader missing file names it", in.err);
 	input_close(&in);
 }
 
@@ -781,6 +783,42 @@ static void test_redactor(void)
 	redactor_free(r);
 }
 
+static void count_session(struct session *s, void *arg)
+{
+	(*(int *)arg)++;
+	session_free(s);
+}
+
+/* A second reading (correlation) stops where the first one ended, so that a log that grew
+ * in between gives the same sessions: two attempts in one file, read whole, then up to the
+ * last line of the first. */
+static void test_line_limit(void)
+{
+	struct ruletable *t = rules_borrow(&rules_precompiled);
+	struct engine *e = engine_new(t);
+	int n = 0;
+	struct tracker *tr = tracker_new(t, count_session, &n);
+	struct analyzer a = { .t = t, .e = e, .tr = tr, .forced_format = -1 };
+	const char *path = "testdata/mixed/lab-unknown-user.ssh-then-sftp.log";
+	struct input_info whole = { 0 }, part = { 0 };
+	int rc = analyze_input(&a, path, &whole, NULL, NULL);
+	int n_whole = n;
+	n = 0;
+	a.line_limit = 64;
+	int rc2 = analyze_input(&a, path, &part, NULL, NULL);
+	char why[160];
+	snprintf(why, sizeof why, "whole: rc %d, %d sessions, %llu lines; up to line 64: rc %d, %d sessions",
+		 rc, n_whole, (unsigned long long)whole.lines, rc2, n);
+	ok(rc == 0 && rc2 == 0 && n_whole == 2 && whole.lines > 64 && n == 1, "analyzer: a line limit ends the reading there", why);
+	free(whole.name);
+	free(part.name);
+	tracker_free(tr);
+	engine_free(e);
+	rules_free(t);
+	session_pool_free();
+	template_scratch_free();
+}
+
 int main(void)
 {
 	test_reader();
@@ -794,5 +832,6 @@ int main(void)
 	test_precompiled();
 	test_scan();
 	test_redactor();
+	test_line_limit();
 	return failures ? 1 : 0;
 }
