@@ -2,7 +2,10 @@
  * session. The server's log may be a busy server's whole auth.log, so it is never held: the
  * first reading keeps a small key of each client session and, for each, only the best-fitting
  * server session so far; the second reading reports, merging each unambiguous pair. Memory
- * grows with the number of client sessions, not with the size of any input. */
+ * grows with the number of client sessions, not with the size of any input.
+ * While the caller still holds every session of the first reading (a few logs of a few
+ * sessions, the usual ticket: main.c), the correlator only borrows them, and the report is
+ * made from those, with no second reading. */
 #include "correlate.h"
 #include "util.h"
 
@@ -22,6 +25,7 @@ static const struct {
 /* A server session that is some client's best fit so far; freed when it is nobody's. */
 struct fit_candidate {
 	struct session *s;
+	bool owned;    /* s is freed with the candidate (else the caller's) */
 	int refs;
 	int top, ntop; /* at resolution: the best score among the keys that chose it; how many */
 };
@@ -64,6 +68,7 @@ struct correlator {
 	struct key **live;          /* the keys still in the matching: one session each */
 	size_t nlive, caplive;
 	uint64_t server_inputs;     /* bit per input that had sshd sessions (main.c reads at most 16) */
+	bool borrowing;             /* the caller owns the sessions it gives */
 	unsigned min_input;         /* while rescanning: only keys of later inputs are scored */
 	bool rescanning;
 	struct claim *claims;
@@ -74,6 +79,7 @@ struct correlator *correlator_new(const struct ruletable *t)
 {
 	struct correlator *c = xcalloc(1, sizeof *c);
 	c->t = t;
+	c->borrowing = true;
 	c->nslots = 64;
 	c->slots = xcalloc(c->nslots, sizeof *c->slots);
 	return c;
@@ -82,7 +88,8 @@ struct correlator *correlator_new(const struct ruletable *t)
 static void release(struct fit_candidate *cand)
 {
 	if (cand && --cand->refs == 0) {
-		session_free(cand->s);
+		if (cand->owned)
+			session_free(cand->s);
 		free(cand);
 	}
 }
@@ -244,7 +251,8 @@ void correlator_survey(struct correlator *c, struct session *s)
 	if (s->fam != FAM_SSHD) {
 		if (!c->rescanning) /* a rescanned input's clients are counted already */
 			add_client(c, s);
-		session_free(s);
+		if (!c->borrowing)
+			session_free(s);
 		return;
 	}
 	if (s->first_input < 64)
@@ -261,8 +269,26 @@ void correlator_survey(struct correlator *c, struct session *s)
 		if (k->input != s->first_input && k->input >= c->min_input)
 			consider(k, s, h, &cand);
 	}
-	if (!cand)
+	if (cand)
+		cand->owned = !c->borrowing;
+	else if (!c->borrowing)
 		session_free(s);
+}
+
+void correlator_let_go(struct correlator *c, struct session **held, size_t n)
+{
+	/* the held sessions that are some key's best fit become the correlator's; the rest go */
+	for (size_t i = 0; i < c->nlive; i++)
+		if (c->live[i]->best)
+			c->live[i]->best->owned = true;
+	for (size_t j = 0; j < n; j++) {
+		bool kept = false;
+		for (size_t i = 0; i < c->nlive && !kept; i++)
+			kept = c->live[i]->best && c->live[i]->best->s == held[j];
+		if (!kept)
+			session_free(held[j]);
+	}
+	c->borrowing = false;
 }
 
 bool correlator_rescan_begin(struct correlator *c, unsigned input)
@@ -329,7 +355,8 @@ struct session *correlator_report(struct correlator *c, struct session *s)
 				break;
 			c->next_claim++;
 			if (m->input == s->first_input && m->index == s->index && m->first_line == s->first_line) {
-				session_free(s);
+				if (!c->borrowing)
+					session_free(s);
 				return NULL;
 			}
 		}

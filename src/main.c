@@ -16,9 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-/* With a few inputs (a client log and the server's), each is read twice so that the two sides
- * of one attempt can be matched (correlate.c); with one input, or many, sessions stream. */
+/* With a few inputs (a client log and the server's), the two sides of one attempt are matched
+ * (correlate.c): the sessions of the first reading are held, up to HOLD_MAX of them, and
+ * reported once every input is read; past that, each input is read a second time to report.
+ * With one input, or many, sessions stream. */
 #define CORRELATE_MAX_INPUTS 16
+#define HOLD_MAX 1024
 
 enum pass { REPORT, SURVEY };
 
@@ -28,6 +31,10 @@ struct sink {
 	bool problems;
 	enum pass pass;
 	struct correlator *cor;  /* NULL: no matching */
+	bool holding;            /* the first reading's sessions are in held[] */
+	size_t hold_max;
+	struct session **held;
+	size_t nheld;
 };
 
 static void emit(struct sink *k, struct session *s)
@@ -47,6 +54,14 @@ static void on_session(struct session *s, void *arg)
 		k->cur->sessions++;
 	if (k->pass == SURVEY) {
 		correlator_survey(k->cor, s);
+		if (!k->holding)
+			return;
+		k->held[k->nheld++] = s;
+		if (k->nheld > k->hold_max) { /* too many to hold: a second reading will report */
+			correlator_let_go(k->cor, k->held, k->nheld);
+			k->nheld = 0;
+			k->holding = false;
+		}
 		return;
 	}
 	if (k->cor && !(s = correlator_report(k->cor, s)))
@@ -81,29 +96,68 @@ static void keep_counts(struct input_info *in, const struct input_info *first)
 }
 
 /* The first reading for correlation: keys of the client sessions and their best-fitting
- * server sessions; then the server inputs read before a client input, once more for it.
- * Errors are left for the second reading, which reports them where the report reaches them.
- * Each input's line count is kept in survey[]: the second reading stops there, so that a log
- * still being written gives the same sessions twice. */
+ * server sessions, the sessions themselves held while there are few; then the server inputs
+ * read before a client input, once more for its clients (from held[], or read again).
+ * Errors are left for the report, which gives them where it reaches them. Each input's line
+ * count is kept in survey[]: a second reading stops there, so that a log still being written
+ * gives the same sessions twice. */
 static void survey_inputs(struct analyzer *a, struct sink *k, char **inputs, int n, struct input_info *survey)
 {
 	k->pass = SURVEY;
+	k->holding = true;
+	const char *env = getenv("LOGLENS_HOLD"); /* for the tests */
+	k->hold_max = env && *env ? strtoul(env, NULL, 10) : HOLD_MAX;
+	k->held = xmalloc((k->hold_max + 1) * sizeof *k->held);
 	for (int i = 0; i < n; i++) {
-		info_reset(&survey[i], (unsigned)i);
 		k->cur = &survey[i];
-		analyze_input(a, inputs[i], &survey[i], on_format, k);
+		analyze_input(a, inputs[i], &survey[i], NULL, k);
 	}
 	k->cur = NULL;
-	for (int i = 0; i < n; i++)
-		if (!survey[i].error && correlator_rescan_begin(k->cor, (unsigned)i)) {
-			struct input_info again = { .index = (unsigned)i };
-			a->line_limit = survey[i].lines;
-			analyze_input(a, inputs[i], &again, NULL, k);
-			info_reset(&again, 0);
+	for (int i = 0; i < n; i++) {
+		if (!correlator_rescan_begin(k->cor, (unsigned)i))
+			continue;
+		if (k->holding) {
+			for (size_t j = 0; j < k->nheld; j++)
+				if (k->held[j]->first_input == (unsigned)i)
+					correlator_survey(k->cor, k->held[j]);
+			continue;
 		}
+		struct input_info again = { .index = (unsigned)i };
+		a->line_limit = survey[i].error ? 0 : survey[i].lines;
+		analyze_input(a, inputs[i], &again, NULL, k);
+		info_reset(&again, 0);
+	}
 	a->line_limit = 0;
 	correlator_resolve(k->cor);
 	k->pass = REPORT;
+}
+
+/* The report from the held sessions, input after input, as a second reading would give it. */
+static bool report_held(struct sink *k, struct input_info *infos, int n)
+{
+	bool unreadable = false;
+	for (int i = 0; i < n; i++) {
+		if (infos[i].format != FMT_UNKNOWN || !infos[i].error)
+			k->rep->input_begin(k->rep, &infos[i]);
+		for (size_t j = 0; j < k->nheld; j++) {
+			struct session *s = k->held[j];
+			if (!s || s->first_input != (unsigned)i || !(s = correlator_report(k->cor, s)))
+				continue;
+			k->held[j] = NULL;
+			emit(k, s);
+		}
+		if (infos[i].error) {
+			unreadable = true;
+			reporter_sync(k->rep); /* the report so far, then the error */
+			warnx_("%s", infos[i].error);
+		}
+		k->rep->input_end(k->rep, &infos[i]);
+	}
+	for (size_t j = 0; j < k->nheld; j++)
+		if (k->held[j]) /* server sessions merged into their clients' */
+			session_free(k->held[j]);
+	k->nheld = 0;
+	return unreadable;
 }
 
 static struct ruletable *load_rules(const struct options *o)
@@ -341,29 +395,33 @@ int main(int argc, char **argv)
 	if (correlating(&o)) {
 		k.cor = correlator_new(t);
 		survey = xcalloc((size_t)ninputs, sizeof *survey);
+		for (int i = 0; i < ninputs; i++) {
+			survey[i].index = (unsigned)i;
+			survey[i].name = shown[i] ? xstrdup(shown[i]) : NULL;
+		}
 		survey_inputs(&a, &k, inputs, ninputs, survey);
 	}
 	bool unreadable = false;
 	rep.begin(&rep);
-	for (int i = 0; i < ninputs; i++) {
-		infos[i].index = (unsigned)i;
-		infos[i].name = shown[i] ? xstrdup(shown[i]) : NULL;
-		k.cur = &infos[i];
-		a.line_limit = survey && !survey[i].error ? survey[i].lines : 0;
-		if (analyze_input(&a, inputs[i], &infos[i], on_format, &k) < 0) {
-			unreadable = true;
-			reporter_sync(&rep); /* the report so far, then the error */
-			warnx_("%s", infos[i].error);
+	if (k.holding) {
+		unreadable = report_held(&k, survey, ninputs);
+	} else {
+		for (int i = 0; i < ninputs; i++) {
+			infos[i].index = (unsigned)i;
+			infos[i].name = shown[i] ? xstrdup(shown[i]) : NULL;
+			k.cur = &infos[i];
+			a.line_limit = survey && !survey[i].error ? survey[i].lines : 0;
+			if (analyze_input(&a, inputs[i], &infos[i], on_format, &k) < 0) {
+				unreadable = true;
+				reporter_sync(&rep); /* the report so far, then the error */
+				warnx_("%s", infos[i].error);
+			}
+			if (a.line_limit && infos[i].lines > a.line_limit)
+				keep_counts(&infos[i], &survey[i]);
+			rep.input_end(&rep, &infos[i]);
 		}
-		if (a.line_limit && infos[i].lines > a.line_limit)
-			keep_counts(&infos[i], &survey[i]);
-		rep.input_end(&rep, &infos[i]);
+		a.line_limit = 0;
 	}
-	a.line_limit = 0;
-	correlator_free(k.cor);
-	for (int i = 0; survey && i < ninputs; i++)
-		info_reset(&survey[i], 0);
-	free(survey);
 	int code = unreadable ? EXIT_INPUT : k.problems ? EXIT_PROBLEMS : EXIT_CLEAN;
 	rep.end(&rep, code);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -389,6 +447,11 @@ int main(int argc, char **argv)
 		free(infos[i].error);
 	}
 	free(infos);
+	for (int i = 0; survey && i < ninputs; i++)
+		info_reset(&survey[i], 0);
+	free(survey);
+	correlator_free(k.cor);
+	free(k.held);
 	free_names(shown, spooled, o.ninputs);
 	redactor_free(red);
 	rules_free(t);
