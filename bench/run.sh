@@ -445,7 +445,7 @@ case $pipe_st in 0|1) pipe_ok=1 ;; *) pipe_ok=0 ;; esac
 		echo "  $f.log, time / --json: text $(ratio "$(med "ll_m_${f}_text" 1)" "$j" 2), --json --redact $(ratio "$(med "ll_m_${f}_jred" 1)" "$j" 2), --redact $(ratio "$(med "ll_m_${f}_tred" 1)" "$j" 2)"
 	done
 	echo
-	echo "a client's log with the server's (correlation: every input read twice; RSS counts in the target)"
+	echo "a client's log with the server's (correlation; past 2 MiB of sessions, every input is read twice; RSS counts in the target)"
 	hdr
 	CO_B=$(($(bytes "$CLIENT_ONE") + SSHD_B)) CO_L=$(($(lines "$CLIENT_ONE") + SSHD_L))
 	CM_B=$(($(bytes "$CLIENT_MANY") + SSHD_B)) CM_L=$(($(lines "$CLIENT_MANY") + SSHD_L))

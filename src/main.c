@@ -17,11 +17,11 @@
 #include <unistd.h>
 
 /* With a few inputs (a client log and the server's), the two sides of one attempt are matched
- * (correlate.c): the sessions of the first reading are held, up to HOLD_MAX of them, and
+ * (correlate.c): the sessions of the first reading are held, up to HOLD_BYTES of them, and
  * reported once every input is read; past that, each input is read a second time to report.
  * With one input, or many, sessions stream. */
 #define CORRELATE_MAX_INPUTS 16
-#define HOLD_MAX 1024
+#define HOLD_BYTES (2u << 20) /* some 500 sshd connections, the RSS limit of issue 5 well away */
 
 enum pass { REPORT, SURVEY };
 
@@ -32,9 +32,9 @@ struct sink {
 	enum pass pass;
 	struct correlator *cor;  /* NULL: no matching */
 	bool holding;            /* the first reading's sessions are in held[] */
-	size_t hold_max;
+	size_t hold_bytes, held_bytes;
 	struct session **held;
-	size_t nheld;
+	size_t nheld, capheld;
 };
 
 static void emit(struct sink *k, struct session *s)
@@ -56,8 +56,13 @@ static void on_session(struct session *s, void *arg)
 		correlator_survey(k->cor, s);
 		if (!k->holding)
 			return;
+		if (k->nheld == k->capheld) {
+			k->capheld = k->capheld ? 2 * k->capheld : 64;
+			k->held = xrealloc(k->held, k->capheld * sizeof *k->held);
+		}
 		k->held[k->nheld++] = s;
-		if (k->nheld > k->hold_max) { /* too many to hold: a second reading will report */
+		k->held_bytes += session_bytes(s);
+		if (k->held_bytes > k->hold_bytes) { /* too much to hold: a second reading will report */
 			correlator_let_go(k->cor, k->held, k->nheld);
 			k->nheld = 0;
 			k->holding = false;
@@ -106,8 +111,7 @@ static void survey_inputs(struct analyzer *a, struct sink *k, char **inputs, int
 	k->pass = SURVEY;
 	k->holding = true;
 	const char *env = getenv("LOGLENS_HOLD"); /* for the tests */
-	k->hold_max = env && *env ? strtoul(env, NULL, 10) : HOLD_MAX;
-	k->held = xmalloc((k->hold_max + 1) * sizeof *k->held);
+	k->hold_bytes = env && *env ? strtoul(env, NULL, 10) : HOLD_BYTES;
 	for (int i = 0; i < n; i++) {
 		k->cur = &survey[i];
 		analyze_input(a, inputs[i], &survey[i], NULL, k);

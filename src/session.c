@@ -718,6 +718,11 @@ void session_free(struct session *s)
 	free(s);
 }
 
+size_t session_bytes(const struct session *s)
+{
+	return sizeof(struct session_alloc) + s->mem.bytes + (size_t)s->caphits * sizeof *s->hits;
+}
+
 void session_pool_free(void)
 {
 	while (npool > 0) {

@@ -108,6 +108,8 @@ void session_evaluate(struct session *s, const struct ruletable *t);
  * evaluate s again. src is left empty; free it. */
 void session_merge(struct session *dst, struct session *src, const struct ruletable *t);
 void session_free(struct session *s);
+/* About the memory s takes (to hold sessions within a budget). */
+size_t session_bytes(const struct session *s);
 /* Release the sessions this thread keeps for reuse (at exit). */
 void session_pool_free(void);
 bool session_rule_hit(const struct session *s, int rule);

@@ -171,6 +171,7 @@ bool arena_checked(void)
 static void *new_block(struct arena *a, size_t size)
 {
 	struct arena_block *b = xmalloc(sizeof *b + size);
+	a->bytes += sizeof *b + size;
 	b->next = a->blocks;
 	a->blocks = b;
 	return b->data;

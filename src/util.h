@@ -108,6 +108,7 @@ struct arena {
 	struct arena_block *blocks;
 	char *cur, *end;
 	size_t next_size;
+	size_t bytes;               /* in blocks: what holding it costs */
 };
 
 void *arena_alloc(struct arena *a, size_t n);

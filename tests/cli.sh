@@ -1176,7 +1176,8 @@ for args in "--json testdata/sshd/*-syslog.log testdata/winscp/*.log" \
 		fail "writer thread = synchronous writer: $(printf '%s' "$args" | cut -c1-60)" "exit $rc_async vs $RC; $(cmp "$W/async.out" "$W/sync.out" 2>&1)"
 	fi
 done
-# Held sessions (LOGLENS_HOLD raised past the default 1024) and a second reading (LOGLENS_HOLD=0)
+# Held sessions (LOGLENS_HOLD, in bytes, raised past the default 2 MiB), a second reading
+# (LOGLENS_HOLD=0), and the switch from one to the other a few sessions in (LOGLENS_HOLD=9000)
 # give the same bytes and exit status: client first and server first, two servers, an unreadable
 # input among them, stdin, the text report, --redact, and many.log's thousands of sessions.
 for args in "--json testdata/openssh/lab-server-perms-dir.ssh-v.log testdata/sshd/lab-server-perms-dir.sshd.log" \
@@ -1186,14 +1187,19 @@ for args in "--json testdata/openssh/lab-server-perms-dir.ssh-v.log testdata/ssh
 	"--json --redact $W/many.log testdata/openssh/lab-too-many-failures.ssh-v.log" \
 	"--color=never testdata/openssh/lab-too-many-failures.ssh-v.log $W/many.log testdata/openssh/lab-deny-users.ssh-v.log"; do
 	# shellcheck disable=SC2086
-	LOGLENS_HOLD=100000 ll 30 "$W/held.out" "$W/held.err" $args < testdata/sshd/lab-deny-users.sshd.log
+	LOGLENS_HOLD=1000000000 ll 30 "$W/held.out" "$W/held.err" $args < testdata/sshd/lab-deny-users.sshd.log
 	rc_held=$RC
 	# shellcheck disable=SC2086
 	LOGLENS_HOLD=0 ll 30 "$W/read2.out" "$W/read2.err" $args < testdata/sshd/lab-deny-users.sshd.log
-	if [ "$rc_held" -eq "$RC" ] && [ -s "$W/held.out" ] && cmp -s "$W/held.out" "$W/read2.out" && cmp -s "$W/held.err" "$W/read2.err"; then
+	rc_read2=$RC
+	# shellcheck disable=SC2086
+	LOGLENS_HOLD=9000 ll 30 "$W/part.out" "$W/part.err" $args < testdata/sshd/lab-deny-users.sshd.log
+	if [ "$rc_held" -eq "$rc_read2" ] && [ "$RC" -eq "$rc_read2" ] && [ -s "$W/held.out" ] &&
+		cmp -s "$W/held.out" "$W/read2.out" && cmp -s "$W/held.err" "$W/read2.err" &&
+		cmp -s "$W/part.out" "$W/read2.out" && cmp -s "$W/part.err" "$W/read2.err"; then
 		pass "correlation: held sessions = a second reading: $(printf '%s' "$args" | sed "s|$W/||g" | cut -c1-60)"
 	else
-		fail "correlation: held sessions = a second reading: $(printf '%s' "$args" | sed "s|$W/||g" | cut -c1-60)" "exit $rc_held vs $RC; $(cmp "$W/held.out" "$W/read2.out" 2>&1)"
+		fail "correlation: held sessions = a second reading: $(printf '%s' "$args" | sed "s|$W/||g" | cut -c1-60)" "exit $rc_held, $rc_read2, $RC; $(cmp "$W/held.out" "$W/read2.out" 2>&1) $(cmp "$W/part.out" "$W/read2.out" 2>&1)"
 	fi
 done
 
