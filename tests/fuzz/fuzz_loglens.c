@@ -112,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (red) { /* the --redact-log pass: the same bytes, line by line, through the redactor */
 		struct input in;
-		if (input_open(&in, path) == 0) {
+		if (input_open(&in, path, NULL) == 0) {
 			struct line ln;
 			struct sbuf b;
 			sb_init(&b);

@@ -15,7 +15,9 @@
 #   build/fuzz/fuzz-TARGET.log    libFuzzer's output
 #
 # Exit status: 0 when the run ends without a finding, 1 when libFuzzer found a crash, a leak, a
-# timeout or an out-of-memory (the reproducer is named and kept), 2 when it cannot build.
+# timeout or an out-of-memory (the reproducer is named and kept), 2 when this machine cannot build
+# a fuzzer (no clang, no pkg-config data, no libFuzzer runtime to link), 3 when the sources or a
+# harness do not compile: a fault of the tree, which CI must not take for a missing tool.
 # Run from the top of the tree after `make` (which generates build/rules_embed.c).
 # Knobs (environment): FUZZ_CC (clang), FUZZ_MAX_LEN (bytes; 300000 for loglens: past the 64 KiB
 # line cut and the 256 KiB detection window), FUZZ_JOBS (1), FUZZ_TIMEOUT (seconds per input,
@@ -36,6 +38,7 @@ RSS_MB=${FUZZ_RSS_MB:-2048}
 PKGS="libpcre2-8 libcjson zlib"
 
 die() { printf 'fuzz: %s\n' "$*" >&2; exit 2; }
+broken() { printf 'fuzz: %s\n' "$*" >&2; exit 3; }
 
 [ -f src/analyze.c ] || die "run from the top of the loglens tree"
 [ -f build/rules_embed.c ] || die "build/rules_embed.c is missing: run 'make' first"
@@ -60,13 +63,17 @@ build() {
 		if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_h" -nt "$obj" ]; then
 			# shellcheck disable=SC2086
 			$CC -std=c11 -D_DEFAULT_SOURCE -Isrc -Ibuild $PKG_CFLAGS $cflags -c -o "$obj" "$src" ||
-				die "compiling $src"
+				broken "compiling $src"
 		fi
 		objs="$objs $obj"
 	done
+	# the harness alone first: a compile error there is the tree's, a link error the machine's
+	hobj=$dir/harness-$(basename "$exe").o
 	# shellcheck disable=SC2086
-	$CC -std=c11 -D_DEFAULT_SOURCE -Isrc -Ibuild $PKG_CFLAGS $defs $lflags -o "$exe" \
-		"$harness" $objs $PKG_LIBS || die "linking $exe"
+	$CC -std=c11 -D_DEFAULT_SOURCE -Isrc -Ibuild $PKG_CFLAGS $defs $cflags -c -o "$hobj" "$harness" ||
+		broken "compiling $harness"
+	# shellcheck disable=SC2086
+	$CC $lflags -o "$exe" "$hobj" $objs $PKG_LIBS || die "linking $exe"
 }
 
 SAN="-Wno-comment -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
