@@ -1205,6 +1205,91 @@ for args in "--json testdata/openssh/lab-server-perms-dir.ssh-v.log testdata/ssh
 	fi
 done
 
+# A log written to between the two readings (an LD_PRELOAD shim appends $GROW_WITH to a file whose
+# name contains GROWS when it is opened the second time): the second reading stops where the first
+# one did, so the report is the one of the log as it was, byte for byte, counts included. The
+# appended sessions would otherwise be reported, unmatched by the first reading's survey.
+cat > "$W/grows.c" <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+static int (*real_open)(const char *, int, ...);
+static void grow(const char *path)
+{
+	static int opens, busy;
+	const char *with = getenv("GROW_WITH");
+	if (busy || !with || !strstr(path, "GROWS") || ++opens != 2)
+		return;
+	busy = 1;
+	int from = real_open(with, O_RDONLY), to = real_open(path, O_WRONLY | O_APPEND);
+	char buf[4096];
+	ssize_t k;
+	while (from >= 0 && to >= 0 && (k = read(from, buf, sizeof buf)) > 0)
+		if (write(to, buf, (size_t)k) != k)
+			break;
+	if (from >= 0)
+		close(from);
+	if (to >= 0)
+		close(to);
+	busy = 0;
+}
+static int open_as(const char *name, const char *path, int flags, va_list ap)
+{
+	if (!real_open)
+		real_open = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, name);
+	grow(path);
+	return real_open(path, flags, flags & (O_CREAT | O_TMPFILE) ? va_arg(ap, int) : 0);
+}
+int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	int fd = open_as("open", path, flags, ap);
+	va_end(ap);
+	return fd;
+}
+int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	int fd = open_as("open64", path, flags, ap);
+	va_end(ap);
+	return fd;
+}
+EOF
+if ${CC:-cc} -shared -fPIC -o "$W/grows.so" "$W/grows.c" -ldl 2>/dev/null; then
+	for order in client-first server-first; do
+		cp testdata/sshd/lab-deny-users.sshd.log "$W/GROWS.log"
+		case $order in
+		client-first) set -- --json testdata/openssh/lab-unknown-user.ssh-v.log "$W/GROWS.log";;
+		server-first) set -- --json "$W/GROWS.log" testdata/openssh/lab-unknown-user.ssh-v.log;;
+		esac
+		LOGLENS_HOLD=0 ll 30 "$W/asis.json" "$W/asis.err" "$@"
+		rc_asis=$RC
+		before=$(wc -c < "$W/GROWS.log")
+		old_asan=${ASAN_OPTIONS-__unset__} old_preload=${LD_PRELOAD-__unset__}
+		ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" LD_PRELOAD="${LD_PRELOAD:+$LD_PRELOAD:}$W/grows.so"
+		export ASAN_OPTIONS LD_PRELOAD
+		GROW_WITH=testdata/sshd/lab-unknown-user.sshd.log LOGLENS_HOLD=0 ll 30 "$W/grown.json" "$W/grown.err" "$@"
+		if [ "$old_preload" = __unset__ ]; then unset LD_PRELOAD; else LD_PRELOAD=$old_preload; fi
+		if [ "$old_asan" = __unset__ ]; then unset ASAN_OPTIONS; else ASAN_OPTIONS=$old_asan; fi
+		why=
+		[ "$(wc -c < "$W/GROWS.log")" -gt "$before" ] || why="the shim did not append to the log"
+		[ -n "$why" ] || [ "$RC" -eq "$rc_asis" ] || why="$(why_rc), expected $rc_asis as before the log grew"
+		[ -n "$why" ] || cmp -s "$W/asis.json" "$W/grown.json" || why="the report differs: $(cmp "$W/asis.json" "$W/grown.json" 2>&1)"
+		[ -n "$why" ] || cmp -s "$W/asis.err" "$W/grown.err" || why="stderr differs: $(head -c 200 "$W/grown.err")"
+		[ -z "$why" ] && pass "correlation: a log that grows between the two readings ($order) is reported as it was" ||
+			fail "correlation: a log that grows between the two readings ($order) is reported as it was" "$why"
+	done
+	set --
+else
+	skip "correlation: a log that grows between the two readings" "no C compiler to build the LD_PRELOAD shim"
+fi
+
 # Both streams into one file, 17 inputs (more than are held for correlation, so the report
 # streams): the unreadable input's error comes after the whole report of the eight inputs before
 # it (the queue is drained first), and the order is the synchronous writer's.
