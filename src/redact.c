@@ -65,7 +65,8 @@ static const char *const secret_res[] = {
 	"sshpass\\s+-p\\s*([^\\s]+)",
 	"(?:^|\\s)PASS ([^*\\s][^\\s]*)",
 	"[a-zA-Z][a-zA-Z0-9+.-]*://[^/\\s:@]+:([^@\\s]+)@",
-	"(?i)(?:password|passwd|passphrase)\\s*[=:]\\s*([^\\s,;]+)",
+	/* not OpenSSH's "read_passphrase: requested to askpass", a function name */
+	"(?i)(?:password|passwd|(?<!read_)passphrase)\\s*[=:]\\s*([^\\s,;]+)",
 	"(?i)/password=([^\\s]+)",
 };
 

@@ -26,7 +26,7 @@ static const char *const fact_names[F_COUNT] = {
 	"hostkey_type", "hostkey_fingerprint", "keyfile", "known_hosts_file", "known_hosts_line",
 	"methods", "source_address", "source_port", "pid", "winscp_log_level", "timezone",
 	"session_name", "proxy", "tunnel", "ftps", "passive", "password_configured",
-	"keyfile_configured", "exit_status", "key_fingerprint", "child_pid",
+	"keyfile_configured", "exit_status", "key_fingerprint", "child_pid", "certificate_fingerprint",
 };
 
 static const char *const phase_names[PH_COUNT] = {

@@ -1400,4 +1400,15 @@ PYEOF
 		fi
 	done
 fi
+# The README's "Real output" example is this program's output, byte for byte: a changed rule text
+# must change the README too.
+sed -n '/^\$ \.\/loglens testdata\/openssh\/lab-too-many-failures\.ssh-v\.log$/,/^```$/p' README.md |
+	sed '1d;$d' > "$W/readme.want"
+ll 30 "$W/readme.full" "$W/e" --color=never -l en testdata/openssh/lab-too-many-failures.ssh-v.log
+sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$W/readme.full" > "$W/readme.got" # the report's last blank line
+if [ -s "$W/readme.want" ] && cmp -s "$W/readme.want" "$W/readme.got"; then
+	pass "README: the example report is the real output"
+else
+	fail "README: the example report is the real output" "$(diff "$W/readme.want" "$W/readme.got" 2>&1 | head -n 6 | tr '\n' ' ')"
+fi
 exit 0

@@ -781,6 +781,9 @@ static void test_redactor(void)
 	redact_case(r, "redact: the 255th address's pseudonym is not the first's", "10.9.1.55", "2001:db8::ff");
 	redact_case(r, "redact: … and stays its own", "via 10.9.1.55.", "via 2001:db8::ff.");
 	redactor_free(r);
+	redact_case(NULL, "mask: a passphrase given on a line is hidden", "passphrase: hunter2", "passphrase: ********");
+	redact_case(NULL, "mask: OpenSSH's read_passphrase: function name is not a passphrase",
+		    "debug1: read_passphrase: requested to askpass", "debug1: read_passphrase: requested to askpass");
 }
 
 static void count_session(struct session *s, void *arg)
