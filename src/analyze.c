@@ -90,9 +90,9 @@ static void tokenize_text(struct run *r, const char *s, size_t n, struct event *
 	case FAM_OPENSSH:
 		tok_openssh(s, n, ev);
 		break;
-	default: /* unknown: a bare error line may be either client's */
+	default: /* unknown: a bare error line may be any client's, WinSCP's dialog text included */
 		tok_openssh(s, n, ev);
-		ev->famask = FAMBIT(FAM_OPENSSH) | FAMBIT(FAM_PUTTY);
+		ev->famask = FAMBIT(FAM_OPENSSH) | FAMBIT(FAM_PUTTY) | FAMBIT(FAM_WINSCP);
 		break;
 	}
 }

@@ -61,9 +61,11 @@ struct redactor {
 
 /* One regex per secret form: group 1 is the secret. */
 static const char *const secret_res[] = {
-	"(?:^|\\s)-(?:pw|pass|password)[ =]\"?([^\\s\"]+)",
-	"sshpass\\s+-p\\s*([^\\s]+)",
-	"(?:^|\\s)PASS ([^*\\s][^\\s]*)",
+	/* quoted: WinSCP doubles a quote inside one ("a""b"), and a whole quoted value inside its
+	 * /command "…" argument (-password=""a b"") */
+	"(?:^|\\s)--?(?:pw|pass|password)[ \\t=]+(?|\"\"(.*?)\"\"|\"((?:[^\"]|\"\")*)\"|'([^']*)'|([^\\s\"']+))",
+	"sshpass\\s+-p\\s*(?|\"([^\"]*)\"|'([^']*)'|(\\S+))",
+	"(?:^|\\s)PASS (?!\\*+(?:\\s|$))(\\S+)", /* not WinSCP's own "PASS ****" */
 	"[a-zA-Z][a-zA-Z0-9+.-]*://[^/\\s:@]+:([^@\\s]+)@",
 	/* not OpenSSH's "read_passphrase: requested to askpass", a function name */
 	"(?i)(?:password|passwd|(?<!read_)passphrase)\\s*[=:]\\s*([^\\s,;]+)",
@@ -96,18 +98,35 @@ static void init_secrets(void)
 struct redactor *redactor_new(void)
 {
 	struct redactor *r = xcalloc(1, sizeof *r);
-	/* IPv4; IPv6 in full (8 groups) or compressed ("::"), so that times like 10:20:31 stay */
-	r->re[PK_IP] = compile("(?<![\\w.:])(?:\\d{1,3}\\.){3}\\d{1,3}(?![\\w.])"
-			       "|(?<![\\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\\w:])"
-			       "|(?<![\\w:])(?:[0-9a-fA-F]{1,4}:){1,7}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6})?(?![\\w:])"
-			       "|(?<![\\w:])::[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6}(?![\\w:])");
+	/* IPv4-mapped IPv6 whole; IPv4 (a sentence's full stop after it is not part of it); IPv6
+	 * in full (8 groups) or compressed ("::"), so that times like 10:20:31 stay, and a colon
+	 * after it ("to 2001:db8::10: No route") is not part of it; FTP's PASV form h1,h2,h3,h4
+	 * (octets up to 255, so that a size like 1,288,490,188 stays) */
+	r->re[PK_IP] = compile("(?<![\\w:])::ffff:(?:\\d{1,3}\\.){3}\\d{1,3}(?!\\w|\\.\\w)"
+			       "|(?<![\\w.:])(?:\\d{1,3}\\.){3}\\d{1,3}(?!\\w|\\.\\w)"
+			       "|(?<![\\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?!\\w|:[\\w:])"
+			       "|(?<![\\w:])(?:[0-9a-fA-F]{1,4}:){1,7}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6})?(?!\\w|:[\\w:])"
+			       "|(?<![\\w:])::[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6}(?!\\w|:[\\w:])"
+			       "|(?<![\\w,])(?:(?:25[0-5]|2[0-4]\\d|1?\\d?\\d),){3}(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)(?=,\\d{1,3},\\d{1,3}\\)|(?![\\w,]))");
 	/* a syslog line's host field, and a WinSCP header's Windows account: group 1 only */
-	r->field_host = compile("^(?:<\\d+>)?(?:[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d|\\d{4}-\\d\\d-\\d\\dT\\S+) (\\S+) (?=[\\w.-]+(?:\\[\\d+\\])?: )");
-	r->field_user = compile("Local account: (\\S+)");
-	r->re[PK_EMAIL] = compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+");
-	r->re[PK_FP] = compile("SHA256:[A-Za-z0-9+/]{20,}=*|MD5:(?:[0-9a-f]{2}:){15}[0-9a-f]{2}|(?:0x[0-9a-f]+,)+0x[0-9a-f]+");
-	r->re[PK_PATH] = compile("(?:/home/|/Users/|/root/|/srv/|/tmp/|[A-Za-z]:\\\\Users\\\\|[A-Za-z]:/Users/)[^\\s\"':,)]+");
-	r->re[PK_HOST] = compile("(?<![\\w.@-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+(?:com|net|org|jp|io|info|biz|dev|app|cloud|local|lan|internal|example|invalid|test|[a-z]{2})(?![\\w.-])");
+	r->field_host = compile("(?|^(?:<\\d+>)?(?:[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d|\\d{4}-\\d\\d-\\d\\dT\\S+) (\\S+) (?=[\\w.-]+(?:\\[\\d+\\])?: )"
+				"|\"_HOSTNAME\":\"([^\"\\\\]+)\")"); /* journald's JSON */
+	/* PuTTY's key comment is usually user@machine */
+	r->field_user = compile("(?|Local account: (\\S+)|with public key \"([^\"]+)\")");
+	/* not an algorithm's name: chacha20-poly1305@openssh.com, curve25519-sha256@libssh.org */
+	r->re[PK_EMAIL] = compile("[A-Za-z0-9._%+-]+@(?!(?:openssh\\.com|libssh\\.org)(?![\\w.-]))[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+");
+	/* with their prefix; hex pairs (MD5, SHA-1, a certificate's SHA-256); WinSCP's raw host
+	 * key ("0x… … ,0x…"); bare base64 of 43 characters or more with upper and lower case and a
+	 * digit (PuTTY's and WinSCP's "ssh-ed25519 255 wWCJ…", a public key blob) */
+	r->re[PK_FP] = compile("SHA256:[A-Za-z0-9+/]{20,}=*|MD5:(?:[0-9a-f]{2}:){15}[0-9a-f]{2}"
+			       "|(?<![\\w:])(?:[0-9a-fA-F]{2}:){15,63}[0-9a-fA-F]{2}(?![\\w:])"
+			       "|0x[0-9a-f]+(?: [0-9a-f]{2,})*(?: ?,0x[0-9a-f]+(?: [0-9a-f]{2,})*)+"
+			       "|(?<![\\w+/=.-])(?=[A-Za-z0-9+/]{0,42}[0-9+/])(?=[A-Za-z0-9+/]{0,42}[A-Z])(?=[A-Za-z0-9+/]{0,42}[a-z])"
+			       "[A-Za-z0-9+/]{43,}={0,2}(?![\\w+/=.-])");
+	/* a Windows profile folder may hold spaces ("C:\Users\Taro Yamada\…") */
+	r->re[PK_PATH] = compile("[A-Za-z]:\\\\Users\\\\[^\\\\\"'\\r\\n]{1,64}\\\\[^\\s\"':,)]*"
+				 "|(?:/home/|/Users/|/root/|/srv/|/tmp/|[A-Za-z]:\\\\Users\\\\|[A-Za-z]:/Users/)[^\\s\"':,)]+");
+	r->re[PK_HOST] = compile("(?<![\\w.@-])(?!(?i:winscp\\.com)\\b)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+(?i:com|net|org|jp|io|info|biz|dev|app|cloud|local|lan|internal|corp|company|tech|online|site|arpa|example|invalid|test|[a-z]{2})(?![\\w.-])");
 	r->md = pcre2_match_data_create(4, NULL);
 	return r;
 }
@@ -296,6 +315,11 @@ static bool inside_longer(const struct entry *en, const char *start, const char 
 	size_t vn = en->vlen;
 	if (en->kind == PK_USER)
 		return (q > start && isalnum((unsigned char)q[-1])) || (q + vn < end && isalnum((unsigned char)q[vn]));
+	/* a host name inside a longer one: "ftp.example.com" in "sftp.example.com" */
+	if (en->kind == PK_HOST && isalpha((unsigned char)v[0]) &&
+	    ((q > start && (isalnum((unsigned char)q[-1]) || q[-1] == '-' || q[-1] == '.')) ||
+	     (q + vn < end && (isalnum((unsigned char)q[vn]) || q[vn] == '-'))))
+		return true;
 	return (q > start && is_digit(q[-1]) && is_digit(v[0])) ||
 	       (q + vn < end && is_digit(q[vn]) && is_digit(v[vn - 1]));
 }
@@ -427,17 +451,26 @@ static void replace_matches(struct redactor *r, struct sbuf *t, enum pseudo_kind
 			start = ov[1] + 1;
 			continue;
 		}
-		if (k == PK_EMAIL && user_at_known_host(r, t->s + ov[0], ov[1] - ov[0])) {
-			start = ov[1];
-			continue; /* "user@host" of ssh: the learned user and host are replaced instead */
+		PCRE2_SIZE from = ov[0], to = ov[1];
+		enum pseudo_kind kind = k;
+		if (k == PK_EMAIL && user_at_known_host(r, t->s + from, to - from)) {
+			/* "user@host" of ssh: the learned user and host are replaced later; a host not
+			 * learned (another session's, a jump host's) gets its pseudonym here */
+			const char *at = memchr(t->s + from, '@', to - from);
+			if (known(r, PK_HOST, at + 1, (size_t)(t->s + to - (at + 1)))) {
+				start = to;
+				continue;
+			}
+			from = (PCRE2_SIZE)(at + 1 - t->s);
+			kind = PK_HOST;
 		}
-		const char *a = alias_for(r, k, t->s + ov[0], ov[1] - ov[0]);
+		const char *a = alias_for(r, kind, t->s + from, to - from);
 		struct sbuf o;
 		sb_init(&o);
-		sb_add(&o, t->s, ov[0]);
+		sb_add(&o, t->s, from);
 		sb_adds(&o, a);
 		size_t next = o.len;
-		sb_add(&o, t->s + ov[1], t->len - ov[1]);
+		sb_add(&o, t->s + to, t->len - to);
 		sb_free(t);
 		*t = o;
 		start = next;
@@ -447,8 +480,8 @@ static void replace_matches(struct redactor *r, struct sbuf *t, enum pseudo_kind
 /* A byte each kind's regex cannot match without (a '.' or ':' for an address, an '@' for an
  * e-mail address, …): most texts lack it, and a memchr costs less than a regex's start. */
 static const char *const needs_one_of[PK_COUNT] = {
-	[PK_HOST] = ".", [PK_IP] = ".:", [PK_USER] = "", [PK_PATH] = "/\\",
-	[PK_FP] = ":,", [PK_EMAIL] = "@",
+	[PK_HOST] = ".", [PK_IP] = ".:,", [PK_USER] = "", [PK_PATH] = "/\\",
+	[PK_FP] = "", [PK_EMAIL] = "@",
 };
 
 static void replace_kind(struct redactor *r, struct sbuf *t, enum pseudo_kind k)
@@ -495,7 +528,7 @@ void redact_text(struct redactor *r, struct sbuf *out, const char *text, size_t 
 	mask_secrets(&t);
 	if (r) {
 		replace_matches(r, &t, PK_HOST, r->field_host);
-		if (memmem(t.s, t.len, "Local account: ", 15))
+		if (memmem(t.s, t.len, "Local account: ", 15) || memmem(t.s, t.len, "with public key \"", 17))
 			replace_matches(r, &t, PK_USER, r->field_user);
 		replace_kind(r, &t, PK_FP);
 		replace_kind(r, &t, PK_EMAIL);

@@ -64,6 +64,8 @@ void render_finding_placeholder(struct sbuf *out, const struct template_piece *p
 				const struct session *s, const struct report_opts *o);
 /* Evidence / free text as shown: passwords masked always, pseudonyms with --redact. */
 void render_shown(struct sbuf *out, const char *text, const struct report_opts *o);
+/* With --redact: the session's identifying facts become pseudonyms wherever they appear. */
+void learn_session(const struct session *s, const struct report_opts *o);
 /* client → user@host:port summary pieces */
 void session_target(struct sbuf *out, const struct session *s, const struct report_opts *o);
 

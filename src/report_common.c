@@ -5,6 +5,23 @@
 
 #include <string.h>
 
+/* Paths first: a value learned earlier is replaced first, and a user name inside a key file's
+ * path would otherwise break the path's match. */
+void learn_session(const struct session *s, const struct report_opts *o)
+{
+	struct redactor *r = o->redact;
+	if (!r)
+		return;
+	redactor_learn(r, PK_PATH, s->facts[F_KEYFILE]);
+	redactor_learn(r, PK_PATH, s->facts[F_KNOWN_HOSTS_FILE]);
+	redactor_learn(r, PK_HOST, s->facts[F_SESSION_NAME]);
+	redactor_learn(r, PK_HOST, s->facts[F_HOST]);
+	redactor_learn(r, PK_USER, s->facts[F_USER]);
+	redactor_learn(r, PK_FP, s->facts[F_HOSTKEY_FP]);
+	redactor_learn(r, PK_FP, s->facts[F_CERT_FP]);
+	redactor_learn(r, PK_FP, s->facts[F_KEY_FP]);
+}
+
 void render_shown(struct sbuf *out, const char *text, const struct report_opts *o)
 {
 	size_t from = out->len;

@@ -410,20 +410,10 @@ static void finding_object(struct reporter *r, const struct session *s, const st
 	oputc(r, '}');
 }
 
-static void learn_facts(struct reporter *r, const struct session *s)
-{
-	if (!r->o.redact)
-		return;
-	redactor_learn(r->o.redact, PK_HOST, s->facts[F_HOST]);
-	redactor_learn(r->o.redact, PK_USER, s->facts[F_USER]);
-	redactor_learn(r->o.redact, PK_PATH, s->facts[F_KEYFILE]);
-	redactor_learn(r->o.redact, PK_PATH, s->facts[F_KNOWN_HOSTS_FILE]);
-	redactor_learn(r->o.redact, PK_HOST, s->facts[F_SESSION_NAME]);
-}
 
 static void session(struct reporter *r, const struct session *s)
 {
-	learn_facts(r, s);
+	learn_session(s, &r->o);
 	if (r->nsessions++)
 		oputc(r, ',');
 	oputc(r, '{');
@@ -470,7 +460,7 @@ static void session(struct reporter *r, const struct session *s)
 	jraw(r, ",\"protocol\":");
 	jstr(r, s->facts[F_PROTOCOL]);
 	jraw(r, "},\"server\":");
-	jstr(r, s->facts[F_SERVER]);
+	jshown(r, s->facts[F_SERVER]);
 	jraw(r, ",\"hostkey\":{\"type\":");
 	jstr(r, s->facts[F_HOSTKEY_TYPE]);
 	jraw(r, ",\"fingerprint\":");

@@ -165,11 +165,7 @@ static void session(struct reporter *r, const struct session *s)
 	enum lang l = r->o.lang;
 	r->nsessions++;
 	r->shown_in_input++;
-	if (r->o.redact) {
-		redactor_learn(r->o.redact, PK_HOST, s->facts[F_HOST]);
-		redactor_learn(r->o.redact, PK_USER, s->facts[F_USER]);
-		redactor_learn(r->o.redact, PK_PATH, s->facts[F_KEYFILE]);
-	}
+	learn_session(s, &r->o);
 	struct sbuf b;
 	sb_init(&b);
 	session_target(&b, s, &r->o);

@@ -1014,6 +1014,11 @@ secret_check "secret never shown: sshpass -p" "$H/secret-sshpass.log" S3cretPass
 secret_check "secret never shown: sftp://user:password@host/" "$H/secret-winscp-sftp-url.log" S3cretPass3
 secret_check "secret never shown: WinSCP 'Logging passwords' FTP PASS" "$H/secret-winscp-ftp-pass.log" S3cretPass4
 secret_check "secret never shown: WinSCP 'Logging passwords' session Password:" "$H/secret-winscp-ftp-pass.log" S3cretPass5
+# quoted values (-pw "a b", sshpass -p 'a b', WinSCP's /command "… -password=""a b"""), a value
+# that begins with '*' (not WinSCP's own "PASS ****"), --password, and a TAB after -pw
+for sec in S3cretB6 S3cretD7 S3cretF8 S3cretG9 S3cretH10 S3cretI11; do
+	secret_check "secret never shown: $(grep -F "$sec" "$H/redact-forms.log" | sed 's/^Command line: //' | cut -c1-40)" "$H/redact-forms.log" "$sec"
+done
 
 # ---------------------------------------------------------------- --redact and --redact-log
 # Hosts, IPv4/IPv6 addresses, user names, /home and C:\Users paths, SHA256 fingerprints and
@@ -1057,6 +1062,54 @@ else
 	[ "$want" -eq "$got" ] && pass "--redact-log: one line out per line in" ||
 		fail "--redact-log: one line out per line in" "$got lines for $want"
 fi
+# Forms a pattern must know (redact-forms.log): an IPv6 address followed by ':', an IPv4-mapped
+# one, a full stop after an address, FTP's PASV (h1,h2,h3,h4), bare fingerprints (PuTTY/WinSCP
+# base64, hex pairs of MD5, SHA-1 and a certificate's SHA-256, WinSCP's raw "0x…" host key), a
+# Windows profile with a space, PuTTY's key comment, journald's _HOSTNAME, a host in the server's
+# banner (the JSON "server" field).
+SENSITIVE="acme-corp.com 2a01:4f8:c0c 203.0.113.77 203.0.113.80 203.0.113.81 wWCJ7aEitWGUULwjNeNMCpYX f0:76:32:90
+f6:f4:49:02 63:28:d6:11 0xbd97c0c39def5cf3 96110a74ff090b4f 192,168,20,15 TARO-PC Taro tyamada bastion-77 10.20.30.44
+db7 ACME-CORP.COM acme.company"
+F=$H/redact-forms.log
+missing=$(for v in $SENSITIVE; do grep -qF "$v" "$F" || printf '%s ' "$v"; done)
+[ -z "$missing" ] || fail "redact forms setup" "the input lacks: $missing"
+rm -f "$W/forms.copy"
+ll 30 "$W/forms.json" "$W/e" --json --redact --redact-log "$W/forms.copy" "$F"
+ll 30 "$W/forms.txt" "$W/e" --redact "$F"
+ll 30 "$W/forms.ja" "$W/e" --redact -l ja "$F"
+for out in forms.json forms.txt forms.ja forms.copy; do
+	if [ ! -s "$W/$out" ]; then
+		fail "--redact: the forms of redact-forms.log ($out)" "nothing written"
+		continue
+	fi
+	s=$(survivors "$W/$out")
+	[ -z "$s" ] && pass "--redact: the forms of redact-forms.log ($out)" ||
+		fail "--redact: the forms of redact-forms.log ($out)" "still there: $s"
+done
+# … and where the reports themselves quote them (evidence, fields, remedy commands)
+for pair in "testdata/winscp/seed-hostkey-changed.log:wWCJ7aEitWGUULwjNeNMCpYX" \
+	"testdata/winscp/ftps-self-signed-certificate.log:f0:76:32:90" \
+	"testdata/putty/net-unreachable-name6.plink-v.log:2001:db8::10" \
+	"testdata/winscp/ftp-passive-private-address.log:192,168,20,15"; do
+	f=${pair%%:*} v=${pair#*:}
+	why=
+	grep -qF "$v" "$f" || why="$f lacks $v"
+	for opts in "--redact" "--redact -l ja" "--json --redact"; do
+		# shellcheck disable=SC2086
+		ll 30 "$W/q.out" "$W/e" $opts "$f"
+		grep -qF "$v" "$W/q.out" && why="$why shown with $opts;"
+	done
+	[ -z "$why" ] && pass "--redact: $v hidden in the reports of ${f#testdata/}" ||
+		fail "--redact: $v hidden in the reports of ${f#testdata/}" "$why"
+done
+grep -qF 'chacha20-poly1305@openssh.com' "$W/forms.copy" &&
+	pass "--redact: an algorithm's name (chacha20-poly1305@openssh.com) is not an e-mail address" ||
+	fail "--redact: an algorithm's name (chacha20-poly1305@openssh.com) is not an e-mail address" "$(grep -F 'kex: algorithm' "$W/forms.copy")"
+ll 30 "$W/forms.plain" "$W/e" --json "$F"
+grep -qF acme-corp.com "$W/forms.plain" && grep -qF 'sftp9.acme-corp.com' "$W/forms.plain" &&
+	pass "redact forms control: without --redact the host and the banner are shown" ||
+	fail "redact forms control: without --redact the host and the banner are shown" "not shown: the check above proves nothing"
+
 # The same value always gets the same pseudonym, and different values different ones. The copy
 # holds R1 (43 lines), then R2 (10), then R3; pick the values back out of known lines.
 if [ -s "$W/redacted.log" ]; then

@@ -781,6 +781,11 @@ static void test_redactor(void)
 	redact_case(r, "redact: the 255th address's pseudonym is not the first's", "10.9.1.55", "2001:db8::ff");
 	redact_case(r, "redact: … and stays its own", "via 10.9.1.55.", "via 2001:db8::ff.");
 	redactor_free(r);
+	r = redactor_new();
+	redactor_learn(r, PK_HOST, "ftp.corp-example.com");
+	redact_case(r, "redact: a learned host name is not cut out of a longer one",
+		    "sftp.corp-example.com, ftp.corp-example.com", "host-2.example, host-1.example");
+	redactor_free(r);
 	redact_case(NULL, "mask: a passphrase given on a line is hidden", "passphrase: hunter2", "passphrase: ********");
 	redact_case(NULL, "mask: OpenSSH's read_passphrase: function name is not a passphrase",
 		    "debug1: read_passphrase: requested to askpass", "debug1: read_passphrase: requested to askpass");
