@@ -481,13 +481,29 @@ static void replace_matches(struct redactor *r, struct sbuf *t, enum pseudo_kind
  * e-mail address, …): most texts lack it, and a memchr costs less than a regex's start. */
 static const char *const needs_one_of[PK_COUNT] = {
 	[PK_HOST] = ".", [PK_IP] = ".:,", [PK_USER] = "", [PK_PATH] = "/\\",
-	[PK_FP] = "", [PK_EMAIL] = "@",
+	[PK_FP] = ":,", [PK_EMAIL] = "@", /* and for a bare base64 fingerprint, has_base64_run */
 };
+
+/* A run of 43 base64 characters: the least a bare fingerprint (or a key blob) has. */
+static bool has_base64_run(const char *s, size_t n)
+{
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (isalnum(c) || c == '+' || c == '/') {
+			if (++run >= 43)
+				return true;
+		} else {
+			run = 0;
+		}
+	}
+	return false;
+}
 
 static void replace_kind(struct redactor *r, struct sbuf *t, enum pseudo_kind k)
 {
 	const char *need = needs_one_of[k];
-	bool may = !*need;
+	bool may = !*need || (k == PK_FP && has_base64_run(t->s, t->len));
 	for (; *need && !may; need++)
 		may = memchr(t->s, *need, t->len) != NULL;
 	if (may)
