@@ -1075,9 +1075,9 @@ missing=$(for v in $SENSITIVE; do grep -qF "$v" "$F" || printf '%s ' "$v"; done)
 [ -z "$missing" ] || fail "redact forms setup" "the input lacks: $missing"
 rm -f "$W/forms.copy"
 ll 30 "$W/forms.json" "$W/e" --json --redact --redact-log "$W/forms.copy" "$F"
-ll 30 "$W/forms.txt" "$W/e" --redact "$F"
-ll 30 "$W/forms.ja" "$W/e" --redact -l ja "$F"
-for out in forms.json forms.txt forms.ja forms.copy; do
+# (the JSON document: its "server" field; the copy: every line. The text report quotes none of
+# these lines; the loop below checks reports that do.)
+for out in forms.json forms.copy; do
 	if [ ! -s "$W/$out" ]; then
 		fail "--redact: the forms of redact-forms.log ($out)" "nothing written"
 		continue
