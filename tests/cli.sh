@@ -1030,6 +1030,15 @@ jdoe42 kwatanabe k.watanabe ops-oncall SEiuCagLWMtWmKl xZBHz9FCGXVNqfpZB2aa"
 survivors() {
 	for _v in $SENSITIVE; do grep -qF "$_v" "$1" && printf '%s ' "$_v"; done
 }
+# none_survive NAME FILE — pass if FILE was written and holds none of the sensitive values
+none_survive() {
+	if [ ! -s "$2" ]; then
+		fail "$1" "nothing written"
+		return
+	fi
+	_s=$(survivors "$2")
+	[ -z "$_s" ] && pass "$1" || fail "$1" "still there: $_s"
+}
 missing=$(for v in $SENSITIVE; do cat "$R1" "$R2" "$R3" | grep -qF "$v" || printf '%s ' "$v"; done)
 [ -z "$missing" ] || fail "redact setup" "the inputs lack: $missing"
 ll 30 "$W/plain.txt" "$W/e" "$R1" "$R2" "$R3"
@@ -1047,16 +1056,11 @@ for pair in "JSON:$W/r.json:$rc_json" "text:$W/r.txt:$rc_txt"; do
 	if [ "$rc" -ne 1 ]; then
 		fail "--redact: nothing survives in the $what report" "exit $rc, expected 1"
 	else
-		s=$(survivors "$file")
-		[ -z "$s" ] && pass "--redact: nothing survives in the $what report" ||
-			fail "--redact: nothing survives in the $what report" "still there: $s"
+		none_survive "--redact: nothing survives in the $what report" "$file"
 	fi
 done
-if [ ! -s "$W/redacted.log" ]; then
-	fail "--redact-log: nothing survives in the copy" "no copy written"
-else
-	s=$(survivors "$W/redacted.log")
-	[ -z "$s" ] && pass "--redact-log: nothing survives in the copy" || fail "--redact-log: nothing survives in the copy" "still there: $s"
+none_survive "--redact-log: nothing survives in the copy" "$W/redacted.log"
+if [ -s "$W/redacted.log" ]; then
 	want=$(cat "$R1" "$R2" "$R3" | wc -l)
 	got=$(wc -l < "$W/redacted.log")
 	[ "$want" -eq "$got" ] && pass "--redact-log: one line out per line in" ||
@@ -1078,13 +1082,7 @@ ll 30 "$W/forms.json" "$W/e" --json --redact --redact-log "$W/forms.copy" "$F"
 # (the JSON document: its "server" field; the copy: every line. The text report quotes none of
 # these lines; the loop below checks reports that do.)
 for out in forms.json forms.copy; do
-	if [ ! -s "$W/$out" ]; then
-		fail "--redact: the forms of redact-forms.log ($out)" "nothing written"
-		continue
-	fi
-	s=$(survivors "$W/$out")
-	[ -z "$s" ] && pass "--redact: the forms of redact-forms.log ($out)" ||
-		fail "--redact: the forms of redact-forms.log ($out)" "still there: $s"
+	none_survive "--redact: the forms of redact-forms.log ($out)" "$W/$out"
 done
 # … and where the reports themselves quote them (evidence, fields, remedy commands)
 for pair in "testdata/winscp/seed-hostkey-changed.log:wWCJ7aEitWGUULwjNeNMCpYX" \
