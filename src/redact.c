@@ -1,9 +1,10 @@
 #define _GNU_SOURCE /* memmem */
 /* redact.c — masking and pseudonyms.
  *
- * Secrets: "-pw X", "-pass X", "sshpass -p X", "PASS X" (FTP with WinSCP's "Logging
- * passwords"), "scheme://user:X@", "password=X", "Passwd: X" (proxy header). X is replaced by
- * "********" whether or not --redact is given: a password never reaches the output. */
+ * Secrets: "-pw X", "-pass X", "--password X", "sshpass -p X" (X also quoted), "PASS X" (FTP
+ * with WinSCP's "Logging passwords"), "scheme://user:X@", "password=X", "Passwd: X" (proxy
+ * header). X is replaced by "********" whether or not --redact is given: a password never
+ * reaches the output. */
 #include "redact.h"
 #include "scan.h"
 
@@ -108,7 +109,8 @@ struct redactor *redactor_new(void)
 			       "|(?<![\\w:])(?:[0-9a-fA-F]{1,4}:){1,7}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6})?(?!\\w|:[\\w:])"
 			       "|(?<![\\w:])::[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6}(?!\\w|:[\\w:])"
 			       "|(?<![\\w,])(?:(?:25[0-5]|2[0-4]\\d|1?\\d?\\d),){3}(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)(?=,\\d{1,3},\\d{1,3}\\)|(?![\\w,]))");
-	/* a syslog line's host field, and a WinSCP header's Windows account: group 1 only */
+	/* a syslog line's (or journald's) host field; a WinSCP header's Windows account and PuTTY's
+	 * key comment: group 1 only */
 	r->field_host = compile("(?|^(?:<\\d+>)?(?:[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d|\\d{4}-\\d\\d-\\d\\dT\\S+) (\\S+) (?=[\\w.-]+(?:\\[\\d+\\])?: )"
 				"|\"_HOSTNAME\":\"([^\"\\\\]+)\")"); /* journald's JSON */
 	/* PuTTY's key comment is usually user@machine */

@@ -410,7 +410,6 @@ static void finding_object(struct reporter *r, const struct session *s, const st
 	oputc(r, '}');
 }
 
-
 static void session(struct reporter *r, const struct session *s)
 {
 	learn_session(s, &r->o);
