@@ -1,6 +1,7 @@
 /* rules.c — reading and validating rule files (cJSON), compiling patterns (PCRE2).
  * Every error names the file, the line and column, and the rule id. */
 #include "rules.h"
+#include "template.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -273,6 +274,13 @@ static bool read_text(struct loadctx *c, const cJSON *v, const char *what, struc
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(v, langs[l]);
 		if (!cJSON_IsString(s) || !*s->valuestring) {
 			load_error(c, "%s: missing \"%s\" text", what, langs[l]);
+			ok = false;
+			continue;
+		}
+		long at = template_bad_filter(s->valuestring);
+		if (at >= 0) {
+			load_error(c, "%s (%s): unknown placeholder filter at \"%.24s\" (known: |sh, |-X)", what,
+				   langs[l], s->valuestring + at);
 			ok = false;
 			continue;
 		}

@@ -1,6 +1,7 @@
 /* session.c — connection attempts: facts, phase, outcome, the rules that matched, and the
  * evaluation that turns matches into ranked findings (requires/excludes, folding, unexplained). */
 #include "session.h"
+#include "template.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -346,7 +347,6 @@ static struct hit *hit_for(struct session *s, int rule)
 static _Thread_local struct sbuf scratch_apply;
 static _Thread_local pcre2_match_data *scratch_md;
 
-static size_t placeholder_at(const char *p, size_t *n);
 static const char *value_of(const char *name, size_t n, const struct hit *h, const struct session *s);
 
 /* If the template is one placeholder and nothing else ("{user}"), its name's length; else -1. */
@@ -770,23 +770,6 @@ static void host_key_name(struct sbuf *out, const struct hit *h, const struct se
 	sb_printf(out, "[%s]:%s", host, port);
 }
 
-/* The placeholder at p (a '{'): its length through the '}', and in *n its name's (without a
- * "|filter"); 0 where p begins none ("{not a placeholder}", a lone brace). */
-static size_t placeholder_at(const char *p, size_t *n)
-{
-	size_t i = 1, bar = 0;
-	for (; p[i] != '}'; i++) {
-		if (!p[i] || p[i] == ' ' || p[i] == '{' || i > 64)
-			return 0;
-		if (p[i] == '|' && !bar)
-			bar = i;
-	}
-	if (i == 1)
-		return 0;
-	*n = (bar ? bar : i) - 1;
-	return i + 1;
-}
-
 /* What a placeholder names: the match's capture of that name, else the session's fact. */
 static const char *value_of(const char *name, size_t n, const struct hit *h, const struct session *s)
 {
@@ -812,30 +795,13 @@ void template_scratch_free(void)
 	scratch_md = NULL;
 }
 
-/* The piece of a template at p: literal text up to the next placeholder (or the end), or one
- * placeholder; its length (0 at the end). A brace that begins no placeholder is literal text. */
-size_t template_piece(const char *p, struct template_piece *pc)
+/* A value as a command's argument: as it is when the shell takes it so, else quoted. */
+static void add_argument(struct sbuf *out, const char *v)
 {
-	size_t i = 0, n, len;
-	for (;; i++) {
-		const char *open = strchr(p + i, '{');
-		if (!open) {
-			i += strlen(p + i);
-			break;
-		}
-		i = (size_t)(open - p);
-		if ((len = placeholder_at(open, &n)) != 0)
-			break;
-	}
-	if (i > 0) {
-		*pc = (struct template_piece){ .s = p, .len = i };
-		return i;
-	}
-	if (!*p)
-		return 0;
-	*pc = (struct template_piece){ .s = p + 1, .len = n, .placeholder = true,
-				       .sh = len - 2 == n + 3 && memcmp(p + 1 + n, "|sh", 3) == 0 };
-	return len;
+	if (v[strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-:/@")])
+		sb_add_shquoted(out, v);
+	else
+		sb_adds(out, v);
 }
 
 void render_placeholder(struct sbuf *out, const struct template_piece *pc, const struct hit *h,
@@ -857,7 +823,15 @@ void render_placeholder(struct sbuf *out, const struct template_piece *pc, const
 		sb_clear(shown);
 		filter(shown, v->s, arg);
 	}
-	if (!shown->len || strcmp(shown->s, "<host>") == 0) {
+	bool unknown = !shown->len || strcmp(shown->s, "<host>") == 0;
+	if (pc->opt) { /* "-p 2222 " or nothing */
+		if (!unknown) {
+			sb_printf(out, "-%c ", pc->opt);
+			add_argument(out, shown->s);
+			if (pc->space)
+				sb_addc(out, ' ');
+		}
+	} else if (unknown) {
 		sb_addc(out, '<');
 		sb_add(out, name, n);
 		sb_addc(out, '>');

@@ -7,6 +7,7 @@
 
 #include "event.h"
 #include "rules.h"
+#include "template.h"
 #include "util.h"
 
 #define MAX_EVIDENCE 6
@@ -120,15 +121,7 @@ typedef void (*value_filter)(struct sbuf *out, const char *value, void *arg);
 /* The same, passing every substituted value through filter (masking, pseudonyms). */
 void render_template_f(struct sbuf *out, const char *tmpl, const struct hit *h, const struct session *s,
 		       value_filter filter, void *arg);
-/* A template taken apart, for a reporter that keeps its literal text ready (report_json.c):
- * literal text, or a placeholder (s, len: its name; sh: "{name|sh}"). */
-struct template_piece {
-	const char *s;
-	size_t len;
-	bool placeholder, sh;
-};
-size_t template_piece(const char *p, struct template_piece *pc);
-/* One placeholder filled in, exactly as render_template_f fills it. */
+/* One placeholder (a piece from template.h's template_piece) filled in, exactly as render_template_f fills it. */
 void render_placeholder(struct sbuf *out, const struct template_piece *pc, const struct hit *h,
 			const struct session *s, value_filter filter, void *arg);
 /* Free the calling thread's template scratch buffers (a thread that rendered, before it ends). */

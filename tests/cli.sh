@@ -393,6 +393,8 @@ rule_check "exit 4: a regex that does not compile (PCRE2 text, offset)" "$W/bad-
 	"missing terminating \] for character class" "offset 11"
 printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/\["openssh"\]/["openssh", "telnet"]/')" > "$W/family.json"
 rule_check "exit 4: an unknown family" "$W/family.json" "family.json" "cli-test" "telnet"
+printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/{"en": "r"/{"en": "ssh {port|pp} x"/')" > "$W/filter.json"
+rule_check "exit 4: an unknown placeholder filter ({port|pp})" "$W/filter.json" "filter.json:2:" "cli-test" "{port|pp}"
 rule_check "exit 4: a rule file that does not exist" "$W/no-such-rules.json" "no-such-rules.json"
 printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"examples": {"match": \["zzqq cli test line"\]/"examples": {"match": ["zzqq cli test line", "zzqq other line"]/')" > "$W/example.json"
 ll 30 "$W/o" "$W/e" --check-rules --rules "$W/example.json"

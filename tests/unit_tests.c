@@ -332,6 +332,20 @@ static void test_templates(void)
 	struct hit h = { .caps = &c, .ncaps = 1 };
 	render_template(&b, "sed -i '{known_hosts_line}d' ~/.ssh/known_hosts; ssh-keygen -R {host_key_name}", &h, &s);
 	ok(strcmp(b.s, "sed -i '2d' ~/.ssh/known_hosts; ssh-keygen -R 203.0.113.5") == 0, "template capture then fact", b.s);
+	sb_clear(&b);
+	render_template(&b, "ssh {port|-p} {user}@{host}; sftp {port|-P} x", NULL, &s);
+	ok(strcmp(b.s, "ssh -p 22 <user>@203.0.113.5; sftp -P 22 x") == 0, "template option placeholder, value known", b.s);
+	sb_clear(&b);
+	s.facts[F_PORT] = NULL;
+	render_template(&b, "`ssh -i {keyfile|sh} {port|-p} {host}`, `sftp {port|-P}`", NULL, &s);
+	ok(strcmp(b.s, "`ssh -i '/home/it'\\''s/key' 203.0.113.5`, `sftp `") == 0,
+	   "template option placeholder, value unknown: the option and its space go", b.s);
+	sb_clear(&b);
+	render_template(&b, "ssh {keyfile|-i} x", NULL, &s);
+	ok(strcmp(b.s, "ssh -i '/home/it'\\''s/key' x") == 0, "template option placeholder quotes what the shell would split", b.s);
+	ok(template_bad_filter("a {x|zz} b") == 2 && template_bad_filter("{x|sh} {y|-p} {z}") == -1 &&
+	   template_bad_filter("{x|-}") == 0 && template_bad_filter("{not a|zz}") == -1,
+	   "template filters: only |sh and |-X are known", "");
 	sb_free(&b);
 }
 
@@ -364,7 +378,8 @@ static void test_template_pieces(void)
 	sb_init(&byparts);
 	unsigned texts = 0, placeholders = 0, bad = 0;
 	const char *odd[] = { "", "{", "}", "{}", "{ x}", "a{b", "{user|sh} {user}", "x{host_key_name|sh}y",
-			      "{source_address}", "{{user}}", "{nosuch|sh}" };
+			      "{source_address}", "{{user}}", "{nosuch|sh}", "{port|-p} {user}", "a {nosuch|-P} b",
+			      "{port|-p}", "{keyfile|-i}x" };
 	const struct ruletable *t = &rules_precompiled;
 	for (int i = -1; i < t->nrules; i++)
 		for (int l = 0; l < LANG_COUNT; l++) {
