@@ -51,7 +51,7 @@ enum label {
 	L_WARNING, L_ERROR, L_INFO, L_DOWNGRADED, L_MATCHED_ABOVE, L_COUNT
 };
 const char *label(enum lang l, enum label k);
-const char *phase_label(enum lang l, enum phase p);
+const char *phase_label(enum lang l, enum phase p, const char *protocol);
 const char *outcome_label(enum lang l, enum outcome o);
 const char *format_label(enum lang l, enum format f);
 const char *text_of(const struct text *t, enum lang l);

@@ -2,6 +2,8 @@
  * are not here: they are rule data. */
 #include "report.h"
 
+#include <strings.h>
+
 static const char *const labels[L_COUNT][LANG_COUNT] = {
 	[L_SESSION] = { "Session", "セッション" },
 	[L_REACHED] = { "reached", "到達段階" },
@@ -67,8 +69,17 @@ const char *label(enum lang l, enum label k)
 	return labels[k][l];
 }
 
-const char *phase_label(enum lang l, enum phase p)
+/* The phase after login is the file protocol's start: SFTP's, or FTP's or SCP's in a session
+ * of those protocols (the JSON keeps the one value "sftp"). */
+const char *phase_label(enum lang l, enum phase p, const char *protocol)
 {
+	static const char *const other[2][LANG_COUNT] = {
+		{ "FTP session", "FTP セッション開始" }, { "SCP session", "SCP セッション開始" },
+	};
+	if (p == PH_SFTP && protocol && strncasecmp(protocol, "ftp", 3) == 0)
+		return other[0][l];
+	if (p == PH_SFTP && protocol && strcasecmp(protocol, "scp") == 0)
+		return other[1][l];
 	return phases[p][l];
 }
 

@@ -181,7 +181,7 @@ static void session(struct reporter *r, const struct session *s)
 	render_shown(&shown, cl.s, &r->o);
 	fprintf(r->out, ": %s → %s; %s: %s; %s: %s%s%s\n", shown.s,
 		b.s,
-		label(l, L_REACHED), phase_label(l, s->phase), label(l, L_OUTCOME), c(r, oc),
+		label(l, L_REACHED), phase_label(l, s->phase, s->facts[F_PROTOCOL]), label(l, L_OUTCOME), c(r, oc),
 		outcome_label(l, s->outcome), c(r, C_OFF));
 	if (s->facts[F_SERVER]) {
 		sb_clear(&shown);

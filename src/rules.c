@@ -700,7 +700,7 @@ static const char *const rule_keys[] = {
 	"id", "kind", "families", "marks", "patterns", "sets", "phase", "outcome", "session",
 	"auth", "severity", "confidence", "priority", "requires", "requires_any", "excludes",
 	"explains", "title", "diagnosis", "remedy", "candidates", "references", "examples",
-	"last_line", "when", "sets_default", "comment", NULL
+	"last_line", "latest_captures", "when", "sets_default", "comment", NULL
 };
 
 static bool valid_id(const char *id)
@@ -898,6 +898,10 @@ static void read_enums(struct loadctx *c, struct rule *r, const cJSON *o)
 	if (ll && !cJSON_IsBool(ll))
 		load_error(c, "last_line must be true or false");
 	r->last_line = cJSON_IsTrue(ll);
+	const cJSON *lc = cJSON_GetObjectItemCaseSensitive(o, "latest_captures");
+	if (lc && !cJSON_IsBool(lc))
+		load_error(c, "latest_captures must be true or false");
+	r->latest_captures = cJSON_IsTrue(lc);
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "priority");
 	if (p) {
 		if (!cJSON_IsNumber(p) || p->valuedouble < 0 || p->valuedouble > 100)

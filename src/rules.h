@@ -94,6 +94,7 @@ struct rule {
 	enum outcome outcome;
 	bool session_start;
 	bool last_line;          /* only if it matched the session's last line (a log that stops there) */
+	bool latest_captures;    /* a later match's captures replace the first's, until one without */
 	char *auth_method, *auth_key, *auth_result;
 	enum severity severity;
 	enum confidence confidence;

@@ -326,6 +326,7 @@ static void hit_init(struct hit *h, int rule, struct capture *caps, int ncaps)
 	h->count = h->last = 0;
 	h->caps = caps;
 	h->ncaps = ncaps;
+	h->caps_fixed = false;
 }
 
 static struct hit *hit_for(struct session *s, int rule)
@@ -397,6 +398,39 @@ static void add_auth(struct session *s, const struct rule *r, const struct event
 	a->line = ev->line;
 }
 
+/* latest_captures keeps each value in a slot of the longest size a capture can have, so that
+ * replacing it a million times (a night of uploads) takes no memory. */
+static void keep_captures(struct session *s, struct hit *h, const struct capture *caps, int ncaps, bool latest)
+{
+	h->caps = arena_alloc(&s->mem, (size_t)ncaps * sizeof *h->caps);
+	for (int i = 0; i < ncaps; i++) {
+		size_t n = strlen(caps[i].value);
+		h->caps[i].name = arena_strndup(&s->mem, caps[i].name, strlen(caps[i].name));
+		h->caps[i].value = latest ? arena_alloc(&s->mem, CAPTURE_MAX + 1) : arena_strndup(&s->mem, caps[i].value, n);
+		if (latest)
+			memcpy(h->caps[i].value, caps[i].value, n + 1);
+	}
+	h->ncaps = ncaps;
+}
+
+/* The first match without captures is the event itself (the error after "Copying … to remote
+ * directory"): the captures then are those of the context it happened in, and stay. A match
+ * with other captures than the kept ones (another pattern) leaves them. */
+static void replace_captures(struct hit *h, const struct capture *caps, int ncaps)
+{
+	if (ncaps == 0) {
+		h->caps_fixed = true;
+		return;
+	}
+	if (!h->caps || ncaps != h->ncaps)
+		return;
+	for (int i = 0; i < ncaps; i++)
+		if (strcmp(h->caps[i].name, caps[i].name) != 0)
+			return;
+	for (int i = 0; i < ncaps; i++)
+		memcpy(h->caps[i].value, caps[i].value, strlen(caps[i].value) + 1);
+}
+
 void session_apply(struct session *s, const struct rule *r, int ruleidx, const struct event *ev,
 		   const struct capture *caps, int ncaps)
 {
@@ -440,14 +474,10 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 	h->last = ev->line;
 	if (h->nev < MAX_EVIDENCE)
 		copy_evidence(s, &h->ev[h->nev++], ev, NULL);
-	if (h->count == 1 && ncaps > 0) {
-		h->caps = arena_alloc(&s->mem, (size_t)ncaps * sizeof *h->caps);
-		for (int i = 0; i < ncaps; i++) {
-			h->caps[i].name = arena_strndup(&s->mem, caps[i].name, strlen(caps[i].name));
-			h->caps[i].value = arena_strndup(&s->mem, caps[i].value, strlen(caps[i].value));
-		}
-		h->ncaps = ncaps;
-	}
+	if (h->count == 1 && ncaps > 0)
+		keep_captures(s, h, caps, ncaps, r->latest_captures);
+	else if (r->latest_captures && !h->caps_fixed)
+		replace_captures(h, caps, ncaps);
 }
 
 /* ---- evaluation ---- */
@@ -572,7 +602,6 @@ static int find_diag(const struct session *s, const char *diag)
 	return -1;
 }
 
-/* One finding per diagnosis id: the highest-priority variant leads, the others add evidence. */
 /* One finding per diagnosis id: the highest-priority variant leads, the others add evidence. */
 static void collect_findings(struct session *s, const struct ruletable *t)
 {
@@ -876,6 +905,7 @@ void session_merge(struct session *dst, struct session *src, const struct ruleta
 				to->caps[k].value = arena_strndup(&dst->mem, from->caps[k].value, strlen(from->caps[k].value));
 			}
 			to->ncaps = from->ncaps;
+			to->caps_fixed = true; /* copied to their length: never replaced in place */
 		}
 	}
 	for (int f = 0; f < F_COUNT; f++)

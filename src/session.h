@@ -36,6 +36,7 @@ struct hit {
 	uint64_t last;                 /* line of the latest match */
 	struct capture *caps;
 	int ncaps;
+	bool caps_fixed;               /* latest_captures: a match without captures came */
 };
 
 struct auth_attempt {

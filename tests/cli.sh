@@ -537,6 +537,18 @@ lang_env "LANG=C picks English" en "LANG=C"
 lang_env "LC_MESSAGES=ja_JP.UTF-8 over LANG=C picks Japanese" ja "LANG=C LC_MESSAGES=ja_JP.UTF-8"
 lang_env "LC_ALL=C over LANG=ja_JP.UTF-8 picks English" en "LANG=ja_JP.UTF-8 LC_ALL=C"
 lang_env "--lang en over LANG=ja_JP.UTF-8 picks English" en "LANG=ja_JP.UTF-8" "--lang en"
+# The text report names the phase after the login by the session's protocol: an FTP session that
+# got past the login did not reach "SFTP" (the JSON keeps its one value, "sftp").
+FTP_LOG=testdata/winscp/ftp-upload-550-second-folder.log
+for _l in en ja; do
+	case $_l in en) _want='reached: FTP session;' ;; *) _want='到達段階: FTP セッション開始;' ;; esac
+	ll 30 "$W/ftp.txt" "$W/e" --lang $_l "$FTP_LOG"
+	if grep -q "$_want" "$W/ftp.txt" && ! grep -q 'SFTP' "$W/ftp.txt"; then
+		pass "text report ($_l): an FTP session's phase is named FTP, not SFTP"
+	else
+		fail "text report ($_l): an FTP session's phase is named FTP, not SFTP" "$(grep -m1 -e '^Session' -e '^セッション' "$W/ftp.txt")"
+	fi
+done
 
 # ---------------------------------------------------------------- colour
 ll 30 "$W/o" "$W/e" "$BAD_LOG"
