@@ -69,17 +69,22 @@ const char *label(enum lang l, enum label k)
 	return labels[k][l];
 }
 
-/* The phase after login is the file protocol's start: SFTP's, or FTP's or SCP's in a session
- * of those protocols (the JSON keeps the one value "sftp"). */
+/* FTP and FTPS have no SSH banner, key exchange or host key: the same steps are the server's
+ * welcome, the TLS handshake and its certificate (the JSON keeps the values of the schema). */
+static const char *const ftp_phases[PH_COUNT][LANG_COUNT] = {
+	[PH_BANNER] = { "FTP welcome message", "FTP のウェルカムメッセージ" },
+	[PH_KEX] = { "TLS handshake", "TLS ハンドシェイク" },
+	[PH_HOSTKEY] = { "TLS certificate check", "TLS 証明書の確認" },
+	[PH_SFTP] = { "FTP session", "FTP セッション開始" },
+};
+
+/* The phase after login is the file protocol's start: SFTP's, or SCP's in an SCP session. */
 const char *phase_label(enum lang l, enum phase p, const char *protocol)
 {
-	static const char *const other[2][LANG_COUNT] = {
-		{ "FTP session", "FTP セッション開始" }, { "SCP session", "SCP セッション開始" },
-	};
-	if (p == PH_SFTP && protocol && strncasecmp(protocol, "ftp", 3) == 0)
-		return other[0][l];
+	if (protocol && strncasecmp(protocol, "ftp", 3) == 0 && ftp_phases[p][l])
+		return ftp_phases[p][l];
 	if (p == PH_SFTP && protocol && strcasecmp(protocol, "scp") == 0)
-		return other[1][l];
+		return l == LANG_JA ? "SCP セッション開始" : "SCP session";
 	return phases[p][l];
 }
 

@@ -456,8 +456,8 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 		if (!strchr(v, '<'))
 			set_fact(s, r->defaults[i].fact, v);
 	}
-	if (r->phase > s->phase)
-		s->phase = r->phase;
+	if (r->signal && r->phase > s->phase_seen)
+		s->phase_seen = r->phase;
 	if (r->outcome) {
 		s->outcome = s->outcome_seen = r->outcome;
 		if (r->outcome == OUT_SUCCESS) {
@@ -614,6 +614,10 @@ static void collect_findings(struct session *s, const struct ruletable *t)
 			continue;
 		if (r->last_line && h->last != s->last_line)
 			continue; /* the log went on after this line */
+		/* a finding's phase counts only if it holds: WinSCP's "Authentication failed." after
+		 * "Error opening tunnel." is the jump host's, and the target was never reached */
+		if (r->phase > s->phase)
+			s->phase = r->phase;
 		int k = find_diag(s, r->diag);
 		if (k < 0) {
 			struct finding *f = &s->findings[s->nfindings++];
@@ -723,6 +727,7 @@ void session_evaluate(struct session *s, const struct ruletable *t)
 {
 	drop_findings(s);
 	s->outcome = s->outcome_seen;
+	s->phase = s->phase_seen;
 	collect_findings(s, t);
 	if (s->outcome == OUT_UNKNOWN)
 		for (int i = 0; i < s->nfindings; i++)

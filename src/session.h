@@ -68,7 +68,8 @@ struct session {
 	char *facts[F_COUNT];
 	uint16_t factcap[F_COUNT];      /* room at facts[f]: a new value that fits overwrites it */
 	uint32_t child_hash;          /* of facts[F_CHILD_PID] */
-	enum phase phase;
+	enum phase phase;               /* after evaluation */
+	enum phase phase_seen;          /* as the signals said it */
 	enum outcome outcome;           /* after evaluation */
 	enum outcome outcome_seen;      /* as the log said it */
 	bool touched;

@@ -549,6 +549,12 @@ for _l in en ja; do
 		fail "text report ($_l): an FTP session's phase is named FTP, not SFTP" "$(grep -m1 -e '^Session' -e '^セッション' "$W/ftp.txt")"
 	fi
 done
+ll 30 "$W/ftps.txt" "$W/e" testdata/winscp/ftps-self-signed-certificate.log
+if grep -q 'reached: TLS certificate check;' "$W/ftps.txt"; then
+	pass "text report: an FTPS session stopped at the certificate reached the TLS certificate check"
+else
+	fail "text report: an FTPS session stopped at the certificate reached the TLS certificate check" "$(grep -m1 '^Session' "$W/ftps.txt")"
+fi
 
 # ---------------------------------------------------------------- colour
 ll 30 "$W/o" "$W/e" "$BAD_LOG"
@@ -1084,10 +1090,12 @@ fi
 # one, a full stop after an address, FTP's PASV (h1,h2,h3,h4), bare fingerprints (PuTTY/WinSCP
 # base64, hex pairs of MD5, SHA-1 and a certificate's SHA-256, WinSCP's raw "0x…" host key), a
 # Windows profile with a space, PuTTY's key comment, journald's _HOSTNAME, a host in the server's
-# banner (the JSON "server" field).
+# banner (the JSON "server" field); paths: a macOS volume (with a space), "~user/…", Win32-OpenSSH's
+# "C:/Users/x/…" and "C:\\Users\\x/…" and the account it names (DOMAIN\name), a share
+# "\\server\share\…".
 SENSITIVE="acme-corp.com 2a01:4f8:c0c 203.0.113.77 203.0.113.80 203.0.113.81 wWCJ7aEitWGUULwjNeNMCpYX f0:76:32:90
 f6:f4:49:02 63:28:d6:11 0xbd97c0c39def5cf3 96110a74ff090b4f 192,168,20,15 TARO-PC Taro tyamada bastion-77 10.20.30.44
-db7 ACME-CORP.COM acme.company"
+db7 ACME-CORP.COM acme.company Kobayashi KOBAYASHI-USB yoshida 7QK2P kobayashi fs01 fs02"
 F=$H/redact-forms.log
 missing=$(for v in $SENSITIVE; do grep -qF "$v" "$F" || printf '%s ' "$v"; done)
 [ -z "$missing" ] || fail "redact forms setup" "the input lacks: $missing"
@@ -1117,6 +1125,38 @@ done
 grep -qF 'chacha20-poly1305@openssh.com' "$W/forms.copy" &&
 	pass "--redact: an algorithm's name (chacha20-poly1305@openssh.com) is not an e-mail address" ||
 	fail "--redact: an algorithm's name (chacha20-poly1305@openssh.com) is not an e-mail address" "$(grep -F 'kex: algorithm' "$W/forms.copy")"
+# "~/.ssh/id_ed25519" names no one (whoever runs ssh) and is OpenSSH's own default name: it stays
+grep -qF 'Identity file ~/.ssh/id_ed25519 not' "$W/forms.copy" &&
+	pass "--redact: ~/.ssh/id_ed25519 (no one's name) stays" ||
+	fail "--redact: ~/.ssh/id_ed25519 (no one's name) stays" "$(grep -F 'Identity file' "$W/forms.copy" | tr '\n' ' ')"
+# A value of one session inside a path of a later one (redact-nested.log: ssh -v transcripts; the
+# user taro of the first; the second's key file /opt/keys/taro/id_work, the third's a path with a
+# space): the whole path takes one pseudonym, nothing of it is left.
+SENSITIVE="taro hanako keys/taro /id_work team/id_deploy /id_deploy SEiuCagLWMtWmKl"
+N=$H/redact-nested.log
+missing=$(for v in $SENSITIVE; do grep -qF "$v" "$N" || printf '%s ' "$v"; done)
+[ -z "$missing" ] || fail "redact nested setup" "the input lacks: $missing"
+rm -f "$W/nested.copy"
+ll 30 "$W/nested.json" "$W/e" --json --redact --redact-log "$W/nested.copy" "$N"
+ll 30 "$W/nested.txt" "$W/e" --redact "$N"
+for out in nested.json nested.txt nested.copy; do
+	none_survive "--redact: a path holding another session's user ($out)" "$W/$out"
+done
+# … one pseudonym for it, the same on every line
+l=$(sed -n 's/^Load key "\(.*\)": Permission denied$/\1/p' "$W/nested.copy" | sort -u)
+t=$(sed -n 's/^debug1: Trying private key: //p' "$W/nested.copy" | sort -u)
+[ "$l" = "$t" ] && [ "$(printf '%s\n' "$l" | grep -c '^/path-[0-9]*$')" -eq 2 ] &&
+	pass "--redact: a nested path has one pseudonym" ||
+	fail "--redact: a nested path has one pseudonym" "$(grep -E '^(Load key|debug1: Trying private key)' "$W/nested.copy" | tr '\n' ' ')"
+# WinSCP's own form: the user (report) inside the key file's path C:\jobs\keys\report.ppk
+rm -f "$W/ws.copy"
+ll 30 "$W/o" "$W/e" --redact-log "$W/ws.copy" testdata/winscp/two-sessions-append.log
+v=$(sed -n 's/.*Reading key file "\(.*\)"$/\1/p' "$W/ws.copy")
+case $v in
+/path-[0-9]*) grep -qF -- "-privatekey=\"$v\"" "$W/ws.copy" && v=;;
+esac
+[ -z "$v" ] && pass "--redact: WinSCP's key file C:\\jobs\\keys\\<user>.ppk has one pseudonym" ||
+	fail "--redact: WinSCP's key file C:\\jobs\\keys\\<user>.ppk has one pseudonym" "$(grep -F 'key' "$W/ws.copy" | grep -F -e privatekey -e 'key file' | head -n 2 | tr '\n' ' ')"
 ll 30 "$W/forms.plain" "$W/e" --json "$F"
 grep -qF acme-corp.com "$W/forms.plain" && grep -qF 'sftp9.acme-corp.com' "$W/forms.plain" &&
 	pass "redact forms control: without --redact the host and the banner are shown" ||
