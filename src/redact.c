@@ -54,9 +54,6 @@ struct redactor {
 	                              * (2-63), bit 0 for a longer one (see longlens) */
 	size_t *longlens;            /* the lengths of 64 and more that values have, each once */
 	int nlong;
-	uint32_t *seen;              /* per entry: the search it was last found in */
-	uint32_t search;
-	int *found;                  /* per search: the entries found */
 	struct memo memo[MEMO_SLOTS];
 };
 
@@ -113,8 +110,10 @@ struct redactor *redactor_new(void)
 	 * key comment: group 1 only */
 	r->field_host = compile("(?|^(?:<\\d+>)?(?:[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d|\\d{4}-\\d\\d-\\d\\dT\\S+) (\\S+) (?=[\\w.-]+(?:\\[\\d+\\])?: )"
 				"|\"_HOSTNAME\":\"([^\"\\\\]+)\")"); /* journald's JSON */
-	/* PuTTY's key comment is usually user@machine */
-	r->field_user = compile("(?|Local account: (\\S+)|with public key \"([^\"]+)\")");
+	/* PuTTY's key comment is usually user@machine; Win32-OpenSSH's "DOMAIN\name" of an
+	 * account (S-1-5-21-…), not a well-known one (NT AUTHORITY\Authenticated Users, S-1-5-11) */
+	r->field_user = compile("(?|Local account: (\\S+)|with public key \"([^\"]+)\""
+				"|Try removing permissions for user: (.+?) \\(S-1-5-21-)");
 	/* not an algorithm's name: chacha20-poly1305@openssh.com, curve25519-sha256@libssh.org */
 	r->re[PK_EMAIL] = compile("[A-Za-z0-9._%+-]+@(?!(?:openssh\\.com|libssh\\.org)(?![\\w.-]))[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+");
 	/* with their prefix; hex pairs (MD5, SHA-1, a certificate's SHA-256); WinSCP's raw host
@@ -125,9 +124,17 @@ struct redactor *redactor_new(void)
 			       "|0x[0-9a-f]+(?: [0-9a-f]{2,})*(?: ?,0x[0-9a-f]+(?: [0-9a-f]{2,})*)+"
 			       "|(?<![\\w+/=.-])(?=[A-Za-z0-9+/]{0,42}[0-9+/])(?=[A-Za-z0-9+/]{0,42}[A-Z])(?=[A-Za-z0-9+/]{0,42}[a-z])"
 			       "[A-Za-z0-9+/]{43,}={0,2}(?![\\w+/=.-])");
-	/* a Windows profile folder may hold spaces ("C:\Users\Taro Yamada\…") */
-	r->re[PK_PATH] = compile("[A-Za-z]:\\\\Users\\\\[^\\\\\"'\\r\\n]{1,64}\\\\[^\\s\"':,)]*"
-				 "|(?:/home/|/Users/|/root/|/srv/|/tmp/|[A-Za-z]:\\\\Users\\\\|[A-Za-z]:/Users/)[^\\s\"':,)]+");
+	/* A Windows profile folder or a macOS volume may hold spaces ("C:\Users\Taro Yamada\…",
+	 * "/Volumes/Taro USB/…"); Win32-OpenSSH doubles the backslashes and mixes in '/'
+	 * ("C:\\Users\\x/.ssh/config"). "~user/…" names a user; a share "\\server\share\…" a
+	 * host. Not "~/…" nor "%USERPROFILE%\…": they name no one (whoever runs the client), and a
+	 * default key's name (~/.ssh/id_ed25519) is what the reader needs to see; a key file given
+	 * there is learned from the session (learn_session) like any other. */
+	r->re[PK_PATH] = compile("[A-Za-z]:(?:\\\\{1,2}|/)Users(?:\\\\{1,2}|/)[^\\\\/\"'\\r\\n]{1,64}[\\\\/][^\\s\"':,)]*"
+				 "|/Volumes/[^/\"'\\r\\n:,()]{1,64}/[^\\s\"':,)]*"
+				 "|(?:/home/|/Users/|/Volumes/|/root/|/srv/|/tmp/|[A-Za-z]:(?:\\\\{1,2}|/)Users(?:\\\\{1,2}|/))[^\\s\"':,)]+"
+				 "|(?<![\\w~])~[A-Za-z_][\\w.-]*(?:/[^\\s\"':,)]*)?"
+				 "|(?<![\\w:\\\\])\\\\\\\\[A-Za-z0-9][\\w.$-]*\\\\[^\\s\"':,)]*");
 	r->re[PK_HOST] = compile("(?<![\\w.@-])(?!(?i:winscp\\.com)\\b)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+(?i:com|net|org|jp|io|info|biz|dev|app|cloud|local|lan|internal|corp|company|tech|online|site|arpa|example|invalid|test|[a-z]{2})(?![\\w.-])");
 	r->md = pcre2_match_data_create(4, NULL);
 	return r;
@@ -142,8 +149,6 @@ void redactor_free(struct redactor *r)
 	free(r->map);
 	free(r->by_value);
 	free(r->by_alias);
-	free(r->seen);
-	free(r->found);
 	free(r->longlens);
 	for (int i = 0; i < MEMO_SLOTS; i++) {
 		sb_free(&r->memo[i].text);
@@ -197,10 +202,7 @@ static void make_room(struct redactor *r)
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap + r->cap / 2 : 256;
 		r->map = xrealloc(r->map, (size_t)r->cap * sizeof *r->map);
-		r->seen = xrealloc(r->seen, (size_t)r->cap * sizeof *r->seen);
-		r->found = xrealloc(r->found, (size_t)r->cap * sizeof *r->found);
 	}
-	r->seen[r->n] = 0;
 	if (2 * ((size_t)r->n + 1) <= r->slots)
 		return;
 	free(r->by_value);
@@ -326,104 +328,143 @@ static bool inside_longer(const struct entry *en, const char *start, const char 
 	       (q + vn < end && is_digit(q[vn]) && is_digit(v[vn - 1]));
 }
 
-/* Entry e's value, replaced wherever it stands in t; whether anything was. */
-static bool replace_entry(const struct entry *en, struct sbuf *t)
+/* A byte a path may hold, but for ':' (see path_byte). */
+static bool plain_path_byte(unsigned char c)
 {
-	const char *v = en->value;
-	size_t vn = en->vlen;
+	return c > ' ' && c != 0x7f && c != ':' && !strchr("\"'`<>()[]{},;=&|", c);
+}
+
+/* Can s[i] be part of a path? A ':' ends one (known_hosts:1), but for a drive's (C:\, C:/). */
+static bool path_byte(const char *s, size_t i, size_t n)
+{
+	if (s[i] != ':')
+		return plain_path_byte((unsigned char)s[i]);
+	return i >= 1 && isalpha((unsigned char)s[i - 1]) && (i < 2 || !plain_path_byte((unsigned char)s[i - 2])) &&
+	       i + 1 < n && (s[i + 1] == '\\' || s[i + 1] == '/');
+}
+
+/* Does a path begin at s (n bytes)? "/…", "\…" (UNC), "~…", "C:\…", "C:/…", "%VAR%\…"; not a
+ * URL's "//host/" (the host has its own pseudonym, the scheme tells what it is). */
+static bool path_opener(const char *s, size_t n, size_t at)
+{
+	if (s[at] == '/')
+		return !(at + 1 < n && s[at + 1] == '/' && at >= 1 && s[at - 1] == ':');
+	if (s[at] == '\\' || s[at] == '~' || s[at] == '%')
+		return true;
+	return at + 2 < n && isalpha((unsigned char)s[at]) && s[at + 1] == ':' && (s[at + 2] == '\\' || s[at + 2] == '/');
+}
+
+/* Only separators in s[a, b)? */
+static bool only_separators(const char *s, size_t a, size_t b)
+{
+	for (; a < b; a++)
+		if (s[a] != '/' && s[a] != '\\' && s[a] != '~')
+			return false;
+	return true;
+}
+
+/* The token around s[from, to) if it is a path (from an opener to the first byte that cannot
+ * be in one) that holds more than the value and separators ("/deploy/" may stay "/user-1/"):
+ * then *from and *to become its bounds. */
+static bool widen_to_path(const char *s, size_t n, size_t *from, size_t *to)
+{
+	size_t a = *from, b = *to;
+	while (a > 0 && path_byte(s, a - 1, n))
+		a--;
+	while (b < n && path_byte(s, b, n))
+		b++;
+	if (!path_opener(s, n, a) || (only_separators(s, a, *from) && only_separators(s, *to, b)))
+		return false;
+	*from = a;
+	*to = b;
+	return true;
+}
+
+/* The first-learned entry whose value is the len bytes at s[i] and stands there on its own
+ * (see inside_longer); -1 if none. */
+static int value_at(const struct redactor *r, const char *s, size_t i, size_t n, size_t len)
+{
+	int best = -1;
+	for (size_t h = hash_bytes(s + i, len);; h++) {
+		int e = r->by_value[h & (r->slots - 1)] - 1;
+		if (e < 0)
+			return best;
+		const struct entry *en = &r->map[e];
+		if ((best < 0 || e < best) && en->vlen == len && memcmp(en->value, s + i, len) == 0 &&
+		    !inside_longer(en, s, s + i, s + n))
+			best = e;
+	}
+}
+
+/* The first-learned of the longest values that stand at s[i] (not as part of a longer word or
+ * number), looked up by the lengths that values starting with its two bytes have; -1 if none. */
+static int longest_at(const struct redactor *r, const char *s, size_t i, size_t n)
+{
+	uint64_t lens = r->starts[pair_slot(s + i)];
+	if (!lens)
+		return -1;
+	size_t room = n - i;
+	int best = -1;
+	for (int k = 0; k < r->nlong; k++) /* 64 bytes and more (rare): the longest wins */
+		if ((lens & 1) && r->longlens[k] <= room && (best < 0 || r->longlens[k] > r->map[best].vlen)) {
+			int e = value_at(r, s, i, n, r->longlens[k]);
+			if (e >= 0)
+				best = e;
+		}
+	if (best >= 0)
+		return best;
+	for (uint64_t m = lens & ~(uint64_t)1; m; m &= ~((uint64_t)1 << (63 - __builtin_clzll(m)))) {
+		size_t len = (size_t)(63 - __builtin_clzll(m));
+		if (len > room)
+			continue;
+		int e = value_at(r, s, i, n, len);
+		if (e >= 0)
+			return e;
+	}
+	return -1;
+}
+
+/* Replace every learned value, in one pass from the left: at each place the longest value that
+ * stands there (a key file's path before the user name inside it), so nested values never
+ * leave a part behind. A value inside a path ("C:\jobs\keys\deploy.ppk", "/opt/keys/taro/…")
+ * takes the whole path with it: the rest of it would say whose it is; the path gets a
+ * pseudonym of its own, the same wherever it is met. What was put in is not searched again.
+ * The cost is about the text's length, whatever the number of values. */
+static void replace_learned(struct redactor *r, struct sbuf *t)
+{
+	if (!r->n || t->len < 2)
+		return;
 	struct sbuf o;
 	sb_init(&o);
-	const char *p = t->s, *end = t->s + t->len;
+	size_t i = 0, done = 0;
 	bool changed = false;
-	while (p < end) {
-		const char *q = (const char *)memmem(p, (size_t)(end - p), v, vn);
-		if (!q)
-			break;
-		if (inside_longer(en, t->s, q, end)) {
-			sb_add(&o, p, (size_t)(q - p) + 1);
-			p = q + 1;
+	while (i + 2 <= t->len) {
+		int e = longest_at(r, t->s, i, t->len);
+		if (e < 0) {
+			i++;
 			continue;
 		}
-		sb_add(&o, p, (size_t)(q - p));
-		sb_adds(&o, en->alias);
-		p = q + vn;
+		size_t from = i, to = i + r->map[e].vlen;
+		const char *a = r->map[e].alias;
+		size_t pf = from, pt = to;
+		/* (not a path that began before the last replacement's end: that one is cut) */
+		if (r->map[e].kind != PK_PATH && widen_to_path(t->s, t->len, &pf, &pt) && pf >= done) {
+			from = pf;
+			to = pt;
+			a = alias_for(r, PK_PATH, t->s + from, to - from);
+		}
+		sb_add(&o, t->s + done, from - done);
+		sb_adds(&o, a);
+		done = i = to;
 		changed = true;
 	}
 	if (!changed) {
 		sb_free(&o);
-		return false;
+		return;
 	}
-	sb_add(&o, p, (size_t)(end - p));
+	sb_add(&o, t->s + done, t->len - done);
 	sb_free(t);
 	*t = o;
-	return true;
-}
-
-/* Mark the entries after `after` whose value is the n bytes at s. */
-static void note_value_at(struct redactor *r, const char *s, size_t n, int after, int *nfound)
-{
-	for (size_t h = hash_bytes(s, n);; h++) {
-		int e = r->by_value[h & (r->slots - 1)] - 1;
-		if (e < 0)
-			return;
-		const struct entry *en = &r->map[e];
-		if (e > after && en->vlen == n && r->seen[e] != r->search && memcmp(en->value, s, n) == 0) {
-			r->seen[e] = r->search;
-			r->found[(*nfound)++] = e;
-		}
-	}
-}
-
-static int by_index(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
-/* The entries after `after` whose value appears in t, in map order: looked up at each position
- * by the lengths that values starting with its two bytes have. */
-static int find_learned(struct redactor *r, const struct sbuf *t, int after)
-{
-	if (++r->search == 0) {
-		for (int e = 0; e < r->n; e++)
-			r->seen[e] = 0;
-		r->search = 1;
-	}
-	int nfound = 0;
-	for (size_t i = 0; i + 2 <= t->len; i++) {
-		uint64_t lens = r->starts[pair_slot(t->s + i)];
-		if (!lens)
-			continue;
-		size_t room = t->len - i;
-		for (uint64_t m = lens & ~(uint64_t)1; m; m &= m - 1) {
-			size_t len = (size_t)__builtin_ctzll(m);
-			if (len > room)
-				break;
-			note_value_at(r, t->s + i, len, after, &nfound);
-		}
-		if (lens & 1)
-			for (int k = 0; k < r->nlong; k++)
-				if (r->longlens[k] <= room)
-					note_value_at(r, t->s + i, r->longlens[k], after, &nfound);
-	}
-	if (nfound > 1)
-		qsort(r->found, (size_t)nfound, sizeof *r->found, by_index);
-	return nfound;
-}
-
-/* Replace every occurrence of a learned value, one value after the other in the order they
- * were learned (longest first would be ideal; values rarely nest). Only the values found in the
- * text are tried; after a replacement the text is searched again, since an alias put in can
- * hold a later value. */
-static void replace_learned(struct redactor *r, struct sbuf *t)
-{
-	int nfound = find_learned(r, t, -1);
-	for (int k = 0; k < nfound; k++) {
-		int e = r->found[k];
-		if (replace_entry(&r->map[e], t)) {
-			nfound = find_learned(r, t, e);
-			k = -1;
-		}
-	}
 }
 
 static bool known(const struct redactor *r, enum pseudo_kind k, const char *v, size_t n)
@@ -437,6 +478,21 @@ static bool user_at_known_host(const struct redactor *r, const char *s, size_t n
 	if (!at)
 		return false;
 	return known(r, PK_USER, s, (size_t)(at - s)) || known(r, PK_HOST, at + 1, n - (size_t)(at + 1 - s));
+}
+
+/* A path the regex found from its middle ("/export/home/taro/…": from "/home/") or not to its
+ * end (a learned key file "/home/taro/my keys/id": up to the space) is taken whole: what is
+ * left of it would still be shown, and the path would not get its learned pseudonym. */
+static void whole_path(const struct redactor *r, const struct sbuf *t, size_t *from, size_t *to)
+{
+	size_t a = *from;
+	while (a > 0 && path_byte(t->s, a - 1, t->len))
+		a--;
+	if (a < *from && path_opener(t->s, t->len, a))
+		*from = a;
+	int e = *from + 2 <= t->len ? longest_at(r, t->s, *from, t->len) : -1;
+	if (e >= 0 && r->map[e].kind == PK_PATH && *from + r->map[e].vlen > *to)
+		*to = *from + r->map[e].vlen;
 }
 
 static void replace_matches(struct redactor *r, struct sbuf *t, enum pseudo_kind k, const pcre2_code *re)
@@ -466,6 +522,10 @@ static void replace_matches(struct redactor *r, struct sbuf *t, enum pseudo_kind
 			from = (PCRE2_SIZE)(at + 1 - t->s);
 			kind = PK_HOST;
 		}
+		if (k == PK_PATH)
+			whole_path(r, t, &from, &to);
+		else if ((k == PK_HOST || k == PK_IP) && widen_to_path(t->s, t->len, &from, &to))
+			kind = PK_PATH; /* as replace_learned does when it meets the value again */
 		const char *a = alias_for(r, kind, t->s + from, to - from);
 		struct sbuf o;
 		sb_init(&o);
@@ -482,7 +542,7 @@ static void replace_matches(struct redactor *r, struct sbuf *t, enum pseudo_kind
 /* A byte each kind's regex cannot match without (a '.' or ':' for an address, an '@' for an
  * e-mail address, …): most texts lack it, and a memchr costs less than a regex's start. */
 static const char *const needs_one_of[PK_COUNT] = {
-	[PK_HOST] = ".", [PK_IP] = ".:,", [PK_USER] = "", [PK_PATH] = "/\\",
+	[PK_HOST] = ".", [PK_IP] = ".:,", [PK_USER] = "", [PK_PATH] = "/\\~",
 	[PK_FP] = ":,", [PK_EMAIL] = "@", /* and for a bare base64 fingerprint, has_base64_run */
 };
 
@@ -546,7 +606,8 @@ void redact_text(struct redactor *r, struct sbuf *out, const char *text, size_t 
 	mask_secrets(&t);
 	if (r) {
 		replace_matches(r, &t, PK_HOST, r->field_host);
-		if (memmem(t.s, t.len, "Local account: ", 15) || memmem(t.s, t.len, "with public key \"", 17))
+		if (memmem(t.s, t.len, "Local account: ", 15) || memmem(t.s, t.len, "with public key \"", 17) ||
+		    memmem(t.s, t.len, "permissions for user: ", 22))
 			replace_matches(r, &t, PK_USER, r->field_user);
 		replace_kind(r, &t, PK_FP);
 		replace_kind(r, &t, PK_EMAIL);

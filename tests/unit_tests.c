@@ -759,6 +759,54 @@ static void redact_case(struct redactor *r, const char *name, const char *text, 
 	free(got);
 }
 
+/* A path is redacted whole: one that holds a value learned before (another session's user), a
+ * learned one with a space, and the forms the path pattern knows; "~/" and "%USERPROFILE%\"
+ * name no one and stay. */
+static void test_redact_paths(void)
+{
+	struct redactor *r = redactor_new();
+	redactor_learn(r, PK_USER, "taro");
+	redactor_learn(r, PK_PATH, "/opt/keys/taro/id_work");
+	redactor_learn(r, PK_PATH, "/srv/keys/ops team/id_deploy");
+	redact_case(r, "redact: a learned path holding a user learned before is one pseudonym",
+		    "debug1: Trying private key: /opt/keys/taro/id_work", "debug1: Trying private key: /path-1");
+	redact_case(r, "redact: a learned path with a space is one pseudonym",
+		    "Load key \"/srv/keys/ops team/id_deploy\": Permission denied", "Load key \"/path-2\": Permission denied");
+	redact_case(r, "redact: a path holding a learned user is redacted whole",
+		    "Script: open sftp://taro@db.example.net/ -privatekey=\"C:\\jobs\\keys\\taro.ppk\"",
+		    "Script: open sftp://user-1@host-1.example/ -privatekey=\"/path-3\"");
+	redact_case(r, "redact: … the same pseudonym the next time", "Reading key file \"C:\\jobs\\keys\\taro.ppk\"",
+		    "Reading key file \"/path-3\"");
+	redact_case(r, "redact: a directory that is only the user's name keeps the user's pseudonym",
+		    "Real path is '/taro/'", "Real path is '/user-1/'");
+	redactor_free(r);
+	r = redactor_new();
+	redact_case(r, "redact: a macOS volume (with a space)", "debug1: identity file /Volumes/Taro USB/keys/id_rsa type 0",
+		    "debug1: identity file /path-1 type 0");
+	redact_case(r, "redact: ~user/…", "Warning: Identity file ~yoshida/.ssh/id_work not accessible: No such file or directory.",
+		    "Warning: Identity file /path-2 not accessible: No such file or directory.");
+	redact_case(r, "redact: a share \\\\server\\share\\…", "Unable to use key file \"\\\\fs01\\keys\\yoshida.ppk\" (unable to open file)",
+		    "Unable to use key file \"/path-3\" (unable to open file)");
+	redact_case(r, "redact: Win32-OpenSSH's C:\\\\Users\\\\x/…", "Bad owner or permissions on C:\\\\Users\\\\kobayashi/.ssh/config",
+		    "Bad owner or permissions on /path-4");
+	redact_case(r, "redact: Win32-OpenSSH's account and C:/Users/x/…",
+		    "Bad permissions. Try removing permissions for user: DESKTOP-7QK2P\\kobayashi (S-1-5-21-3623811015-3361044348-30300820-1013) on file C:/Users/kobayashi/.ssh/id_ed25519.",
+		    "Bad permissions. Try removing permissions for user: user-1 (S-1-5-21-3623811015-3361044348-30300820-1013) on file /path-5");
+	redact_case(r, "redact: … the account alone (a finding's field)", "DESKTOP-7QK2P\\kobayashi", "user-1");
+	redact_case(r, "redact: a well-known account stays",
+		    "Bad permissions. Try removing permissions for user: NT AUTHORITY\\Authenticated Users (S-1-5-11) on file",
+		    "Bad permissions. Try removing permissions for user: NT AUTHORITY\\Authenticated Users (S-1-5-11) on file");
+	redact_case(r, "redact: a path found from its middle is taken whole", "Load key \"/export/home/yoshida/.ssh/id_rsa\": bad permissions",
+		    "Load key \"/path-6\": bad permissions");
+	redact_case(r, "redact: ~/.ssh/id_ed25519 names no one and stays",
+		    "Warning: Identity file ~/.ssh/id_ed25519 not accessible: No such file or directory.",
+		    "Warning: Identity file ~/.ssh/id_ed25519 not accessible: No such file or directory.");
+	redact_case(r, "redact: %USERPROFILE%\\.ssh\\… names no one and stays",
+		    "Unable to use key file \"%USERPROFILE%\\.ssh\\id_ed25519.ppk\" (unable to open file)",
+		    "Unable to use key file \"%USERPROFILE%\\.ssh\\id_ed25519.ppk\" (unable to open file)");
+	redactor_free(r);
+}
+
 /* The learned values are found by an index (their first two bytes and length): values that
  * share a start, values of 64 bytes and more, and ten thousand of them. */
 static void test_redactor(void)
@@ -801,6 +849,7 @@ static void test_redactor(void)
 	redact_case(r, "redact: a learned host name is not cut out of a longer one",
 		    "sftp.corp-example.com, ftp.corp-example.com", "host-2.example, host-1.example");
 	redactor_free(r);
+	test_redact_paths();
 	redact_case(NULL, "mask: a passphrase given on a line is hidden", "passphrase: hunter2", "passphrase: ********");
 	redact_case(NULL, "mask: OpenSSH's read_passphrase: function name is not a passphrase",
 		    "debug1: read_passphrase: requested to askpass", "debug1: read_passphrase: requested to askpass");
