@@ -136,6 +136,22 @@ static void survey_inputs(struct analyzer *a, struct sink *k, char **inputs, int
 	k->pass = REPORT;
 }
 
+/* A client's log and a server's among the inputs: only then does a session without a partner
+ * deserve a word (two client logs are not expected to match). */
+static bool paired_logs(const struct input_info *survey, int n)
+{
+	bool client = false, server = false;
+	for (int i = 0; i < n; i++) {
+		if (survey[i].error || survey[i].format == FMT_UNKNOWN)
+			continue;
+		if (format_text_family(survey[i].format) == FAM_SSHD)
+			server = true;
+		else
+			client = true;
+	}
+	return client && server;
+}
+
 /* The report from the held sessions, input after input, as a second reading would give it. */
 static bool report_held(struct sink *k, struct input_info *infos, int n)
 {
@@ -383,9 +399,6 @@ int main(int argc, char **argv)
 		reporter_json_init(&rep);
 	else
 		reporter_text_init(&rep);
-	const char *sync = getenv("LOGLENS_SYNC");
-	if (!sync || !*sync)
-		reporter_async(&rep);
 
 	struct sink k = { .rep = &rep };
 	struct engine *e = engine_new(t);
@@ -404,7 +417,12 @@ int main(int argc, char **argv)
 			survey[i].name = shown[i] ? xstrdup(shown[i]) : NULL;
 		}
 		survey_inputs(&a, &k, inputs, ninputs, survey);
+		rep.o.paired = paired_logs(survey, ninputs);
 	}
+	/* after the survey, which reports nothing: the writer thread takes a copy of rep */
+	const char *sync = getenv("LOGLENS_SYNC");
+	if (!sync || !*sync)
+		reporter_async(&rep);
 	bool unreadable = false;
 	rep.begin(&rep);
 	if (k.holding) {

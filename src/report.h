@@ -15,6 +15,7 @@ struct report_opts {
 	bool color;
 	struct redactor *redact;   /* NULL: no pseudonyms */
 	bool terminal;             /* text output: control characters from a log are neutralised */
+	bool paired;               /* a client's log and a server's were given to be matched */
 };
 
 struct reporter {
@@ -48,7 +49,8 @@ enum label {
 	L_EVIDENCE, L_LINE, L_ALSO_EXPLAINS, L_MORE, L_NO_SESSIONS, L_SUCCESS_PLAIN,
 	L_CONFIDENCE, L_INPUT_ERROR, L_LINES, L_UNEXPLAINED_TITLE, L_UNEXPLAINED_DIAG,
 	L_UNEXPLAINED_STEP1, L_UNEXPLAINED_STEP2, L_UNEXPLAINED_STEP3, L_NO_FINDINGS_UNKNOWN,
-	L_WARNING, L_ERROR, L_INFO, L_DOWNGRADED, L_MATCHED_ABOVE, L_COUNT
+	L_WARNING, L_ERROR, L_INFO, L_DOWNGRADED, L_MATCHED_ABOVE, L_UNMATCHED_CLIENT,
+	L_UNMATCHED_SERVER, L_COUNT
 };
 const char *label(enum lang l, enum label k);
 const char *phase_label(enum lang l, enum phase p, const char *protocol);

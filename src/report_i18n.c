@@ -37,8 +37,12 @@ static const char *const labels[L_COUNT][LANG_COUNT] = {
 	[L_ERROR] = { "ERROR", "エラー" },
 	[L_INFO] = { "NOTE", "情報" },
 	[L_DOWNGRADED] = { "(did not stop the connection)", "(接続は続行されました)" },
-	[L_MATCHED_ABOVE] = { "Its connections were matched to the client sessions above.",
-			      "この入力の接続は、上のクライアント側のセッションと突き合わせました。" },
+	[L_MATCHED_ABOVE] = { "Its connections are reported with the client sessions they were matched to.",
+			      "この入力の接続は、突き合わせたクライアント側のセッションと一緒に報告しています。" },
+	[L_UNMATCHED_CLIENT] = { "No connection in the server's log matched this attempt (another server, another time, or the attempt never reached sshd).",
+				 "サーバーのログには、この接続試行に対応する接続がありません（別のサーバー、別の時刻のログ、または接続が sshd まで届いていません）。" },
+	[L_UNMATCHED_SERVER] = { "This connection matched none of the client sessions given (another attempt, client or time).",
+				 "この接続は、与えられたクライアント側のどのセッションとも対応しません（別の接続試行、別のクライアント、または別の時刻）。" },
 };
 
 static const char *const phases[PH_COUNT][LANG_COUNT] = {

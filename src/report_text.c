@@ -188,6 +188,9 @@ static void session(struct reporter *r, const struct session *s)
 		render_shown(&shown, s->facts[F_SERVER], &r->o);
 		fprintf(r->out, "  %s: %s\n", label(l, L_SERVER), shown.s);
 	}
+	/* one input's evidence only: the other side's log had nothing for it */
+	if (r->o.paired && (s->inputs & (s->inputs - 1)) == 0)
+		fprintf(r->out, "  %s\n", label(l, s->fam == FAM_SSHD ? L_UNMATCHED_SERVER : L_UNMATCHED_CLIENT));
 	sb_free(&shown);
 	sb_free(&cl);
 	sb_free(&b);
