@@ -580,8 +580,7 @@ static int named_captures(const struct pattern *p, pcre2_match_data *md, const c
 		if (group >= pairs || ov[2 * group] == PCRE2_UNSET)
 			continue;
 		size_t len = ov[2 * group + 1] - ov[2 * group];
-		if (len > CAPTURE_MAX)
-			len = CAPTURE_MAX;
+		len = utf8_cut((const char *)subject + ov[2 * group], len, CAPTURE_MAX);
 		if (used + len + 1 > bufsz)
 			break;
 		/* Hide the bound just set: with it, GCC inlines this memcpy as rep movs, slow to start

@@ -1,4 +1,5 @@
 /* main.c — options → rules → each input through the analyzer → reporter → exit code. */
+#define _GNU_SOURCE /* memfd_create */
 #include "analyze.h"
 #include "correlate.h"
 #include "detect.h"
@@ -11,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,14 +219,11 @@ static int list_rules(const struct ruletable *t, enum lang l)
 	return EXIT_CLEAN;
 }
 
-/* Second pass: a redacted copy of each input file, now that every fact has been learned. */
-static int write_redacted(const struct options *o, struct redactor *red, char *const *shown)
+/* Second pass: a redacted copy of each input file into out (opened before the analysis, so that
+ * a copy that cannot be written stops the run before it starts), now that every fact has been
+ * learned. */
+static int write_redacted(const struct options *o, FILE *out, struct redactor *red, char *const *shown)
 {
-	FILE *out = fopen(o->redact_log, "w");
-	if (!out) {
-		warnx_("%s: cannot write: %s", o->redact_log, strerror(errno));
-		return EXIT_INPUT;
-	}
 	int rc = EXIT_CLEAN;
 	struct sbuf b;
 	sb_init(&b);
@@ -259,19 +258,39 @@ static int write_redacted(const struct options *o, struct redactor *red, char *c
 }
 
 /* Copy what fd holds to a temporary file; its path, or NULL after an error message. */
+static int spool_file(void)
+{
+	const char *dirs[] = { getenv("TMPDIR"), "/tmp", "/var/tmp" };
+	int err = ENOENT;
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		if (!dirs[i] || !*dirs[i])
+			continue;
+		struct sbuf p;
+		sb_init(&p);
+		sb_printf(&p, "%s/loglens-spool.XXXXXX", dirs[i]);
+		int fd = mkstemp(p.s);
+		err = errno;
+		if (fd >= 0)
+			unlink(p.s); /* gone when we exit; read again through /proc/self/fd */
+		sb_free(&p);
+		if (fd >= 0)
+			return fd;
+	}
+	int fd = memfd_create("loglens-spool", 0); /* no writable temporary directory at all */
+	if (fd < 0)
+		errno = err;
+	return fd;
+}
+
 static char *spool(int fd, const char *shown)
 {
-	const char *dir = getenv("TMPDIR");
 	struct sbuf p;
 	sb_init(&p);
-	sb_printf(&p, "%s/loglens-spool.XXXXXX", dir && *dir ? dir : "/tmp");
-	int out = mkstemp(p.s);
+	int out = spool_file();
 	if (out < 0) {
 		warnx_("%s: cannot create a temporary file to read it twice: %s", shown, strerror(errno));
-		sb_free(&p);
 		return NULL;
 	}
-	unlink(p.s); /* gone when we exit; read again through /proc/self/fd */
 	char buf[65536];
 	ssize_t n;
 	while ((n = read(fd, buf, sizeof buf)) > 0)
@@ -333,6 +352,24 @@ static void free_names(char **shown, char **spooled, int n)
 	free(spooled);
 }
 
+/* --redact-log FILE naming an input would empty that log before it is read (it is opened for
+ * writing first): refused, after a message. */
+static bool redact_log_is_input(const struct options *o)
+{
+	struct stat out;
+	if (stat(o->redact_log, &out) != 0)
+		return false; /* a new file: no input can be it */
+	for (int i = 0; i < o->ninputs; i++) {
+		struct stat in;
+		bool same = strcmp(o->inputs[i], "-") == 0 ? fstat(0, &in) == 0 : stat(o->inputs[i], &in) == 0;
+		if (same && in.st_dev == out.st_dev && in.st_ino == out.st_ino && S_ISREG(out.st_mode)) {
+			warnx_("--redact-log %s is also an input: writing the copy would destroy the log", o->redact_log);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* 2 to 16 inputs: a client's log and the server's, to be matched (correlate.c). */
 static bool correlating(const struct options *o)
 {
@@ -344,12 +381,16 @@ int main(int argc, char **argv)
 	struct options o;
 	options_parse(&o, argc, argv);
 	static char *stdin_arg[] = { "-" };
+	if (o.ninputs == 0 && !o.check_rules && !o.list_rules && isatty(0)) {
+		warnx_("no input: give a log FILE, or pipe a log into loglens (try 'loglens --help')");
+		options_free(&o);
+		return EXIT_USAGE;
+	}
 	if (o.redact_log && o.ninputs == 0) {
 		o.inputs = stdin_arg;
 		o.ninputs = 1;
 	}
-	if (o.ninputs == 0 && !o.check_rules && !o.list_rules && isatty(0)) {
-		warnx_("no input: give a log FILE, or pipe a log into loglens (try 'loglens --help')");
+	if (o.redact_log && !o.check_rules && !o.list_rules && redact_log_is_input(&o)) {
 		options_free(&o);
 		return EXIT_USAGE;
 	}
@@ -369,19 +410,30 @@ int main(int argc, char **argv)
 			       t->nrules, t->nrules - nsig, nsig, t->npats);
 		rules_free(t);
 		options_free(&o);
-		return problems ? EXIT_RULES : EXIT_CLEAN;
+		int out = stdout_status();
+		return problems ? EXIT_RULES : out;
 	}
 	if (o.list_rules) {
 		int rc = list_rules(t, o.lang);
 		rules_free(t);
 		options_free(&o);
-		return rc;
+		int out = stdout_status();
+		return rc ? rc : out;
 	}
 
+	FILE *redact_out = NULL;
+	if (o.redact_log && !(redact_out = fopen(o.redact_log, "w"))) {
+		warnx_("%s: cannot write: %s", o.redact_log, strerror(errno));
+		rules_free(t);
+		options_free(&o);
+		return EXIT_INPUT;
+	}
 	char **shown = xcalloc((size_t)o.ninputs + 1, sizeof *shown);
 	char **spooled = xcalloc((size_t)o.ninputs + 1, sizeof *spooled);
 	if ((o.redact_log || correlating(&o)) && spool_inputs(&o, shown, spooled) < 0) {
 		free_names(shown, spooled, o.ninputs);
+		if (redact_out)
+			fclose(redact_out);
 		rules_free(t);
 		options_free(&o);
 		return EXIT_INPUT;
@@ -445,15 +497,18 @@ int main(int argc, char **argv)
 		a.line_limit = 0;
 	}
 	int code = unreadable ? EXIT_INPUT : k.problems ? EXIT_PROBLEMS : EXIT_CLEAN;
+	if (redact_out) {
+		/* every session rendered, so every value learned; the copy's own errors then count
+		 * in the exit status that the JSON document ends with */
+		reporter_sync(&rep);
+		int r = write_redacted(&o, redact_out, red, shown);
+		if (r && code < r)
+			code = r;
+	}
 	rep.end(&rep, code);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		warnx_("write error on standard output");
 		code = EXIT_INTERNAL;
-	}
-	if (o.redact_log) {
-		int r = write_redacted(&o, red, shown);
-		if (r && code < r)
-			code = r;
 	}
 	tracker_free(tr);
 	if (getenv("LOGLENS_STATS")) { /* for the benchmark: where the work went */

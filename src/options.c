@@ -55,6 +55,45 @@ static _Noreturn void bad_usage(const char *fmt, const char *arg)
 	exit(EXIT_USAGE);
 }
 
+int stdout_status(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		warnx_("write error on standard output");
+		return EXIT_INTERNAL;
+	}
+	return EXIT_CLEAN;
+}
+
+/* getopt_long's '?': an unknown short option inside a cluster ("-jx"), an unknown long option,
+ * or a prefix of several long ones ("--red"), which it does not tell apart. */
+static _Noreturn void bad_option(const char *arg, const struct option *longs)
+{
+	if (strncmp(arg, "--", 2) != 0) {
+		char one[3] = { '-', (char)optopt, '\0' };
+		if (optopt && strlen(arg) > 2) {
+			fprintf(stderr, "%s: unknown option '%s' in '%s'\nTry 'loglens --help'.\n", progname, one, arg);
+			exit(EXIT_USAGE);
+		}
+		bad_usage("unknown option '%s'", arg);
+	}
+	size_t n = strcspn(arg + 2, "=");
+	struct sbuf names;
+	sb_init(&names);
+	int matches = 0, last_val = -1;
+	for (const struct option *l = longs; l->name; l++)
+		if (strncmp(l->name, arg + 2, n) == 0 && l->val != last_val) { /* --color, --colour: one */
+			sb_printf(&names, "%s--%s", matches++ ? ", " : "", l->name);
+			last_val = l->val;
+		}
+	if (matches > 1) {
+		fprintf(stderr, "%s: option '%.*s' is ambiguous (%s)\nTry 'loglens --help'.\n", progname,
+			(int)n + 2, arg, names.s);
+		exit(EXIT_USAGE);
+	}
+	sb_free(&names);
+	bad_usage("unknown option '%s'", arg);
+}
+
 void options_parse(struct options *o, int argc, char **argv)
 {
 	enum { OPT_COLOR = 256, OPT_REDACT, OPT_REDACT_LOG, OPT_CHECK, OPT_LIST, OPT_NODEF };
@@ -133,18 +172,23 @@ void options_parse(struct options *o, int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			exit(EXIT_CLEAN);
+			exit(stdout_status());
 		case 'V':
 			printf("loglens %s\n", LOGLENS_VERSION);
-			exit(EXIT_CLEAN);
+			exit(stdout_status());
 		case ':':
 			bad_usage("option '%s' needs a value", argv[optind - 1]);
 		default:
-			bad_usage("unknown option '%s'", argv[optind - 1]);
+			bad_option(argv[optind - 1], longs);
 		}
 	}
 	o->inputs = argv + optind;
 	o->ninputs = argc - optind;
+	int dashes = 0;
+	for (int i = 0; i < o->ninputs; i++)
+		dashes += strcmp(o->inputs[i], "-") == 0;
+	if (dashes > 1)
+		bad_usage("%s", "standard input ('-') can be read only once");
 }
 
 void options_free(struct options *o)

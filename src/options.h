@@ -28,6 +28,8 @@ struct options {
 /* Parses argv; prints usage and exits 2 on a usage error, 0 for --help/--version. */
 void options_parse(struct options *o, int argc, char **argv);
 void options_free(struct options *o);
+/* EXIT_CLEAN, or EXIT_INTERNAL after a message if standard output could not be written. */
+int stdout_status(void);
 enum lang lang_from_env(void);
 
 #endif

@@ -3,7 +3,55 @@
 #include "report.h"
 #include "redact.h"
 
+#include <arpa/inet.h>
 #include <string.h>
+
+/* A host given as an address is an address: 192.0.2.N, as the pattern would make it. */
+static void learn_host(struct redactor *r, const char *v)
+{
+	unsigned char a[16];
+	char bare[64];
+	size_t n = v ? strlen(v) : 0;
+	if (n >= 2 && n < sizeof bare && v[0] == '[' && v[n - 1] == ']') {
+		memcpy(bare, v + 1, n - 2);
+		bare[n - 2] = '\0';
+	} else if (n < sizeof bare && v) {
+		memcpy(bare, v, n + 1);
+	} else {
+		bare[0] = '\0';
+	}
+	bool ip = inet_pton(AF_INET, bare, a) == 1 || inet_pton(AF_INET6, bare, a) == 1;
+	redactor_learn(r, ip ? PK_IP : PK_HOST, v);
+}
+
+/* OpenSSH's own key file names name no one, and keep the report readable (as ~/ does). */
+static bool default_key_name(const char *v)
+{
+	static const char *const names[] = { "id_rsa", "id_dsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519",
+					     "id_ed25519_sk", "id_xmss", "identity" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(v, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The values a finding took from its lines that no fact holds (a second key file, the Windows
+ * account icacls names, a key's bare name). */
+static void learn_captures(struct redactor *r, const struct session *s)
+{
+	static const struct { const char *name; enum pseudo_kind kind; } known[] = {
+		{ "keyfile", PK_PATH }, { "keyname", PK_PATH }, { "acl_user", PK_USER }, { "user", PK_USER },
+	};
+	for (int i = 0; i < s->nfindings; i++) {
+		const struct hit *h = s->findings[i].hit;
+		for (int k = 0; h && k < h->ncaps; k++)
+			for (size_t j = 0; j < sizeof known / sizeof known[0]; j++) {
+				const char *v = h->caps[k].value;
+				if (strcmp(h->caps[k].name, known[j].name) == 0 && *v && !default_key_name(v))
+					redactor_learn(r, known[j].kind, v);
+			}
+	}
+}
 
 /* Paths first: a value learned earlier is replaced first, and a user name inside a key file's
  * path would otherwise break the path's match. */
@@ -14,8 +62,9 @@ void learn_session(const struct session *s, const struct report_opts *o)
 		return;
 	redactor_learn(r, PK_PATH, s->facts[F_KEYFILE]);
 	redactor_learn(r, PK_PATH, s->facts[F_KNOWN_HOSTS_FILE]);
+	learn_captures(r, s);
 	redactor_learn(r, PK_HOST, s->facts[F_SESSION_NAME]);
-	redactor_learn(r, PK_HOST, s->facts[F_HOST]);
+	learn_host(r, s->facts[F_HOST]);
 	redactor_learn(r, PK_USER, s->facts[F_USER]);
 	redactor_learn(r, PK_FP, s->facts[F_HOSTKEY_FP]);
 	redactor_learn(r, PK_FP, s->facts[F_CERT_FP]);

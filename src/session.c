@@ -278,8 +278,7 @@ static void copy_evidence(struct session *s, struct evidence *e, const struct ev
 {
 	size_t n = ev->rawlen;
 	e->truncated = n > EVIDENCE_TEXT_MAX;
-	if (e->truncated)
-		n = EVIDENCE_TEXT_MAX;
+	n = utf8_cut(ev->raw, n, EVIDENCE_TEXT_MAX);
 	e->text = cap ? arena_restr(&s->mem, e->text, cap, ev->raw, n) : arena_strndup(&s->mem, ev->raw, n);
 	e->input = ev->input;
 	e->line = ev->line;
@@ -308,7 +307,7 @@ static void set_fact(struct session *s, enum fact f, const char *v)
 	if (!*v)
 		return;
 	size_t n = strlen(v);
-	s->facts[f] = arena_restr(&s->mem, s->facts[f], &s->factcap[f], v, n > CAPTURE_MAX ? CAPTURE_MAX : n);
+	s->facts[f] = arena_restr(&s->mem, s->facts[f], &s->factcap[f], v, utf8_cut(v, n, CAPTURE_MAX));
 	if (f == F_CHILD_PID) /* the tracker finds the child's lines by this hash */
 		s->child_hash = hash_bytes(s->facts[f], strlen(s->facts[f]));
 	if (f == F_PROTOCOL) /* "SFTP", "sftp": one spelling in reports */

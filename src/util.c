@@ -134,6 +134,16 @@ char *sb_steal(struct sbuf *b)
 	return s;
 }
 
+size_t utf8_cut(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	size_t k = max; /* s[k] is the first byte left out: back off while it continues a character */
+	while (k > 0 && k + 3 > max && ((unsigned char)s[k] & 0xC0) == 0x80)
+		k--;
+	return k;
+}
+
 bool is_blank(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -98,6 +98,8 @@ static inline bool starts_with(const char *s, size_t n, const char *prefix)
 	return n >= k && memcmp(s, prefix, k) == 0;
 }
 bool is_blank(const char *s, size_t n);
+/* n, or less than max bytes of s[0..n) if it is longer: never inside a UTF-8 character. */
+size_t utf8_cut(const char *s, size_t n, size_t max);
 
 /* A bump allocator: many small pieces, one free. Blocks grow by doubling from next_size (or
  * 4 KiB) up to 64 KiB. cur/end may be set to a first block the owner provides; it is never

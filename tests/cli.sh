@@ -218,6 +218,53 @@ usage_check "exit 2: unknown option" --no-such-option "$BAD_LOG"
 usage_check "exit 2: bad --lang" --lang xx "$BAD_LOG"
 usage_check "exit 2: unknown --format" --format telnet "$BAD_LOG"
 usage_check "exit 2: bad --color" --color=sometimes "$BAD_LOG"
+usage_check "exit 2: standard input named twice" - - < "$BAD_LOG"
+ll 30 "$W/o" "$W/e" --red "$BAD_LOG"
+[ "$RC" -eq 2 ] && grep -q "ambiguous (--redact, --redact-log)" "$W/e" && pass "exit 2: an ambiguous abbreviation is named as such" ||
+	fail "exit 2: an ambiguous abbreviation is named as such" "$(why_rc): $(head -n 1 "$W/e")"
+ll 30 "$W/o" "$W/e" -jx "$BAD_LOG"
+[ "$RC" -eq 2 ] && grep -q "unknown option '-x' in '-jx'" "$W/e" && pass "exit 2: the unknown letter of an option cluster is named" ||
+	fail "exit 2: the unknown letter of an option cluster is named" "$(why_rc): $(head -n 1 "$W/e")"
+ll 30 "$W/o" "$W/e" --js --col=never "$BAD_LOG"
+[ "$RC" -eq 1 ] && [ -z "$(json_ok "$W/o")" ] && pass "unambiguous abbreviations of long options (--js, --col=never)" ||
+	fail "unambiguous abbreviations of long options (--js, --col=never)" "$(why_rc) $(json_ok "$W/o")"
+# --redact-log naming an input: the log is not emptied, and nothing is analysed
+cp "$BAD_LOG" "$W/victim.log"
+ll 30 "$W/o" "$W/e" --redact-log "$W/victim.log" "$W/victim.log"
+if [ "$RC" -eq 2 ] && cmp -s "$BAD_LOG" "$W/victim.log" && grep -q 'is also an input' "$W/e"; then
+	pass "exit 2: --redact-log naming an input leaves the input whole"
+else
+	fail "exit 2: --redact-log naming an input leaves the input whole" "$(why_rc); $(wc -c < "$W/victim.log") bytes left of $(wc -c < "$BAD_LOG")"
+fi
+ll 30 "$W/o" "$W/e" --redact-log "$W/victim.log" < "$W/victim.log"
+[ "$RC" -eq 2 ] && cmp -s "$BAD_LOG" "$W/victim.log" && pass "exit 2: --redact-log naming the file on standard input leaves it whole" ||
+	fail "exit 2: --redact-log naming the file on standard input leaves it whole" "$(why_rc); $(wc -c < "$W/victim.log") bytes left"
+# The JSON document's exit_code is the exit status, also when the redacted copy fails
+for _dest in "$W/no-such-dir/copy.log" /dev/full; do
+	ll 30 "$W/o" "$W/e" --json --redact-log "$_dest" "$BAD_LOG"
+	_doc=$(grep -o '"exit_code":[0-9]*' "$W/o" | cut -d: -f2)
+	if [ "$RC" -eq 3 ] && { [ -z "$_doc" ] || [ "$_doc" = 3 ]; }; then
+		pass "exit 3: --redact-log $_dest cannot be written; the JSON (if any) says 3 too"
+	else
+		fail "exit 3: --redact-log $_dest cannot be written; the JSON (if any) says 3 too" "$(why_rc), exit_code ${_doc:-none}"
+	fi
+done
+# Standard input read twice (correlation) without a writable TMPDIR: another place is found
+TMPDIR=$W/no-such-dir $LOGLENS --json - "$OK_LOG" < "$BAD_LOG" > "$W/o" 2> "$W/e"
+RC=$?
+if [ "$RC" -eq 1 ] && jc spool "$W/o" "$RC" "inputs# = 2" "inputs[0].name = <stdin>" "inputs[0].error = null"; then
+	pass "standard input spooled for a second reading without a usable TMPDIR"
+else
+	fail "standard input spooled for a second reading without a usable TMPDIR" "$(why_rc); $JC_OUT $(head -n 1 "$W/e")"
+fi
+# Write errors on standard output are exit 5 in every mode
+if [ -w /dev/full ]; then
+	for _args in --help --version --list-rules --check-rules; do
+		$LOGLENS $_args > /dev/full 2> "$W/e"
+		_rc=$?
+		[ "$_rc" -eq 5 ] && pass "exit 5: $_args with standard output full" || fail "exit 5: $_args with standard output full" "exit $_rc"
+	done
+fi
 
 # ---------------------------------------------------------------- exit status 3: unreadable input
 # The unreadable input comes first; the readable one after it must still be analysed and reported.
@@ -1104,6 +1151,14 @@ for pair in "JSON:$W/r.json:$rc_json" "text:$W/r.txt:$rc_txt"; do
 	fi
 done
 none_survive "--redact-log: nothing survives in the copy" "$W/redacted.log"
+# A host that is an address gets an address's pseudonym (192.0.2.N), as the pattern gives it; a
+# key file's bare name (not OpenSSH's default names) goes with the key file.
+ll 30 "$W/kp.json" "$W/e" --json --redact testdata/openssh/lab-keyfile-perms.ssh-v.log
+if jc kp "$W/kp.json" "$RC" "sessions[0].target.host ~ 192.0.2." && ! grep -q 'id_open' "$W/kp.json"; then
+	pass "--redact: an IP host is an address pseudonym; the key's bare name is redacted"
+else
+	fail "--redact: an IP host is an address pseudonym; the key's bare name is redacted" "$JC_OUT $(grep -o '.\{20\}id_open.\{10\}' "$W/kp.json" | head -n 1)"
+fi
 if [ -s "$W/redacted.log" ]; then
 	want=$(cat "$R1" "$R2" "$R3" | wc -l)
 	got=$(wc -l < "$W/redacted.log")

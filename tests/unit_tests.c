@@ -310,6 +310,16 @@ static void test_literals(void)
 	literal_case("^ab?c", NULL);
 }
 
+/* Values and evidence cut at their byte limits end before a character, never inside one. */
+static void test_utf8_cut(void)
+{
+	const char *s = "a\xc3\xa9\xe3\x81\x82z"; /* a, é (2 bytes), あ (3 bytes), z */
+	ok(utf8_cut(s, 7, 10) == 7 && utf8_cut(s, 7, 7) == 7, "utf8_cut: a text within the limit stays whole", "");
+	ok(utf8_cut(s, 7, 1) == 1 && utf8_cut(s, 7, 2) == 1 && utf8_cut(s, 7, 3) == 3, "utf8_cut: not inside é", "");
+	ok(utf8_cut(s, 7, 4) == 3 && utf8_cut(s, 7, 5) == 3 && utf8_cut(s, 7, 6) == 6, "utf8_cut: not inside あ", "");
+	ok(utf8_cut("\x80\x80\x80\x80\x80", 5, 4) == 1, "utf8_cut: stray continuation bytes: at most 3 bytes given up", "");
+}
+
 static void test_templates(void)
 {
 	struct session s = { 0 };
@@ -897,6 +907,7 @@ int main(void)
 	test_tokenizers();
 	test_detect();
 	test_literals();
+	test_utf8_cut();
 	test_templates();
 	test_template_pieces();
 	test_names();
