@@ -694,6 +694,14 @@ static void downgrade_before_success(struct session *s)
 			f->downgraded = true;
 		}
 	}
+	/* an error that came after the success ended what the success began (sshd's forced
+	 * password change closes the session it accepted) */
+	for (int i = 0; i < s->nfindings; i++) {
+		const struct finding *f = &s->findings[i];
+		if (f->severity == SEV_ERROR && !f->folded_by && f->nev > 0 &&
+		    f->ev[f->nev - 1].input == s->success_input && f->ev[f->nev - 1].line > s->success_line)
+			s->outcome = OUT_FAILED;
+	}
 }
 
 static void add_unexplained(struct session *s)
