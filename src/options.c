@@ -11,9 +11,9 @@
 static void usage(FILE *f)
 {
 	fputs("usage: loglens [-j] [-f FORMAT] [-l en|ja] [-r PATH]... [--color=WHEN] [--redact]\n"
-	      "               [--redact-log FILE] [FILE...]\n"
+	      "               [--redact-log FILE] [--no-default-rules] [FILE...]\n"
 	      "       loglens --check-rules [-v] [-r PATH]... [--no-default-rules]\n"
-	      "       loglens --list-rules [-r PATH]...\n"
+	      "       loglens --list-rules [-l en|ja] [-r PATH]... [--no-default-rules]\n"
 	      "Read a WinSCP, PuTTY/plink or OpenSSH client log (or an sshd log) and explain why the\n"
 	      "connection failed and what to do next. FILE '-' or no FILE reads standard input.\n"
 	      "\n"
@@ -29,11 +29,12 @@ static void usage(FILE *f)
 	      "      --redact-log=FILE  also write a redacted copy of the input to FILE\n"
 	      "      --check-rules      validate the rules and test every rule's examples\n"
 	      "  -v, --verbose          with --check-rules: one PASS/FAIL line per example\n"
-	      "      --list-rules       list rule ids, families and titles\n"
+	      "      --list-rules       list rule ids, severities, families and titles\n"
 	      "  -h, --help             this help\n"
 	      "  -V, --version          version\n"
+	      "Long options may be abbreviated (--js).\n"
 	      "Exit status: 0 no problem found, 1 problem(s) diagnosed, 2 usage error,\n"
-	      "3 an input could not be read, 4 invalid rule file.\n", f);
+	      "3 an input could not be read, 4 invalid rule file, 5 write error or out of memory.\n", f);
 }
 
 enum lang lang_from_env(void)
