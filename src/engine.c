@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CAPS 16
 #define GRAM_BITS 17                 /* 16 KiB bitmap: a few thousand literals stay sparse */
 #define GRAM_SLOTS (1u << GRAM_BITS)
 
@@ -409,7 +408,7 @@ struct engine *engine_new(struct ruletable *t)
 	find_always(e);
 	e->stamp = xcalloc((size_t)t->npats + 1, sizeof *e->stamp);
 	e->cand = xcalloc((size_t)t->npats + 1, sizeof *e->cand);
-	e->md = pcre2_match_data_create(MAX_CAPS + 1, NULL);
+	e->md = pcre2_match_data_create(PATTERN_MAX_GROUPS + 1, NULL);
 	e->runs = xcalloc((size_t)t->npats + 1, sizeof *e->runs);
 	e->hits = xcalloc((size_t)t->npats + 1, sizeof *e->hits);
 	return e;
@@ -573,7 +572,7 @@ static int named_captures(const struct pattern *p, pcre2_match_data *md, const c
 	uint32_t pairs = pcre2_get_ovector_count(md);
 	int n = 0;
 	size_t used = 0;
-	for (uint32_t i = 0; i < p->namecount && n < MAX_CAPS; i++) {
+	for (uint32_t i = 0; i < p->namecount && n < PATTERN_MAX_NAMED; i++) {
 		const unsigned char *ent = p->nametable + i * p->nameentry;
 		unsigned group = (unsigned)(ent[0] << 8 | ent[1]);
 		const char *name = (const char *)ent + 2;
@@ -624,8 +623,8 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 	e->st.matches++;
 	e->hits[pi]++;
 	*last_rule = p->rule; /* one match per rule per line */
-	struct capture caps[MAX_CAPS];
-	char buf[4 * CAPTURE_MAX];
+	struct capture caps[PATTERN_MAX_NAMED];
+	char buf[PATTERN_MAX_NAMED * (CAPTURE_MAX + 1)]; /* room for every named capture at its longest */
 	int ncaps = named_captures(p, e->md, (const char *)subject, caps, buf, sizeof buf);
 	struct session *s = tracker_session(tr, ev, r->session_start);
 	session_apply(s, r, p->rule, ev, caps, ncaps);

@@ -359,6 +359,10 @@ static unsigned read_marks(struct loadctx *c, const cJSON *v)
 		load_error(c, "\"marks\" must be an array");
 		return ~0u;
 	}
+	if (cJSON_GetArraySize(v) == 0) {
+		load_error(c, "\"marks\" is empty: the rule could never match (leave it out for every mark)");
+		return ~0u;
+	}
 	unsigned m = 0;
 	const cJSON *e;
 	cJSON_ArrayForEach(e, v) {
@@ -668,6 +672,20 @@ static bool compile_pattern(struct ruletable *t, struct pattern *p, struct loadc
 		p->failed = true;
 		return false;
 	}
+	uint32_t groups = 0, named = 0;
+	pcre2_pattern_info(r.code, PCRE2_INFO_CAPTURECOUNT, &groups);
+	pcre2_pattern_info(r.code, PCRE2_INFO_NAMECOUNT, &named);
+	if (groups > PATTERN_MAX_GROUPS || named > PATTERN_MAX_NAMED) {
+		if (c)
+			load_error(c, "regex has %u groups, %u of them named (at most %d and %d): %s", groups, named,
+				   PATTERN_MAX_GROUPS, PATTERN_MAX_NAMED, p->regex);
+		else
+			warnx_("rule '%s': regex has %u groups, %u of them named (at most %d and %d)",
+			       t->rules[p->rule].id, groups, named, PATTERN_MAX_GROUPS, PATTERN_MAX_NAMED);
+		pcre2_code_free(r.code);
+		p->failed = true;
+		return false;
+	}
 	p->code = r.code;
 	pcre2_pattern_info(p->code, PCRE2_INFO_NAMECOUNT, &p->namecount);
 	pcre2_pattern_info(p->code, PCRE2_INFO_NAMEENTRYSIZE, &p->nameentry);
@@ -727,6 +745,12 @@ static struct fact_set *read_sets(struct loadctx *c, const cJSON *v, const char 
 		int f = fact_from_name(k->string, strlen(k->string));
 		if (f < 0 || !cJSON_IsString(k)) {
 			load_error(c, "%s: \"%s\" is not a fact name with a string template", key, k->string);
+			continue;
+		}
+		long at = template_bad_filter(k->valuestring);
+		if (at >= 0) {
+			load_error(c, "%s: \"%s\": unknown placeholder filter at \"%.24s\" (known: |sh, |-X)", key,
+				   k->string, k->valuestring + at);
 			continue;
 		}
 		out[*n].fact = (enum fact)f;
@@ -789,6 +813,10 @@ static void read_auth(struct loadctx *c, struct rule *r, const cJSON *v)
 	r->auth_method = get_string(c, v, "method", true);
 	r->auth_key = get_string(c, v, "key", false);
 	r->auth_result = get_string(c, v, "result", true);
+	const char *tmpl[] = { r->auth_method, r->auth_key };
+	for (int i = 0; i < 2; i++)
+		if (tmpl[i] && template_bad_filter(tmpl[i]) >= 0)
+			load_error(c, "auth: unknown placeholder filter in \"%s\" (known: |sh, |-X)", tmpl[i]);
 	static const char *const results[] = { "offered", "accepted", "refused", "failed", "success" };
 	if (r->auth_result && enum_lookup(r->auth_result, results, 5) < 0)
 		load_error(c, "auth: result must be offered, accepted, refused, failed or success");
@@ -904,8 +932,8 @@ static void read_enums(struct loadctx *c, struct rule *r, const cJSON *o)
 	r->latest_captures = cJSON_IsTrue(lc);
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "priority");
 	if (p) {
-		if (!cJSON_IsNumber(p) || p->valuedouble < 0 || p->valuedouble > 100)
-			load_error(c, "priority must be a number from 0 to 100");
+		if (!cJSON_IsNumber(p) || p->valuedouble < 0 || p->valuedouble > 100 || p->valuedouble != (double)p->valueint)
+			load_error(c, "priority must be a whole number from 0 to 100");
 		else
 			r->priority = p->valueint;
 	}
@@ -1008,6 +1036,8 @@ static void read_rule(struct ruletable *t, struct loadctx *c, const cJSON *o)
 		load_error(c, "a signal's id must begin with \"sig.\"");
 	if (!r->signal && strcmp(r->diag, "unexplained") == 0)
 		load_error(c, "\"unexplained\" is made by the engine, not by a rule");
+	if (!r->signal && (!slash || !slash[1] || slash == r->id))
+		load_error(c, "a finding's id is \"diagnosis/variant\", e.g. \"auth.key-refused/putty\"");
 	r->famask = read_families(c, cJSON_GetObjectItemCaseSensitive(o, "families"));
 	r->markmask = read_marks(c, cJSON_GetObjectItemCaseSensitive(o, "marks"));
 	const cJSON *pats = cJSON_GetObjectItemCaseSensitive(o, "patterns");
@@ -1060,6 +1090,26 @@ static void parse_release(void)
 	parse_mem.next_size = 64 * 1024;
 }
 
+/* The offset of the first byte that is not well-formed UTF-8 (RFC 3629), or len. */
+static size_t invalid_utf8_at(const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	for (size_t i = 0; i < len;) {
+		unsigned c = s[i];
+		size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+		if (n == 0 || (n == 2 && c < 0xC2) || (n == 4 && c > 0xF4) || i + n > len)
+			return i;
+		for (size_t k = 1; k < n; k++)
+			if ((s[i + k] & 0xC0) != 0x80)
+				return i;
+		if ((n == 3 && c == 0xE0 && s[i + 1] < 0xA0) || (n == 3 && c == 0xED && s[i + 1] >= 0xA0) ||
+		    (n == 4 && c == 0xF0 && s[i + 1] < 0x90) || (n == 4 && c == 0xF4 && s[i + 1] >= 0x90))
+			return i; /* overlong, a surrogate, past U+10FFFF */
+		i += n;
+	}
+	return len;
+}
+
 int rules_load_text(struct ruletable *t, const char *file, const char *text, size_t len)
 {
 	if (t->borrowed) { /* its arrays are static: nothing may be added */
@@ -1067,6 +1117,14 @@ int rules_load_text(struct ruletable *t, const char *file, const char *text, siz
 		return -1;
 	}
 	struct loadctx c = { .file = file, .text = text, .len = len };
+	size_t bad = invalid_utf8_at(text, len);
+	if (bad < len) {
+		int line, col;
+		offset_to_linecol(text, bad, &line, &col);
+		fprintf(stderr, "%s: %s:%d:%d: invalid UTF-8 (byte 0x%02x)\n", progname, file, line, col,
+			(unsigned char)text[bad]);
+		return -1;
+	}
 	const char *end = NULL;
 	cJSON_Hooks hooks = { parse_alloc, parse_free };
 	cJSON_InitHooks(&hooks);
@@ -1077,6 +1135,16 @@ int rules_load_text(struct ruletable *t, const char *file, const char *text, siz
 		int line, col;
 		offset_to_linecol(text, end ? (size_t)(end - text) : 0, &line, &col);
 		fprintf(stderr, "%s: %s:%d:%d: invalid JSON\n", progname, file, line, col);
+		return -1;
+	}
+	size_t rest = (size_t)(end - text);
+	while (rest < len && strchr(" \t\r\n", text[rest]) && text[rest])
+		rest++;
+	if (rest < len) {
+		parse_release();
+		int line, col;
+		offset_to_linecol(text, rest, &line, &col);
+		fprintf(stderr, "%s: %s:%d:%d: text after the JSON document\n", progname, file, line, col);
 		return -1;
 	}
 	const cJSON *rules = cJSON_GetObjectItemCaseSensitive(root, "rules");
@@ -1191,6 +1259,14 @@ static int resolve_ref(struct ruletable *t, struct ref *r)
 	return r->n ? 0 : -1;
 }
 
+static bool diagnosis_exists(const struct ruletable *t, const char *diag)
+{
+	for (int i = 0; i < t->nrules; i++)
+		if (!t->rules[i].signal && strcmp(t->rules[i].diag, diag) == 0)
+			return true;
+	return false;
+}
+
 int rules_link(struct ruletable *t)
 {
 	if (t->borrowed) /* linked when it was precompiled */
@@ -1210,6 +1286,11 @@ int rules_link(struct ruletable *t)
 					       lists[l].what, lists[l].v[k].name);
 					bad++;
 				}
+		for (int k = 0; k < r->nexplains; k++)
+			if (!diagnosis_exists(t, r->explains[k])) {
+				warnx_("%s: rule '%s': explains names no diagnosis: \"%s\"", r->file, r->id, r->explains[k]);
+				bad++;
+			}
 	}
 	return bad ? -1 : 0;
 }

@@ -58,6 +58,11 @@ struct pattern {
 	const unsigned char *nametable;
 };
 
+/* A pattern may have at most this many groups, and this many named ones: the engine's match
+ * data and capture list have that room, and a group past it would be lost without a word. */
+#define PATTERN_MAX_GROUPS 32
+#define PATTERN_MAX_NAMED 16
+
 struct fact_set {
 	enum fact fact;
 	char *tmpl;
