@@ -836,11 +836,31 @@ void template_scratch_free(void)
 	scratch_md = NULL;
 }
 
+#define SHELL_SAFE "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-:/@"
+
+/* A value quoted for a POSIX shell, except a leading "~/" or "~user/", which quotes would keep
+ * from expanding: ~/.ssh/id_work, ~/'my keys/id'. */
+static void add_shell_word(struct sbuf *out, const char *v)
+{
+	if (v[0] == '~') {
+		size_t n = 1 + strspn(v + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
+		if (v[n] == '/') {
+			sb_add(out, v, n + 1);
+			v += n + 1;
+			if (!v[strspn(v, SHELL_SAFE)]) { /* nothing left that the shell would split */
+				sb_adds(out, v);
+				return;
+			}
+		}
+	}
+	sb_add_shquoted(out, v);
+}
+
 /* A value as a command's argument: as it is when the shell takes it so, else quoted. */
 static void add_argument(struct sbuf *out, const char *v)
 {
-	if (v[strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-:/@")])
-		sb_add_shquoted(out, v);
+	if (v[strspn(v, SHELL_SAFE)])
+		add_shell_word(out, v);
 	else
 		sb_adds(out, v);
 }
@@ -877,7 +897,7 @@ void render_placeholder(struct sbuf *out, const struct template_piece *pc, const
 		sb_add(out, name, n);
 		sb_addc(out, '>');
 	} else if (pc->sh) {
-		sb_add_shquoted(out, shown->s);
+		add_shell_word(out, shown->s);
 	} else {
 		sb_add(out, shown->s, shown->len);
 	}
