@@ -385,13 +385,23 @@ static void add_auth(struct session *s, const struct rule *r, const struct event
 {
 	if (s->nauth == MAX_AUTH)
 		return;
-	struct auth_attempt *a = &s->auth[s->nauth++];
 	const char *v = fill_in(&scratch_apply, r->auth_method, lone_placeholder(r->auth_method), tmp, s);
-	a->method = arena_strndup(&s->mem, v, strlen(v));
+	char *method = arena_strndup(&s->mem, v, strlen(v)), *key = NULL;
 	if (r->auth_key) {
 		v = fill_in(&scratch_apply, r->auth_key, lone_placeholder(r->auth_key), tmp, s);
-		a->key = arena_strndup(&s->mem, v, strlen(v));
+		key = arena_strndup(&s->mem, v, strlen(v));
 	}
+	/* PuTTY and WinSCP print "Server refused our key" twice, on adjacent lines (the event log's
+	 * and the message); a refusal is always after its own offer, so two adjacent ones are one.
+	 * (sshd's three "Failed password" lines in a row are three attempts.) */
+	const struct auth_attempt *prev = s->nauth ? &s->auth[s->nauth - 1] : NULL;
+	if (prev && strcmp(r->auth_result, "refused") == 0 && prev->input == ev->input && prev->line + 1 == ev->line &&
+	    strcmp(prev->result, r->auth_result) == 0 &&
+	    strcmp(prev->method, method) == 0 && (prev->key && key ? strcmp(prev->key, key) == 0 : prev->key == key))
+		return;
+	struct auth_attempt *a = &s->auth[s->nauth++];
+	a->method = method;
+	a->key = key;
 	a->result = arena_strndup(&s->mem, r->auth_result, strlen(r->auth_result));
 	a->input = ev->input;
 	a->line = ev->line;
