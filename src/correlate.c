@@ -20,7 +20,7 @@ static const struct {
 	{ F_USER, 2 }, { F_PORT, 2 }, { F_KEY_FP, 3 }, { F_SOURCE_PORT, 5 },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
-#define MIN_SCORE 2 /* one fact in common at least */
+#define MIN_SCORE 3 /* two facts in common, or a key or source port: a port alone (22 for everyone) is no tie */
 
 /* A server session that is some client's best fit so far; freed when it is nobody's. */
 struct fit_candidate {
@@ -39,6 +39,7 @@ struct key {
 	uint32_t hash[NKEYS];       /* of each fact, 0 if absent: most comparisons end here */
 	uint32_t whole;             /* of input and facts, for the table */
 	int most;                   /* the score of a server session that had every fact the same */
+	bool one_key;               /* the client offered a single key: another one's fingerprint contradicts */
 	unsigned sessions;
 	size_t live_at;             /* its place in live[] while it has one session */
 	struct fit_candidate *best; /* NULL when none, or when two fit equally well */
@@ -119,8 +120,8 @@ static uint32_t fact_hash(const char *v)
 }
 
 /* How well a server session (its facts' hashes in h) fits a client's attempt; -1 if a fact
- * contradicts it. A key fingerprint that differs contradicts nothing: the client may have
- * offered several keys. */
+ * contradicts it. A key fingerprint that differs contradicts only a client that offered one
+ * key: one that offered several may have had another refused or accepted. */
 static int fit(const struct key *k, const struct session *srv, const uint32_t *h)
 {
 	int score = 0;
@@ -129,15 +130,15 @@ static int fit(const struct key *k, const struct session *srv, const uint32_t *h
 			continue;
 		if (k->hash[i] == h[i] && strcmp(k->fact[i], srv->facts[keys[i].f]) == 0)
 			score += keys[i].weight;
-		else if (keys[i].f != F_KEY_FP)
+		else if (keys[i].f != F_KEY_FP || k->one_key)
 			return -1;
 	}
 	return score;
 }
 
-static bool same_key(const struct key *k, unsigned input, char *const *facts, const uint32_t *h)
+static bool same_key(const struct key *k, unsigned input, bool one_key, char *const *facts, const uint32_t *h)
 {
-	if (k->input != input)
+	if (k->input != input || k->one_key != one_key)
 		return false;
 	for (size_t i = 0; i < NKEYS; i++)
 		if (k->hash[i] != h[i] || (h[i] && strcmp(k->fact[i], facts[keys[i].f]) != 0))
@@ -187,14 +188,16 @@ static struct key *key_of(struct correlator *c, const struct session *s)
 		h[i] = fact_hash(s->facts[keys[i].f]);
 		whole = (whole ^ h[i]) * 16777619u;
 	}
+	bool one_key = s->facts[F_KEY_FP] && !s->several_keys;
 	for (struct key *k = c->slots[whole & (c->nslots - 1)]; k; k = k->next)
-		if (k->whole == whole && same_key(k, s->first_input, s->facts, h))
+		if (k->whole == whole && same_key(k, s->first_input, one_key, s->facts, h))
 			return k;
 	if (c->nkeys >= c->nslots / 2)
 		grow_table(c);
 	struct key *k = xcalloc(1, sizeof *k);
 	k->input = s->first_input;
 	k->whole = whole;
+	k->one_key = one_key;
 	for (size_t i = 0; i < NKEYS; i++) {
 		k->hash[i] = h[i];
 		if (h[i]) {

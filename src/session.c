@@ -307,6 +307,8 @@ static void set_fact(struct session *s, enum fact f, const char *v)
 	if (!*v)
 		return;
 	size_t n = strlen(v);
+	if (f == F_KEY_FP && s->facts[f] && strcmp(s->facts[f], v) != 0)
+		s->several_keys = true;
 	s->facts[f] = arena_restr(&s->mem, s->facts[f], &s->factcap[f], v, utf8_cut(v, n, CAPTURE_MAX));
 	if (f == F_CHILD_PID) /* the tracker finds the child's lines by this hash */
 		s->child_hash = hash_bytes(s->facts[f], strlen(s->facts[f]));

@@ -74,6 +74,7 @@ struct session {
 	enum outcome outcome_seen;      /* as the log said it */
 	bool touched;
 	bool structured;                /* got somewhere on a log's own lines, not only quoted prose */
+	bool several_keys;              /* key_fingerprint took more than one value */
 	uint64_t first_line, last_line;
 	unsigned success_input;
 	uint64_t success_line;
