@@ -626,7 +626,16 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 	struct capture caps[PATTERN_MAX_NAMED];
 	char buf[PATTERN_MAX_NAMED * (CAPTURE_MAX + 1)]; /* room for every named capture at its longest */
 	int ncaps = named_captures(p, e->md, (const char *)subject, caps, buf, sizeof buf);
-	struct session *s = tracker_session(tr, ev, r->session_start);
+	struct session *s;
+	if (r->session_child) {
+		const char *user = NULL;
+		for (int i = 0; i < ncaps; i++)
+			if (strcmp(caps[i].name, "user") == 0)
+				user = caps[i].value;
+		s = tracker_child_session(tr, ev, user);
+	} else {
+		s = tracker_session(tr, ev, r->session_start);
+	}
 	session_apply(s, r, p->rule, ev, caps, ncaps);
 }
 
@@ -645,15 +654,19 @@ void engine_feed(struct engine *e, struct tracker *tr, const struct event *ev)
 			e->cand[j] = e->cand[j - 1];
 		e->cand[j] = v;
 	}
-	/* Session starts first, so that the line's other matches land in the new session. */
+	/* Session starts (and a child joining its login) first, so that the line's other matches
+	 * land in that session. */
 	int last_rule = -1;
-	for (int i = 0; i < e->ncand; i++)
-		if (e->t->rules[e->t->pats[e->cand[i]].rule < 0 ? 0 : e->t->pats[e->cand[i]].rule].session_start)
+	for (int i = 0; i < e->ncand; i++) {
+		const struct rule *r = &e->t->rules[e->t->pats[e->cand[i]].rule < 0 ? 0 : e->t->pats[e->cand[i]].rule];
+		if (r->session_start || r->session_child)
 			run_pattern(e, tr, ev, e->cand[i], &last_rule);
+	}
 	last_rule = -1;
 	for (int i = 0; i < e->ncand; i++) {
 		int pi = e->cand[i];
-		if (e->t->pats[pi].rule >= 0 && !e->t->rules[e->t->pats[pi].rule].session_start)
+		if (e->t->pats[pi].rule >= 0 && !e->t->rules[e->t->pats[pi].rule].session_start &&
+		    !e->t->rules[e->t->pats[pi].rule].session_child)
 			run_pattern(e, tr, ev, pi, &last_rule);
 	}
 	session_note_line(tracker_session(tr, ev, false), ev);

@@ -918,8 +918,10 @@ static void read_enums(struct loadctx *c, struct rule *r, const cJSON *o)
 	if ((s = get_string(c, o, "session", false))) {
 		if (strcmp(s, "start") == 0)
 			r->session_start = true;
+		else if (strcmp(s, "child") == 0)
+			r->session_child = true;
 		else
-			load_error(c, "session must be \"start\"");
+			load_error(c, "session must be \"start\" or \"child\"");
 		free(s);
 	}
 	const cJSON *ll = cJSON_GetObjectItemCaseSensitive(o, "last_line");

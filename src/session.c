@@ -4,6 +4,7 @@
 #include "template.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,6 +271,42 @@ struct session *tracker_session(struct tracker *tr, const struct event *ev, bool
 	lru_push(tr, slot);
 	tr->nopen++;
 	tr->last = slot;
+	return s;
+}
+
+#define CHILD_REACH 64
+
+static void set_fact(struct session *s, enum fact f, const char *v);
+
+/* At sshd's LogLevel INFO no "User child is on pid N" line ties the child to its login: the
+ * child's first words (a chroot or subsystem failure) come right after the login's lines. */
+struct session *tracker_child_session(struct tracker *tr, const struct event *ev, const char *user)
+{
+	if (!ev->channel || ev->fam != FAM_SSHD)
+		return tracker_session(tr, ev, false);
+	uint32_t h = hash_bytes(ev->channel, ev->chlen);
+	if (find_open(tr, ev, h) >= 0)
+		return tracker_session(tr, ev, false);
+	int best = -1;
+	for (int i = tr->newest; i >= 0; i = tr->open[i].older) {
+		const struct session *s = tr->open[i].s;
+		if (tr->open[i].input != ev->input || s->fam != FAM_SSHD || s->outcome_seen != OUT_SUCCESS ||
+		    s->facts[F_CHILD_PID] || s->last_line + CHILD_REACH < ev->line)
+			continue;
+		if (user && *user && (!s->facts[F_USER] || strcmp(s->facts[F_USER], user) != 0))
+			continue;
+		if (best < 0 || s->last_line > tr->open[best].s->last_line)
+			best = i;
+	}
+	if (best < 0)
+		return tracker_session(tr, ev, false);
+	struct session *s = tr->open[best].s;
+	char pid[32];
+	snprintf(pid, sizeof pid, "%.*s", (int)(ev->chlen < sizeof pid ? ev->chlen : sizeof pid - 1), ev->channel);
+	set_fact(s, F_CHILD_PID, pid);
+	chain_child(tr, best);
+	touch(tr, best);
+	tr->last = best;
 	return s;
 }
 

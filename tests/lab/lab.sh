@@ -98,7 +98,7 @@ SCENARIOS=(
     banner-timeout closed-early deny-users no-common-alg legacy-hostkey pubkey-disabled
     too-many-failures nologin no-sftp home-missing chroot ppk-to-ssh openssh-to-plink
     pub-as-private unknown-user bashrc net-timeout net-unreachable maxstartups reset-early
-    sha1-refused password-expired account-locked pub-as-private-600
+    sha1-refused password-expired account-locked pub-as-private-600 chroot-info
 )
 declare -A PORT
 i=0
@@ -280,6 +280,7 @@ sshd_config() { # SCENARIO -> prints the config
         too-many-failures) extra="MaxAuthTries 2"; level=DEBUG1 ;;
         no-sftp)           subsystem="" ;;
         chroot)            match=$'Match User lltchroot\n    ChrootDirectory %h\n    ForceCommand internal-sftp' ;;
+        chroot-info)       match=$'Match User lltchroot\n    ChrootDirectory %h\n    ForceCommand internal-sftp'; level=INFO ;;
         maxstartups)       extra="MaxStartups 1" ;;
     esac
     cat <<EOF
@@ -409,7 +410,7 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SSH_
         nologin)           TUSER=lltnologin ;;
         no-sftp)           ;;
         home-missing)      TUSER=lltnohome; AUTH=password; REPLY_=$PASSWORD ;;
-        chroot)            TUSER=lltchroot ;;
+        chroot|chroot-info) TUSER=lltchroot ;;
         ppk-to-ssh)        KEYS=$CH/.ssh/id_ed25519.ppk ;;
         openssh-to-plink)  PPK=$CH/.ssh/id_ed25519 ;;
         pub-as-private)    KEYS=$CH/.ssh/id_ed25519.pub; PPK=$CH/.ssh/id_ed25519.pub ;;
@@ -458,6 +459,7 @@ scenario_note() {
         no-sftp)            echo "server: no Subsystem sftp line" ;;
         home-missing)       echo "home directory of lltnohome (/home/lltnohome) does not exist; password login" ;;
         chroot)             echo "server: Match User lltchroot, ChrootDirectory %h, ForceCommand internal-sftp; /home/lltchroot is owned by the user" ;;
+        chroot-info)        echo "as chroot, at sshd's default LogLevel INFO: no 'User child is on pid' line ties the child's fatal line to the login" ;;
         bashrc)             echo "~lltbashrc/.bashrc prints a welcome line for every shell" ;;
         ppk-to-ssh)         echo "ssh -i given a PuTTY .ppk key" ;;
         openssh-to-plink)   echo "plink/psftp -i given an OpenSSH private key" ;;
