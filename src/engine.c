@@ -17,6 +17,7 @@
  * rules have none). Patterns without any literal run on every line of their families (the rule
  * checker lists them). */
 #include "engine.h"
+#include "redact.h"
 #include "util.h"
 
 #include <limits.h>
@@ -592,6 +593,12 @@ static int named_captures(const struct pattern *p, pcre2_match_data *md, const c
 		int k = n > 0 && strcmp(caps[n - 1].name, name) == 0 ? n - 1 : n;
 		caps[k].name = (char *)name;
 		caps[k].value = buf + used;
+		/* a password typed as the user name is never repeated (facts, texts, JSON) */
+		if (name[0] == 'u' && strcmp(name, "user") == 0 && looks_like_password(buf + used, len) &&
+		    used + 9 <= bufsz) {
+			memcpy(buf + used, "********", 9);
+			len = 8;
+		}
 		if (k == n)
 			n++;
 		used += len + 1;

@@ -283,9 +283,58 @@ void redactor_learn(struct redactor *r, enum pseudo_kind k, const char *value)
 		alias_for(r, k, value, strlen(value));
 }
 
+bool looks_like_password(const char *s, size_t n)
+{
+	if (n < 6 || n > 128)
+		return false;
+	bool sign = false, letter = false, strong = false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		sign |= c != '\0' && strchr("!#%&*?^~(){}[]<>,;'\"|`+=", c) != NULL;
+		letter |= isalpha(c) != 0;
+		strong |= isdigit(c) || isupper(c);
+	}
+	return sign && letter && strong;
+}
+
+/* sshd names a user it does not know ("Invalid user X from", "Failed password for invalid user
+ * X", "Connection closed by invalid user X"): X is masked where it is a password. */
+static bool has_invalid_user(const char *s, size_t n)
+{
+	return memmem(s, n, "valid user ", 11) || memmem(s, n, "legal user ", 11);
+}
+
+static void mask_invalid_user(struct sbuf *t)
+{
+	static const char *const marks[] = { "valid user ", "legal user " };
+	for (size_t m = 0; m < 2; m++)
+		for (size_t from = 0; from < t->len;) {
+			char *at = memmem(t->s + from, t->len - from, marks[m], 11);
+			if (!at)
+				break;
+			size_t start = (size_t)(at - t->s) + 11, end = start;
+			while (end < t->len && t->s[end] != ' ')
+				end++;
+			if (looks_like_password(t->s + start, end - start)) {
+				struct sbuf o;
+				sb_init(&o);
+				sb_add(&o, t->s, start);
+				sb_adds(&o, "********");
+				size_t next = o.len;
+				sb_add(&o, t->s + end, t->len - end);
+				sb_free(t);
+				*t = o;
+				end = next;
+			}
+			from = end;
+		}
+}
+
 /* Mask group 1 of every secret form. */
 static void mask_secrets(struct sbuf *t)
 {
+	if (has_invalid_user(t->s, t->len))
+		mask_invalid_user(t);
 	if (!may_hold_secret(t->s, t->len))
 		return;
 	init_secrets();
@@ -589,7 +638,7 @@ static bool memo_holds(const struct redactor *r, const struct memo *m, size_t ha
 
 void redact_text(struct redactor *r, struct sbuf *out, const char *text, size_t n)
 {
-	if (!r && !may_hold_secret(text, n)) { /* the common case: nothing to hide */
+	if (!r && !may_hold_secret(text, n) && !has_invalid_user(text, n)) { /* the common case: nothing to hide */
 		sb_add(out, text, n);
 		return;
 	}

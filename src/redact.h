@@ -16,6 +16,9 @@ struct redactor *redactor_new(void);
 void redactor_free(struct redactor *r);
 /* Teach it a value known to be of a kind (from session facts), so plain mentions are caught. */
 void redactor_learn(struct redactor *r, enum pseudo_kind k, const char *value);
+/* A user name that is a password typed at the user-name prompt (PuTTY's "login as:"): one a
+ * user name never is, with a sign like ! # % & * ? and a digit or capital besides letters. */
+bool looks_like_password(const char *s, size_t n);
 /* Append text with passwords masked and, if r is not NULL, pseudonyms applied. */
 void redact_text(struct redactor *r, struct sbuf *out, const char *text, size_t n);
 
