@@ -285,23 +285,38 @@ void redactor_learn(struct redactor *r, enum pseudo_kind k, const char *value)
 
 bool looks_like_password(const char *s, size_t n)
 {
+	/* every user name the engine captures passes here: the sign first, one look-up a byte */
+	static const unsigned char is_sign[256] = {
+		['!'] = 1, ['#'] = 1, ['%'] = 1, ['&'] = 1, ['*'] = 1, ['?'] = 1, ['^'] = 1, ['~'] = 1,
+		['('] = 1, [')'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1, ['<'] = 1, ['>'] = 1,
+		[','] = 1, [';'] = 1, ['\''] = 1, ['"'] = 1, ['|'] = 1, ['`'] = 1, ['+'] = 1, ['='] = 1,
+	};
 	if (n < 6 || n > 128)
 		return false;
-	bool sign = false, letter = false, strong = false;
+	bool sign = false;
+	for (size_t i = 0; i < n && !sign; i++)
+		sign = is_sign[(unsigned char)s[i]];
+	if (!sign)
+		return false;
+	bool letter = false, strong = false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		sign |= c != '\0' && strchr("!#%&*?^~(){}[]<>,;'\"|`+=", c) != NULL;
 		letter |= isalpha(c) != 0;
 		strong |= isdigit(c) || isupper(c);
 	}
-	return sign && letter && strong;
+	return letter && strong;
 }
 
 /* sshd names a user it does not know ("Invalid user X from", "Failed password for invalid user
  * X", "Connection closed by invalid user X"): X is masked where it is a password. */
 static bool has_invalid_user(const char *s, size_t n)
 {
-	return memmem(s, n, "valid user ", 11) || memmem(s, n, "legal user ", 11);
+	for (const char *p = s, *end = s + n; (p = memmem(p, (size_t)(end - p), " user ", 6)) != NULL; p += 6) {
+		size_t before = (size_t)(p - s);
+		if (before >= 5 && (memcmp(p - 5, "valid", 5) == 0 || memcmp(p - 5, "legal", 5) == 0))
+			return true;
+	}
+	return false;
 }
 
 static void mask_invalid_user(struct sbuf *t)
