@@ -596,6 +596,7 @@ static int named_captures(const struct pattern *p, pcre2_match_data *md, const c
 		/* a password typed as the user name is never repeated (facts, texts, JSON) */
 		if (name[0] == 'u' && strcmp(name, "user") == 0 && looks_like_password(buf + used, len) &&
 		    used + 9 <= bufsz) {
+			redact_secret_add(buf + used, len);
 			memcpy(buf + used, "********", 9);
 			len = 8;
 		}

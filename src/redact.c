@@ -11,6 +11,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -309,6 +311,50 @@ bool looks_like_password(const char *s, size_t n)
 
 /* sshd names a user it does not know ("Invalid user X from", "Failed password for invalid user
  * X", "Connection closed by invalid user X"): X is masked where it is a password. */
+/* Found by the analysis (main thread), looked for by the reporters (writer thread): few, and
+ * only there when a log held one, so a lock is cheap; the count is read without it first. */
+#define SECRETS_MAX 64
+static char *secrets[SECRETS_MAX];
+static _Atomic int nsecrets;
+static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void redact_secret_add(const char *s, size_t n)
+{
+	pthread_mutex_lock(&secrets_lock);
+	int k = atomic_load(&nsecrets);
+	bool known = false;
+	for (int i = 0; i < k && !known; i++)
+		known = strlen(secrets[i]) == n && memcmp(secrets[i], s, n) == 0;
+	if (!known && k < SECRETS_MAX) {
+		secrets[k] = xstrndup(s, n);
+		atomic_store(&nsecrets, k + 1);
+	}
+	pthread_mutex_unlock(&secrets_lock);
+}
+
+static void mask_found_secrets(struct sbuf *t)
+{
+	pthread_mutex_lock(&secrets_lock);
+	for (int i = 0; i < atomic_load(&nsecrets); i++) {
+		size_t n = strlen(secrets[i]);
+		for (size_t from = 0; from < t->len;) {
+			char *at = memmem(t->s + from, t->len - from, secrets[i], n);
+			if (!at)
+				break;
+			size_t start = (size_t)(at - t->s);
+			struct sbuf o;
+			sb_init(&o);
+			sb_add(&o, t->s, start);
+			sb_adds(&o, "********");
+			from = o.len;
+			sb_add(&o, t->s + start + n, t->len - start - n);
+			sb_free(t);
+			*t = o;
+		}
+	}
+	pthread_mutex_unlock(&secrets_lock);
+}
+
 static bool has_invalid_user(const char *s, size_t n)
 {
 	for (const char *p = s, *end = s + n; (p = memmem(p, (size_t)(end - p), " user ", 6)) != NULL; p += 6) {
@@ -348,6 +394,8 @@ static void mask_invalid_user(struct sbuf *t)
 /* Mask group 1 of every secret form. */
 static void mask_secrets(struct sbuf *t)
 {
+	if (atomic_load(&nsecrets) > 0)
+		mask_found_secrets(t);
 	if (has_invalid_user(t->s, t->len))
 		mask_invalid_user(t);
 	if (!may_hold_secret(t->s, t->len))
@@ -653,7 +701,8 @@ static bool memo_holds(const struct redactor *r, const struct memo *m, size_t ha
 
 void redact_text(struct redactor *r, struct sbuf *out, const char *text, size_t n)
 {
-	if (!r && !may_hold_secret(text, n) && !has_invalid_user(text, n)) { /* the common case: nothing to hide */
+	if (!r && !may_hold_secret(text, n) && !has_invalid_user(text, n) && atomic_load(&nsecrets) == 0) {
+		/* the common case: nothing to hide */
 		sb_add(out, text, n);
 		return;
 	}

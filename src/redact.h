@@ -19,6 +19,9 @@ void redactor_learn(struct redactor *r, enum pseudo_kind k, const char *value);
 /* A user name that is a password typed at the user-name prompt (PuTTY's "login as:"): one a
  * user name never is, with a sign like ! # % & * ? and a digit or capital besides letters. */
 bool looks_like_password(const char *s, size_t n);
+/* A password found where a user name stood (looks_like_password): from now on it is masked
+ * wherever it appears, in any text of any thread (up to SECRETS_MAX of them). */
+void redact_secret_add(const char *s, size_t n);
 /* Append text with passwords masked and, if r is not NULL, pseudonyms applied. */
 void redact_text(struct redactor *r, struct sbuf *out, const char *text, size_t n);
 

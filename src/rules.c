@@ -920,8 +920,10 @@ static void read_enums(struct loadctx *c, struct rule *r, const cJSON *o)
 			r->session_start = true;
 		else if (strcmp(s, "child") == 0)
 			r->session_child = true;
+		else if (strcmp(s, "end") == 0)
+			r->session_end = true;
 		else
-			load_error(c, "session must be \"start\" or \"child\"");
+			load_error(c, "session must be \"start\", \"child\" or \"end\"");
 		free(s);
 	}
 	const cJSON *ll = cJSON_GetObjectItemCaseSensitive(o, "last_line");

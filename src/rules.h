@@ -99,6 +99,7 @@ struct rule {
 	enum outcome outcome;
 	bool session_start;
 	bool session_child;      /* sshd's post-login child speaks: an unknown PID joins the login */
+	bool session_end;        /* the login ended (sshd's "Disconnected from user"): no child joins */
 	bool last_line;          /* only if it matched the session's last line (a log that stops there) */
 	bool latest_captures;    /* a later match's captures replace the first's, until one without */
 	char *auth_method, *auth_key, *auth_result;

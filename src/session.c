@@ -60,6 +60,7 @@ struct tracker {
 	int newest, oldest;          /* ends of the recency list: eviction takes the oldest */
 	unsigned next_index;
 	int last;                    /* slot of the session found last, or -1 */
+	uint64_t announced;          /* inputs whose sshd names its children ("User child is on pid") */
 };
 
 struct tracker *tracker_new(const struct ruletable *t, session_sink sink, void *arg)
@@ -141,6 +142,7 @@ static void close_at(struct tracker *tr, int i)
 
 void tracker_flush(struct tracker *tr)
 {
+	tr->announced = 0; /* an input's own: a second reading starts as the first did */
 	/* Close in order of first line so that indexes follow the log. */
 	while (tr->nopen > 0) {
 		int best = -1;
@@ -221,6 +223,8 @@ static void chain_child(struct tracker *tr, int slot)
 		unchain(tr, &tr->childbucket[o->childhash % NBUCKETS], slot, true);
 	o->childhash = o->s->child_hash;
 	o->child_in = true;
+	if (!o->s->child_guessed && o->input < 64) /* this log says which child is whose: no guessing */
+		tr->announced |= (uint64_t)1 << o->input;
 	o->childnext = tr->childbucket[o->childhash % NBUCKETS];
 	tr->childbucket[o->childhash % NBUCKETS] = slot;
 }
@@ -279,31 +283,36 @@ struct session *tracker_session(struct tracker *tr, const struct event *ev, bool
 static void set_fact(struct session *s, enum fact f, const char *v);
 
 /* At sshd's LogLevel INFO no "User child is on pid N" line ties the child to its login: the
- * child's first words (a chroot or subsystem failure) come right after the login's lines. */
+ * child's first words (a chroot or subsystem failure) come soon after the login's lines. Only a
+ * login that is sure: the one of the user the line names, or the only one near; never in a log
+ * that names its children (VERBOSE: a child it does not name is another's), never an ended one. */
 struct session *tracker_child_session(struct tracker *tr, const struct event *ev, const char *user)
 {
-	if (!ev->channel || ev->fam != FAM_SSHD)
+	if (!ev->channel || ev->fam != FAM_SSHD || (ev->input < 64 && tr->announced >> ev->input & 1))
 		return tracker_session(tr, ev, false);
 	uint32_t h = hash_bytes(ev->channel, ev->chlen);
 	if (find_open(tr, ev, h) >= 0)
 		return tracker_session(tr, ev, false);
-	int best = -1;
+	bool named = user && *user && strcmp(user, "********") != 0;
+	int best = -1, candidates = 0;
 	for (int i = tr->newest; i >= 0; i = tr->open[i].older) {
 		const struct session *s = tr->open[i].s;
 		if (tr->open[i].input != ev->input || s->fam != FAM_SSHD || s->outcome_seen != OUT_SUCCESS ||
-		    s->facts[F_CHILD_PID] || s->last_line + CHILD_REACH < ev->line)
+		    s->facts[F_CHILD_PID] || s->ended)
 			continue;
-		if (user && *user && (!s->facts[F_USER] || strcmp(s->facts[F_USER], user) != 0))
+		if (named ? !s->facts[F_USER] || strcmp(s->facts[F_USER], user) != 0 : s->last_line + CHILD_REACH < ev->line)
 			continue;
+		candidates++;
 		if (best < 0 || s->last_line > tr->open[best].s->last_line)
 			best = i;
 	}
-	if (best < 0)
+	if (best < 0 || candidates > 1)
 		return tracker_session(tr, ev, false);
 	struct session *s = tr->open[best].s;
 	char pid[32];
 	snprintf(pid, sizeof pid, "%.*s", (int)(ev->chlen < sizeof pid ? ev->chlen : sizeof pid - 1), ev->channel);
 	set_fact(s, F_CHILD_PID, pid);
+	s->child_guessed = true;
 	chain_child(tr, best);
 	touch(tr, best);
 	tr->last = best;
@@ -506,6 +515,8 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 	}
 	if (r->signal && r->phase > s->phase_seen)
 		s->phase_seen = r->phase;
+	if (r->session_end)
+		s->ended = true;
 	if (r->outcome) {
 		s->outcome = s->outcome_seen = r->outcome;
 		if (r->outcome == OUT_SUCCESS) {
@@ -933,7 +944,8 @@ void render_placeholder(struct sbuf *out, const struct template_piece *pc, const
 		sb_clear(shown);
 		filter(shown, v->s, arg);
 	}
-	bool unknown = !shown->len || strcmp(shown->s, "<host>") == 0;
+	/* a masked password ("********" where a user name stood) is no value for a command */
+	bool unknown = !shown->len || strcmp(shown->s, "<host>") == 0 || strcmp(shown->s, "********") == 0;
 	if (pc->opt) { /* "-p 2222 " or nothing */
 		if (!unknown) {
 			sb_printf(out, "-%c ", pc->opt);

@@ -75,6 +75,8 @@ struct session {
 	bool touched;
 	bool structured;                /* got somewhere on a log's own lines, not only quoted prose */
 	bool several_keys;              /* key_fingerprint took more than one value */
+	bool ended;                     /* a "session": "end" line: the login is over */
+	bool child_guessed;             /* its child_pid came from tracker_child_session */
 	uint64_t first_line, last_line;
 	unsigned success_input;
 	uint64_t success_line;

@@ -1121,6 +1121,9 @@ secret_check() {
 }
 secret_check "secret never shown: plink -pw" "$H/secret-plink-pw.log" S3cretPass1
 secret_check "secret never shown: a password typed as the user name (sshd's Invalid user)" testdata/sshd/password-as-user.sshd-syslog.log 'Summer2024!'
+# the live lab's unknown-user transcripts with a password where the user name was
+secret_check "secret never shown: a password typed as the user name (ssh -v)" "$H/secret-password-as-user.ssh-v.log" 'Summer2024!'
+secret_check "secret never shown: a password typed as the user name (plink -v)" "$H/secret-password-as-user.plink-v.log" 'Summer2024!'
 
 secret_check "secret never shown: sshpass -p" "$H/secret-sshpass.log" S3cretPass2
 secret_check "secret never shown: sftp://user:password@host/" "$H/secret-winscp-sftp-url.log" S3cretPass3
