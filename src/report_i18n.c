@@ -39,10 +39,10 @@ static const char *const labels[L_COUNT][LANG_COUNT] = {
 	[L_DOWNGRADED] = { "(did not stop the connection)", "(接続は続行されました)" },
 	[L_MATCHED_ABOVE] = { "Its connections are reported with the client sessions they were matched to.",
 			      "この入力の接続は、突き合わせたクライアント側のセッションと一緒に報告しています。" },
-	[L_UNMATCHED_CLIENT] = { "No connection in the server's log matched this attempt (another server, another time, or the attempt never reached sshd).",
-				 "サーバーのログには、この接続試行に対応する接続がありません（別のサーバー、別の時刻のログ、または接続が sshd まで届いていません）。" },
-	[L_UNMATCHED_SERVER] = { "This connection matched none of the client sessions given (another attempt, client or time).",
-				 "この接続は、与えられたクライアント側のどのセッションとも対応しません（別の接続試行、別のクライアント、または別の時刻）。" },
+	[L_UNMATCHED_CLIENT] = { "No connection in the server's log could be tied to this attempt: none shares enough with it (user, port, key, source port), or several do, or it is another server's, time's, or the attempt never reached sshd.",
+				 "サーバーのログには、この接続試行と確実に対応づけられる接続がありません。共通する情報（ユーザー、ポート、鍵、接続元ポート）が足りないか、候補が複数あるか、別のサーバーや別の時刻のログか、接続が sshd まで届いていません。" },
+	[L_UNMATCHED_SERVER] = { "This connection could be tied to none of the client sessions given (too little in common, another attempt, client or time).",
+				 "この接続は、与えられたクライアント側のどのセッションとも確実には対応づけられません（共通する情報が足りない、別の接続試行、別のクライアント、または別の時刻）。" },
 };
 
 static const char *const phases[PH_COUNT][LANG_COUNT] = {

@@ -965,15 +965,15 @@ done
 # other (another attempt, server or time), and where the server's matched connections went: with
 # the client sessions, below when the server's log comes first.
 ll 30 "$W/pair.txt" "$W/e" testdata/openssh/lab-password-wrong.ssh-v.log testdata/sshd/lab-chroot.sshd.log
-if grep -q "^  No connection in the server's log matched this attempt" "$W/pair.txt" &&
-	grep -q '^  This connection matched none of the client sessions given' "$W/pair.txt"; then
+if grep -q "^  No connection in the server's log could be tied to this attempt" "$W/pair.txt" &&
+	grep -q '^  This connection could be tied to none of the client sessions given' "$W/pair.txt"; then
 	pass "correlation: the text report names the sessions that found no partner in the other log"
 else
 	fail "correlation: the text report names the sessions that found no partner in the other log" "$(grep -c '' "$W/pair.txt") lines, no such note"
 fi
 ll 30 "$W/pair.txt" "$W/e" testdata/sshd/lab-unknown-user.sshd.log testdata/openssh/lab-unknown-user.ssh-v.log
 if grep -q 'reported with the client sessions they were matched to' "$W/pair.txt" && ! grep -q 'above' "$W/pair.txt" &&
-	! grep -q 'matched none\|No connection in the server' "$W/pair.txt"; then
+	! grep -q 'tied to none\|No connection in the server' "$W/pair.txt"; then
 	pass "correlation: server log first, matched: no 'above', no unmatched note"
 else
 	fail "correlation: server log first, matched: no 'above', no unmatched note" "$(grep -e above -e 'matched' "$W/pair.txt" | head -n 2)"
