@@ -4,6 +4,7 @@
 #include "template.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -898,10 +899,28 @@ void template_scratch_free(void)
 
 #define SHELL_SAFE "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-:/@"
 
+/* A Windows path ("C:\\Users\\…", "\\\\server\\share"), typed at cmd.exe or PowerShell, where
+ * single quotes are no quotes (cmd.exe): as it is, or in double quotes, which both take. */
+static bool add_windows_path(struct sbuf *out, const char *v)
+{
+	bool drive = isalpha((unsigned char)v[0]) && v[1] == ':' && (v[2] == '\\' || v[2] == '/');
+	if (!drive && !(v[0] == '\\' && v[1] == '\\'))
+		return false;
+	if (strpbrk(v, "\"%$`")) /* what double quotes would not keep: leave it to POSIX quoting */
+		return false;
+	if (!strpbrk(v, " \t&()[]{}^=;!'+,~"))
+		sb_adds(out, v);
+	else
+		sb_printf(out, "\"%s\"", v);
+	return true;
+}
+
 /* A value quoted for a POSIX shell, except a leading "~/" or "~user/", which quotes would keep
- * from expanding: ~/.ssh/id_work, ~/'my keys/id'. */
+ * from expanding: ~/.ssh/id_work, ~/'my keys/id'; and a Windows path (add_windows_path). */
 static void add_shell_word(struct sbuf *out, const char *v)
 {
+	if (add_windows_path(out, v))
+		return;
 	if (v[0] == '~') {
 		size_t n = 1 + strspn(v + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
 		if (v[n] == '/') {

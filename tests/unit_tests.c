@@ -355,12 +355,15 @@ static void test_templates(void)
 	ok(strcmp(b.s, "ssh -i '/home/it'\\''s/key' x") == 0, "template option placeholder quotes what the shell would split", b.s);
 	const char *tilde[][2] = { { "~/.ssh/id_work", "~/.ssh/id_work" }, { "~/my keys/id", "~/'my keys/id'" },
 				   { "~taro/.ssh/k", "~taro/.ssh/k" }, { "~/it's", "~/'it'\\''s'" },
-				   { "/x/~/y z", "'/x/~/y z'" }, { "~", "'~'" } };
+				   { "/x/~/y z", "'/x/~/y z'" }, { "~", "'~'" },
+				   { "C:\\Users\\taro\\.ssh\\id", "C:\\Users\\taro\\.ssh\\id" },
+				   { "C:\\Users\\Taro Yamada\\k.ppk", "\"C:\\Users\\Taro Yamada\\k.ppk\"" },
+				   { "\\\\fs01\\keys\\k.ppk", "\\\\fs01\\keys\\k.ppk" } };
 	for (size_t i = 0; i < sizeof tilde / sizeof tilde[0]; i++) {
 		s.facts[F_KEYFILE] = (char *)tilde[i][0];
 		sb_clear(&b);
 		render_template(&b, "{keyfile|sh}", NULL, &s);
-		ok(strcmp(b.s, tilde[i][1]) == 0, "template |sh leaves a leading ~/ to the shell", b.s);
+		ok(strcmp(b.s, tilde[i][1]) == 0, "template |sh: a leading ~/ to the shell, a Windows path for cmd.exe", b.s);
 	}
 	ok(template_bad_filter("a {x|zz} b") == 2 && template_bad_filter("{x|sh} {y|-p} {z}") == -1 &&
 	   template_bad_filter("{x|-}") == 0 && template_bad_filter("{not a|zz}") == -1,
