@@ -127,14 +127,15 @@ struct redactor *redactor_new(void)
 			       "|(?<![\\w+/=.-])(?=[A-Za-z0-9+/]{0,42}[0-9+/])(?=[A-Za-z0-9+/]{0,42}[A-Z])(?=[A-Za-z0-9+/]{0,42}[a-z])"
 			       "[A-Za-z0-9+/]{43,}={0,2}(?![\\w+/=.-])");
 	/* A Windows profile folder or a macOS volume may hold spaces ("C:\Users\Taro Yamada\…",
-	 * "/Volumes/Taro USB/…"); Win32-OpenSSH doubles the backslashes and mixes in '/'
-	 * ("C:\\Users\\x/.ssh/config"). "~user/…" names a user; a share "\\server\share\…" a
+	 * "/Volumes/Taro USB/…"), but a Windows name never < > | ? * : which end it ("PS
+	 * C:\Users\taro> sftp …" is a prompt and a command); Win32-OpenSSH doubles the backslashes
+	 * and mixes in '/' ("C:\\Users\\x/.ssh/config"). "~user/…" names a user; a share "\\server\share\…" a
 	 * host. Not "~/…" nor "%USERPROFILE%\…": they name no one (whoever runs the client), and a
 	 * default key's name (~/.ssh/id_ed25519) is what the reader needs to see; a key file given
 	 * there is learned from the session (learn_session) like any other. */
-	r->re[PK_PATH] = compile("[A-Za-z]:(?:\\\\{1,2}|/)Users(?:\\\\{1,2}|/)[^\\\\/\"'\\r\\n]{1,64}[\\\\/][^\\s\"':,)]*"
+	r->re[PK_PATH] = compile("[A-Za-z]:(?:\\\\{1,2}|/)Users(?:\\\\{1,2}|/)[^\\\\/\"'\\r\\n<>|?*:]{1,64}[\\\\/][^\\s\"':,)<>|]*"
 				 "|/Volumes/[^/\"'\\r\\n:,()]{1,64}/[^\\s\"':,)]*"
-				 "|(?:/home/|/Users/|/Volumes/|/root/|/srv/|/tmp/|[A-Za-z]:(?:\\\\{1,2}|/)Users(?:\\\\{1,2}|/))[^\\s\"':,)]+"
+				 "|(?:/home/|/Users/|/Volumes/|/root/|/srv/|/tmp/|[A-Za-z]:(?:\\\\{1,2}|/)Users(?:\\\\{1,2}|/))[^\\s\"':,)<>|]+"
 				 "|(?<![\\w~])~[A-Za-z_][\\w.-]*(?:/[^\\s\"':,)]*)?"
 				 "|(?<![\\w:\\\\])\\\\\\\\[A-Za-z0-9][\\w.$-]*\\\\[^\\s\"':,)]*");
 	r->re[PK_HOST] = compile("(?<![\\w.@-])(?!(?i:winscp\\.com)\\b)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+(?i:com|net|org|jp|io|info|biz|dev|app|cloud|local|lan|internal|corp|company|tech|online|site|arpa|example|invalid|test|[a-z]{2})(?![\\w.-])");

@@ -1175,6 +1175,18 @@ for pair in "JSON:$W/r.json:$rc_json" "text:$W/r.txt:$rc_txt"; do
 	fi
 done
 none_survive "--redact-log: nothing survives in the copy" "$W/redacted.log"
+# A PowerShell prompt's folder is a path, and ends at its '>': the command typed after it stays
+# (the Windows profile path, which may hold spaces, took the rest of the line).
+printf '%s\n' 'PS C:\Users\taro.yamada> sftp -P 2222 -i C:\Users\taro.yamada\.ssh\id_work taro@sv1.example.jp' \
+	'taro@sv1.example.jp: Permission denied (publickey).' > "$W/ps.log"
+rm -f "$W/ps.copy"
+ll 30 "$W/o" "$W/e" --redact-log "$W/ps.copy" "$W/ps.log"
+if grep -q '^PS /path-[0-9]*> sftp -P 2222 -i /path-[0-9]* user-[0-9]*@host-[0-9]*.example$' "$W/ps.copy" 2>/dev/null &&
+	! grep -q 'taro' "$W/ps.copy"; then
+	pass "--redact-log: a PowerShell prompt's folder ends at its '>', the command stays"
+else
+	fail "--redact-log: a PowerShell prompt's folder ends at its '>', the command stays" "$(head -n 1 "$W/ps.copy" 2>&1)"
+fi
 # A host that is an address gets an address's pseudonym (192.0.2.N), as the pattern gives it; a
 # key file's bare name (not OpenSSH's default names) goes with the key file.
 ll 30 "$W/kp.json" "$W/e" --json --redact testdata/openssh/lab-keyfile-perms.ssh-v.log
