@@ -258,6 +258,15 @@ static char *get_string(struct loadctx *c, const cJSON *o, const char *key, bool
 	return xstrdup(v->valuestring);
 }
 
+/* A text, "sets" or "auth" template whose placeholders' filters are all known; else an error. */
+static bool template_ok(struct loadctx *c, const char *what, const char *tmpl)
+{
+	long at = template_bad_filter(tmpl);
+	if (at >= 0)
+		load_error(c, "%s: unknown placeholder filter at \"%.24s\" (known: |sh, |-X)", what, tmpl + at);
+	return at < 0;
+}
+
 static bool read_text(struct loadctx *c, const cJSON *v, const char *what, struct text *out)
 {
 	if (!cJSON_IsObject(v)) {
@@ -277,10 +286,7 @@ static bool read_text(struct loadctx *c, const cJSON *v, const char *what, struc
 			ok = false;
 			continue;
 		}
-		long at = template_bad_filter(s->valuestring);
-		if (at >= 0) {
-			load_error(c, "%s (%s): unknown placeholder filter at \"%.24s\" (known: |sh, |-X)", what,
-				   langs[l], s->valuestring + at);
+		if (!template_ok(c, what, s->valuestring)) {
 			ok = false;
 			continue;
 		}
@@ -747,12 +753,8 @@ static struct fact_set *read_sets(struct loadctx *c, const cJSON *v, const char 
 			load_error(c, "%s: \"%s\" is not a fact name with a string template", key, k->string);
 			continue;
 		}
-		long at = template_bad_filter(k->valuestring);
-		if (at >= 0) {
-			load_error(c, "%s: \"%s\": unknown placeholder filter at \"%.24s\" (known: |sh, |-X)", key,
-				   k->string, k->valuestring + at);
+		if (!template_ok(c, key, k->valuestring))
 			continue;
-		}
 		out[*n].fact = (enum fact)f;
 		out[(*n)++].tmpl = xstrdup(k->valuestring);
 	}
@@ -813,10 +815,10 @@ static void read_auth(struct loadctx *c, struct rule *r, const cJSON *v)
 	r->auth_method = get_string(c, v, "method", true);
 	r->auth_key = get_string(c, v, "key", false);
 	r->auth_result = get_string(c, v, "result", true);
-	const char *tmpl[] = { r->auth_method, r->auth_key };
-	for (int i = 0; i < 2; i++)
-		if (tmpl[i] && template_bad_filter(tmpl[i]) >= 0)
-			load_error(c, "auth: unknown placeholder filter in \"%s\" (known: |sh, |-X)", tmpl[i]);
+	if (r->auth_method)
+		template_ok(c, "auth", r->auth_method);
+	if (r->auth_key)
+		template_ok(c, "auth", r->auth_key);
 	static const char *const results[] = { "offered", "accepted", "refused", "failed", "success" };
 	if (r->auth_result && enum_lookup(r->auth_result, results, 5) < 0)
 		load_error(c, "auth: result must be offered, accepted, refused, failed or success");
