@@ -647,6 +647,14 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 	session_apply(s, r, p->rule, ev, caps, ncaps);
 }
 
+/* 1 if pattern pi's rule decides the line's session ("session": "start" or "child"), 0 if not,
+ * -1 for a pattern of no rule. */
+static int picks_session(const struct ruletable *t, int pi)
+{
+	int r = t->pats[pi].rule;
+	return r < 0 ? -1 : t->rules[r].session_start || t->rules[r].session_child;
+}
+
 void engine_feed(struct engine *e, struct tracker *tr, const struct event *ev)
 {
 	e->st.events++;
@@ -664,18 +672,11 @@ void engine_feed(struct engine *e, struct tracker *tr, const struct event *ev)
 	}
 	/* Session starts (and a child joining its login) first, so that the line's other matches
 	 * land in that session. */
-	int last_rule = -1;
-	for (int i = 0; i < e->ncand; i++) {
-		const struct rule *r = &e->t->rules[e->t->pats[e->cand[i]].rule < 0 ? 0 : e->t->pats[e->cand[i]].rule];
-		if (r->session_start || r->session_child)
-			run_pattern(e, tr, ev, e->cand[i], &last_rule);
-	}
-	last_rule = -1;
-	for (int i = 0; i < e->ncand; i++) {
-		int pi = e->cand[i];
-		if (e->t->pats[pi].rule >= 0 && !e->t->rules[e->t->pats[pi].rule].session_start &&
-		    !e->t->rules[e->t->pats[pi].rule].session_child)
-			run_pattern(e, tr, ev, pi, &last_rule);
+	for (int pass = 1; pass >= 0; pass--) {
+		int last_rule = -1;
+		for (int i = 0; i < e->ncand; i++)
+			if (picks_session(e->t, e->cand[i]) == pass)
+				run_pattern(e, tr, ev, e->cand[i], &last_rule);
 	}
 	session_note_line(tracker_session(tr, ev, false), ev);
 }
