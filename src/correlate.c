@@ -12,12 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The facts that tie a client's attempt to an sshd connection, and what each is worth. */
+/* The facts that tie a client's attempt to an sshd connection, and what each is worth. A key
+ * exchange that fails ends before the user is sent: the port and the same failed negotiation
+ * ("key exchange", "host key", "cipher", "MAC") are all the two sides have in common, and a
+ * different one contradicts. */
 static const struct {
 	enum fact f;
 	int weight;
 } keys[] = {
-	{ F_USER, 2 }, { F_PORT, 2 }, { F_KEY_FP, 3 }, { F_SOURCE_PORT, 5 },
+	{ F_USER, 2 }, { F_PORT, 2 }, { F_KEY_FP, 3 }, { F_SOURCE_PORT, 5 }, { F_NEGOTIATION, 1 },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 #define MIN_SCORE 3 /* two facts in common, or a key or source port: a port alone (22 for everyone) is no tie */
