@@ -79,6 +79,19 @@ if [ -f tests/cli.sh ]; then
 	done
 fi
 
+# 4b. the Japanese texts against the English: same placeholders, commands and numbers
+if command -v python3 >/dev/null 2>&1; then
+	echo "# Japanese texts"
+	if python3 tests/ja_check.py > "$TMP/ja.txt" 2>&1; then
+		record "PASS ja_check: $(tail -n 1 "$TMP/ja.txt" | sed 's/^# ja_check: //')"
+	else
+		record "FAIL ja_check"
+		grep -v '^WARN' "$TMP/ja.txt" | sed 's/^/#   /' | head -n 40
+	fi
+else
+	record "SKIP ja_check: python3 not found"
+fi
+
 # 5. the live lab: real sshd, ssh, sftp, plink, psftp on loopback
 if [ "${LOGLENS_SKIP_LAB:-}" = 1 ]; then
 	record "SKIP live lab: LOGLENS_SKIP_LAB=1"
