@@ -67,7 +67,9 @@ struct fact_set {
 	enum fact fact;
 	char *tmpl;
 	int lone;                /* session.c's note, made at first use: the name's length if tmpl
-	                          * is one placeholder ("{user}"), -1 if not, 0 not known yet */
+	                          * is one placeholder ("{user}"), -2 if it has none (a constant),
+	                          * -1 otherwise, 0 not known yet */
+	int lone_fact;           /* with lone > 0: the fact of that name, or -1 */
 };
 
 /* A reference to other rules (requires/excludes): the rule indexes it stands for. */

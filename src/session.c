@@ -397,6 +397,7 @@ static _Thread_local struct sbuf scratch_apply;
 static _Thread_local pcre2_match_data *scratch_md;
 
 static const char *value_of(const char *name, size_t n, const struct hit *h, const struct session *s);
+static const char *capture_value(const struct hit *h, const char *name, size_t n);
 
 /* If the template is one placeholder and nothing else ("{user}"), its name's length; else -1. */
 static int lone_placeholder(const char *tmpl)
@@ -422,12 +423,33 @@ static const char *fill_in(struct sbuf *b, const char *tmpl, int lone, const str
 	return b->s;
 }
 
-/* A "sets" entry filled in; whether it is a lone placeholder is worked out once per entry. */
+#define LONE_CONSTANT (-2)
+
+/* A "sets" entry filled in, on every match of its rule: what the template is (one placeholder
+ * and which fact it names, no placeholder at all, or more) is worked out once per entry, so that
+ * most entries cost a capture lookup and no name search or rendering. */
 static const char *fill_in_set(struct sbuf *b, struct fact_set *fs, const struct hit *h, const struct session *s)
 {
-	if (!fs->lone)
+	if (!fs->lone) {
+		struct template_piece pc;
+		size_t len = template_piece(fs->tmpl, &pc);
 		fs->lone = lone_placeholder(fs->tmpl);
-	return fill_in(b, fs->tmpl, fs->lone, h, s);
+		fs->lone_fact = fs->lone > 0 ? fact_from_name(fs->tmpl + 1, (size_t)fs->lone) : -1;
+		if (fs->lone < 0 && (!len || (!pc.placeholder && !fs->tmpl[len])))
+			fs->lone = LONE_CONSTANT;
+	}
+	if (fs->lone == LONE_CONSTANT)
+		return fs->tmpl; /* what render_template writes for it */
+	if (fs->lone > 0) {
+		const char *v = capture_value(h, fs->tmpl + 1, (size_t)fs->lone);
+		if (!v && s && fs->lone_fact >= 0)
+			v = s->facts[fs->lone_fact];
+		if (v && *v && strcmp(v, "<host>") != 0)
+			return v;
+	}
+	sb_clear(b);
+	render_template(b, fs->tmpl, h, s);
+	return b->s;
 }
 
 static void add_auth(struct session *s, const struct rule *r, const struct event *ev, const struct hit *tmp)
