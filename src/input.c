@@ -1,7 +1,8 @@
 /* input.c — bytes to numbered lines.
  *
  * Layers, bottom up: read(2) → optional gunzip (detected by magic, not by name) → optional
- * UTF-16 → UTF-8 (BOM, or the zero-byte pattern PowerShell 5.1's "2>" leaves) → line split.
+ * UTF-16 → UTF-8 (BOM, or the zero-byte pattern PowerShell 5.1's "2>" leaves) → line split →
+ * a line that is not UTF-8 but is CP932 is converted (see decode_line).
  * Line ends are LF, CRLF, or a lone CR. */
 #include "input.h"
 #include "readahead.h"
@@ -38,8 +39,13 @@ const char *input_encoding_name(const struct input *in)
 	case ENC_UTF16BE:
 		return "utf-16be";
 	default:
-		return in->invalid_utf8 ? "unknown-8bit" : "utf-8";
+		break;
 	}
+	if (in->undecoded_lines || (in->invalid_utf8 && !in->cp932_lines))
+		return in->enc == ENC_UTF8_BOM ? "utf-8-bom" : "unknown-8bit";
+	if (in->cp932_lines)
+		return "cp932";
+	return in->enc == ENC_UTF8_BOM ? "utf-8-bom" : "utf-8";
 }
 
 static void set_errno_error(struct input *in, const char *what)
@@ -316,6 +322,9 @@ void input_close(struct input *in)
 {
 	if (in->zs_live)
 		inflateEnd(&in->zs);
+	if (in->cp932_tried && in->cp932 != (iconv_t)-1)
+		iconv_close(in->cp932);
+	free(in->conv);
 	readahead_stop(in->ra);
 	if (in->fd > 0)
 		close(in->fd);
@@ -451,6 +460,109 @@ static int refill(struct input *in)
 	return 1;
 }
 
+/* Any byte >= 0x80 in s[0..n)? Eight at a time: most lines are ASCII. */
+static bool has_high_byte(const char *s, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080ull)
+			return true;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return true;
+	return false;
+}
+
+/* Is s[0..n) well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points past
+ * U+10FFFF)? cut: the line was cut at LINE_MAX_MATCH, so a sequence may end unfinished. */
+static bool utf8_valid(const unsigned char *s, size_t n, bool cut)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned c = s[i];
+		size_t k = c < 0x80 ? 1 : c >= 0xC2 && c < 0xE0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+		if (k == 0)
+			return false;
+		for (size_t j = 1; j < k; j++) {
+			if (i + j == n)
+				return cut;
+			if ((s[i + j] & 0xC0) != 0x80)
+				return false;
+		}
+		if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0) ||
+		    (c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] >= 0x90))
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+static iconv_t open_cp932(void)
+{
+	/* glibc and GNU libiconv know CP932; the other names are its aliases elsewhere */
+	static const char *const names[] = { "CP932", "WINDOWS-31J", "SHIFT_JIS" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		iconv_t cd = iconv_open("UTF-8", names[i]);
+		if (cd != (iconv_t)-1)
+			return cd;
+	}
+	return (iconv_t)-1;
+}
+
+/* CP932 → UTF-8 into in->conv; its length, or -1 when s is not CP932 (a byte no CP932 text
+ * holds, or an unfinished character where the line was not cut). */
+static ssize_t cp932_to_utf8(struct input *in, const char *s, size_t n, bool cut)
+{
+	if (!in->cp932_tried) {
+		in->cp932_tried = true;
+		in->cp932 = open_cp932();
+	}
+	if (in->cp932 == (iconv_t)-1)
+		return -1;
+	if (!in->conv)
+		in->conv = xmalloc(3 * LINE_MAX_MATCH); /* a half-width kana, 1 byte, is 3 in UTF-8 */
+	iconv(in->cp932, NULL, NULL, NULL, NULL);
+	char *src = (char *)s, *dst = in->conv;
+	size_t left = n, room = 3 * LINE_MAX_MATCH;
+	if (iconv(in->cp932, &src, &left, &dst, &room) == (size_t)-1 && !(errno == EINVAL && cut))
+		return -1;
+	return dst - in->conv;
+}
+
+/* Japanese Windows writes CP932 (Shift_JIS with Microsoft's extensions) where a message holds
+ * Japanese: plink's or ssh's stderr redirected from cmd.exe, a file Notepad saved as "ANSI".
+ * Such a line is converted to UTF-8, so that a user name or a path like C:\Users\田中 is
+ * matched, reported and redacted as it is in a UTF-8 log. Judged line by line: a log appended
+ * to from another shell changes encoding midway, and valid UTF-8 always wins. A line that is
+ * neither keeps its bytes. */
+static void decode_line(struct input *in, struct line *ln)
+{
+	/* A byte order mark that starts a line is the one a second writer put at the start of its
+	 * file: two logs appended (">>", copy /b, cat), in UTF-8 or UTF-16 alike. It is no text
+	 * ("Looking up host" must start the line), so it goes. */
+	if (ln->len >= 3 && memcmp(ln->s, "\xEF\xBB\xBF", 3) == 0) {
+		ln->s += 3;
+		ln->len -= 3;
+	}
+	if (in->enc == ENC_UTF16LE || in->enc == ENC_UTF16BE)
+		return; /* decoded to valid UTF-8 already */
+	/* every byte read so far was scanned (took) and found valid: the common case costs nothing */
+	if (in->invalid_utf8 == 0 && in->u8_need == 0 && in->bytes <= SCAN_LIMIT)
+		return;
+	if (!has_high_byte(ln->s, ln->len) || utf8_valid((const unsigned char *)ln->s, ln->len, ln->truncated))
+		return;
+	ssize_t k = cp932_to_utf8(in, ln->s, ln->len, ln->truncated);
+	if (k < 0) {
+		in->undecoded_lines++;
+		return;
+	}
+	in->cp932_lines++;
+	ln->s = in->conv;
+	ln->len = (size_t)k;
+}
+
 static void emit(struct input *in, struct line *ln, const char *s, size_t len, bool truncated)
 {
 	ln->s = s;
@@ -458,6 +570,7 @@ static void emit(struct input *in, struct line *ln, const char *s, size_t len, b
 	ln->no = ++in->lineno;
 	ln->truncated = truncated;
 	in->truncated_lines += truncated;
+	decode_line(in, ln);
 }
 
 int input_next(struct input *in, struct line *ln)

@@ -1,4 +1,5 @@
-/* input.h — open a file or stdin, undo gzip and UTF-16, split into numbered lines.
+/* input.h — open a file or stdin, undo gzip and UTF-16 (and CP932 line by line), split into
+ * numbered lines.
  * Memory is constant whatever the input size: lines longer than LINE_MAX_MATCH are cut
  * (and flagged) but still counted, so line numbers never drift. */
 #ifndef LOGLENS_INPUT_H
@@ -6,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <iconv.h>
 #include <stdint.h>
 #include <zlib.h>
 
@@ -49,6 +51,11 @@ struct input {
 	unsigned char u8_need;      /* continuation bytes owed by a sequence the last read cut */
 	uint64_t nul_bytes;
 	uint64_t truncated_lines;
+	/* lines that are not UTF-8: converted from CP932, or left as they were (neither) */
+	uint64_t cp932_lines, undecoded_lines;
+	iconv_t cp932;              /* CP932 → UTF-8, opened at the first such line */
+	bool cp932_tried;
+	char *conv;                 /* a converted line (3 * LINE_MAX_MATCH bytes, allocated then) */
 	bool deferred_error;        /* err is set, but the bytes before it are read first */
 	char err[512];              /* set when input_next() returns -1 */
 };

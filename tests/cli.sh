@@ -138,7 +138,15 @@ elif cmd == "evfiles":          # a list of "JSON<TAB>LOG": every evidence line 
                 continue
             if raw.endswith(b"\r"):
                 raw = raw[:-1]
-            want = raw.decode("utf-8", "replace")
+            if raw.startswith(b"\xef\xbb\xbf"):    # a BOM starting a line is dropped (input.c)
+                raw = raw[3:]
+            try:                             # as the reader does: UTF-8, else CP932, line by line
+                want = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                try:
+                    want = raw.decode("cp932")
+                except UnicodeDecodeError:
+                    want = raw.decode("utf-8", "replace")
             # a password in the line is shown as ******** (never repeated): that part only
             masked = "^" + ".+?".join(re.escape(p) for p in e["text"].split("********")) + "$"
             if e["text"] != want and ("********" not in e["text"] or not re.match(masked, want)):
@@ -765,6 +773,23 @@ if need_py "line ends and encodings"; then
 		skip "Shift_JIS text does not stop the analysis" "iconv cannot write CP932 here"
 	fi
 fi
+
+# A CP932 user name and key path (Japanese Windows' cmd.exe "2>") are pseudonymised like UTF-8 ones:
+# neither the --redact report nor the --redact-log copy may hold 田中, in either encoding, and the
+# copy keeps every line.
+JA=$H/win-ja-user.cp932.ssh-v.log
+JA_SJIS=$(printf '\223\143\222\206') JA_UTF8=$(printf '\347\224\260\344\270\255')
+rm -f "$W/ja-copy.log"
+ll 30 "$W/ja-red.txt" "$W/e" --redact --redact-log "$W/ja-copy.log" "$JA"
+why=
+[ "$RC" -eq 1 ] || why="$(why_rc), expected 1"
+for f in ja-red.txt ja-copy.log; do
+	[ -n "$why" ] || ! LC_ALL=C grep -q -e "$JA_SJIS" -e "$JA_UTF8" "$W/$f" || why="$f holds the user name: $(LC_ALL=C grep -m1 -e "$JA_SJIS" -e "$JA_UTF8" "$W/$f" | head -c 120)"
+done
+[ -n "$why" ] || [ "$(grep -c '' "$W/ja-copy.log")" -eq "$(grep -c '' "$JA")" ] || why="the copy has $(grep -c '' "$W/ja-copy.log") lines, the log $(grep -c '' "$JA")"
+[ -n "$why" ] || grep -q "^debug1: Offering public key: /path-[0-9]* ED25519 " "$W/ja-copy.log" || why="the key path is not pseudonymised in the copy"
+[ -z "$why" ] && pass "--redact, --redact-log: a CP932 user name and path are pseudonymised" ||
+	fail "--redact, --redact-log: a CP932 user name and path are pseudonymised" "$why"
 
 # ---------------------------------------------------------------- hostile bytes
 # hostile NAME FILE SECONDS — no crash, bounded time, exit 0/1, JSON parses, text mode too.

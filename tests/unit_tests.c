@@ -98,7 +98,18 @@ static void test_reader(void)
 	reader_case("reader UTF-16BE with BOM", "\xFE\xFF\0a\0\n\0b", 8, "1:a|2:b|", "utf-16be");
 	reader_case("reader UTF-16LE without BOM", "d\0e\0b\0u\0g\0\n\0x\0y\0", 16, "1:debug|2:xy|", "utf-16le");
 	reader_case("reader UTF-16LE non-ASCII", "\xFF\xFE\xB5\x30\n\0", 6, "1:\xE3\x82\xB5|", "utf-16le");
-	reader_case("reader invalid UTF-8 tolerated", "a\x82\xA0z\n", 5, "1:a\x82\xA0z|", "unknown-8bit");
+	/* bytes that are neither UTF-8 nor CP932 (0x80 and 0xFF start nothing in either) are kept */
+	reader_case("reader invalid UTF-8 tolerated", "a\x80\xFFz\n", 5, "1:a\x80\xFFz|", "unknown-8bit");
+	/* a second BOM, where ">>" appended a second log, is no part of its first line */
+	reader_case("reader a BOM starting a later line is dropped", "\xEF\xBB\xBF" "a\n\xEF\xBB\xBF" "b\n", 10, "1:a|2:b|", "utf-8-bom");
+	reader_case("reader UTF-16LE: a BOM starting a later line is dropped", "\xFF\xFE" "a\0\n\0\xFF\xFE" "b\0", 10, "1:a|2:b|", "utf-16le");
+	/* CP932 from a Japanese Windows console, line by line; valid UTF-8 always wins */
+	reader_case("reader CP932 line converted", "a\x93\x63\x92\x86\r\n", 7, "1:a\xE7\x94\xB0\xE4\xB8\xAD|", "cp932");
+	reader_case("reader CP932 trail byte 0x5C is not a backslash", "\x95\x5C\n", 3, "1:\xE8\xA1\xA8|", "cp932");
+	reader_case("reader UTF-8 then CP932 lines", "\xE7\x94\xB0\n\x93\x63\n", 6, "1:\xE7\x94\xB0|2:\xE7\x94\xB0|", "cp932");
+	reader_case("reader UTF-8 that is also CP932 stays UTF-8", "\xC3\xA9\n", 3, "1:\xC3\xA9|", "utf-8");
+	reader_case("reader a line neither UTF-8 nor CP932 keeps its bytes", "\x93\x63\n\x93\x63\x80\n", 7,
+		    "1:\xE7\x94\xB0|2:\x93\x63\x80|", "unknown-8bit");
 
 	/* an overlong line is cut for matching, but the next line keeps its number */
 	size_t big = 3 * LINE_MAX_MATCH;
