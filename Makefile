@@ -12,7 +12,7 @@ LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 
 SRCS = src/main.c src/options.c src/util.c src/input.c src/detect.c src/event.c \
        src/tok_winscp.c src/tok_putty.c src/tok_openssh.c src/tok_sshd.c \
-       src/session.c src/template.c src/rules.c src/engine.c src/analyze.c src/correlate.c src/redact.c src/scan.c \
+       src/session.c src/template.c src/regex.c src/rules.c src/engine.c src/analyze.c src/correlate.c src/redact.c src/scan.c \
        src/report_common.c src/report_i18n.c src/report_text.c src/report_json.c src/report_async.c src/readahead.c
 LIB_SRCS = $(filter-out src/main.c,$(SRCS))
 B       ?= build
@@ -20,7 +20,7 @@ BIN     ?= loglens
 OBJS = $(SRCS:src/%.c=$(B)/%.o) $(B)/rules_embed.o $(B)/rules_table.o
 LIB_OBJS = $(LIB_SRCS:src/%.c=$(B)/%.o) $(B)/rules_embed.o $(B)/rules_table.o
 # The loader as gen_table links it (it writes rules_table.c, so it cannot link that).
-GEN_OBJS = $(B)/rules.o $(B)/template.o $(B)/util.o $(B)/event.o $(B)/rules_embed.o
+GEN_OBJS = $(B)/rules.o $(B)/regex.o $(B)/template.o $(B)/util.o $(B)/event.o $(B)/rules_embed.o
 RULES = $(sort $(wildcard rules/*.json))
 
 all: $(BIN)

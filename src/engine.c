@@ -565,9 +565,11 @@ static bool has_need(const struct need *nd, const char *body, size_t n)
 	return memmem(body, n, nd->s, nd->len) != NULL;
 }
 
-/* Named captures of the last match, as (name, value) pairs pointing into buf. */
+/* Named captures of the last match, as (name, value) pairs pointing into buf. vis: the line is
+ * OpenSSH's, whose octal escapes of non-ASCII bytes (unvis_utf8) are decoded in the values, so
+ * that a path or user name in a command is the real one. */
 static int named_captures(const struct pattern *p, pcre2_match_data *md, const char *subject,
-			  struct capture *caps, char *buf, size_t bufsz)
+			  struct capture *caps, char *buf, size_t bufsz, bool vis)
 {
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 	uint32_t pairs = pcre2_get_ovector_count(md);
@@ -587,6 +589,9 @@ static int named_captures(const struct pattern *p, pcre2_match_data *md, const c
 		 * for the few bytes a capture has (it ran on every match). */
 		__asm__("" : "+r"(len));
 		memcpy(buf + used, subject + ov[2 * group], len);
+		size_t raw = len; /* as the log has it: what masking must find in its lines */
+		if (vis)
+			len = unvis_utf8(buf + used, len);
 		buf[used + len] = '\0';
 		/* A name used twice ((?J) or alternatives): keep the one that matched. The table is
 		 * sorted by name, so its other group is the capture just taken, if any. */
@@ -597,6 +602,8 @@ static int named_captures(const struct pattern *p, pcre2_match_data *md, const c
 		if (name[0] == 'u' && strcmp(name, "user") == 0 && looks_like_password(buf + used, len) &&
 		    used + 9 <= bufsz) {
 			redact_secret_add(buf + used, len);
+			if (raw != len)
+				redact_secret_add(subject + ov[2 * group], raw);
 			memcpy(buf + used, "********", 9);
 			len = 8;
 		}
@@ -633,7 +640,8 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 	*last_rule = p->rule; /* one match per rule per line */
 	struct capture caps[PATTERN_MAX_NAMED];
 	char buf[PATTERN_MAX_NAMED * (CAPTURE_MAX + 1)]; /* room for every named capture at its longest */
-	int ncaps = named_captures(p, e->md, (const char *)subject, caps, buf, sizeof buf);
+	int ncaps = named_captures(p, e->md, (const char *)subject, caps, buf, sizeof buf,
+				   ev->fam == FAM_OPENSSH || ev->fam == FAM_SSHD);
 	struct session *s;
 	if (r->session_child) {
 		const char *user = NULL;

@@ -476,29 +476,6 @@ static bool has_high_byte(const char *s, size_t n)
 	return false;
 }
 
-/* Is s[0..n) well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points past
- * U+10FFFF)? cut: the line was cut at LINE_MAX_MATCH, so a sequence may end unfinished. */
-static bool utf8_valid(const unsigned char *s, size_t n, bool cut)
-{
-	for (size_t i = 0; i < n;) {
-		unsigned c = s[i];
-		size_t k = c < 0x80 ? 1 : c >= 0xC2 && c < 0xE0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-		if (k == 0)
-			return false;
-		for (size_t j = 1; j < k; j++) {
-			if (i + j == n)
-				return cut;
-			if ((s[i + j] & 0xC0) != 0x80)
-				return false;
-		}
-		if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0) ||
-		    (c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] >= 0x90))
-			return false;
-		i += k;
-	}
-	return true;
-}
-
 static iconv_t open_cp932(void)
 {
 	/* glibc and GNU libiconv know CP932; the other names are its aliases elsewhere */

@@ -6,10 +6,9 @@
  * header). X is replaced by "********" whether or not --redact is given: a password never
  * reaches the output. */
 #include "redact.h"
+#include "regex.h"
 #include "scan.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 #include <ctype.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -78,8 +77,8 @@ static pcre2_match_data *secret_md;
 static pcre2_code *compile(const char *re)
 {
 	int e;
-	PCRE2_SIZE off;
-	pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &e, &off, NULL);
+	size_t off;
+	pcre2_code *c = regex_compile(re, 0, &e, &off);
 	const char *nojit = getenv("LOGLENS_NO_JIT");
 	if (c && !(nojit && *nojit && strcmp(nojit, "0") != 0))
 		pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
@@ -246,6 +245,8 @@ static void index_start(struct redactor *r, const struct entry *e)
 	r->longlens[r->nlong++] = e->vlen;
 }
 
+static const char *add_entry(struct redactor *r, enum pseudo_kind k, const char *v, size_t n, const char *a);
+
 static const char *alias_for(struct redactor *r, enum pseudo_kind k, const char *v, size_t n)
 {
 	int e = find_alias(r, v, n); /* already a pseudonym: keep it */
@@ -253,10 +254,6 @@ static const char *alias_for(struct redactor *r, enum pseudo_kind k, const char 
 		e = find_value(r, k, v, n);
 	if (e >= 0)
 		return r->map[e].alias;
-	make_room(r);
-	struct entry *en = &r->map[r->n];
-	en->kind = k;
-	en->vlen = n;
 	int c = ++r->counter[k];
 	char a[64];
 	switch (k) {
@@ -267,6 +264,16 @@ static const char *alias_for(struct redactor *r, enum pseudo_kind k, const char 
 	case PK_FP: snprintf(a, sizeof a, "SHA256:fingerprint-%d", c); break;
 	default: snprintf(a, sizeof a, "email-%d@example.invalid", c); break;
 	}
+	return add_entry(r, k, v, n, a);
+}
+
+/* A value and the alias it is replaced by. */
+static const char *add_entry(struct redactor *r, enum pseudo_kind k, const char *v, size_t n, const char *a)
+{
+	make_room(r);
+	struct entry *en = &r->map[r->n];
+	en->kind = k;
+	en->vlen = n;
 	/* the value, a NUL, then its alias: one allocation of their size per value */
 	size_t an = strlen(a);
 	en->value = xmalloc(n + 1 + an + 1);
@@ -280,10 +287,39 @@ static const char *alias_for(struct redactor *r, enum pseudo_kind k, const char 
 	return en->alias;
 }
 
+/* v with its bytes outside ASCII as OpenSSH logs them, backslash and three octal digits (the
+ * form unvis_utf8 decodes); 0 if it has none or out is too small. */
+static size_t vis_octal(const char *v, char *out, size_t outsz, const char *esc)
+{
+	size_t k = 0;
+	bool any = false;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (k + 6 > outsz)
+			return 0;
+		if (*p < 0x80) {
+			out[k++] = (char)*p;
+			continue;
+		}
+		k += (size_t)snprintf(out + k, outsz - k, "%s%03o", esc, *p);
+		any = true;
+	}
+	out[k] = '\0';
+	return any ? k : 0;
+}
+
 void redactor_learn(struct redactor *r, enum pseudo_kind k, const char *value)
 {
-	if (r && value && strlen(value) >= 2 && strcmp(value, "root") != 0)
-		alias_for(r, k, value, strlen(value));
+	if (!r || !value || strlen(value) < 2 || strcmp(value, "root") == 0)
+		return;
+	const char *alias = alias_for(r, k, value, strlen(value));
+	/* a value decoded from OpenSSH's octal escapes is in the log lines in that form too, and
+	 * escaped twice in sshd's "[preauth]" lines */
+	char esc[5 * 1024 + 1];
+	for (int twice = 0; twice < 2; twice++) {
+		size_t n = vis_octal(value, esc, sizeof esc, twice ? "\\\\" : "\\");
+		if (n && find_value(r, k, esc, n) < 0 && find_alias(r, esc, n) < 0)
+			add_entry(r, k, esc, n, alias);
+	}
 }
 
 bool looks_like_password(const char *s, size_t n)

@@ -1,6 +1,7 @@
 /* rules.c — reading and validating rule files (cJSON), compiling patterns (PCRE2).
  * Every error names the file, the line and column, and the rule id. */
 #include "rules.h"
+#include "regex.h"
 #include "template.h"
 #include "util.h"
 
@@ -507,11 +508,8 @@ struct compiled {
 /* pr: probe it too (with that thread's probe context), or NULL. */
 static void compile_regex(const char *re, struct probe *pr, struct compiled *out)
 {
-	PCRE2_SIZE off = 0;
 	*out = (struct compiled){ 0 };
-	out->code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
-				  &out->errcode, &off, NULL);
-	out->erroff = off;
+	out->code = regex_compile(re, 0, &out->errcode, &out->erroff);
 	if (out->code && pr)
 		out->backtracks = backtracks(pr, out->code, re);
 }
@@ -767,9 +765,8 @@ static struct fact_set *read_sets(struct loadctx *c, const cJSON *v, const char 
 static bool compile_when(struct fact_cond *fc, char *msg, size_t msgsize)
 {
 	int errcode;
-	PCRE2_SIZE erroff;
-	fc->code = pcre2_compile((PCRE2_SPTR)fc->regex, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_CASELESS,
-				 &errcode, &erroff, NULL);
+	size_t erroff;
+	fc->code = regex_compile(fc->regex, PCRE2_CASELESS, &errcode, &erroff);
 	if (fc->code)
 		return true;
 	PCRE2_UCHAR why[200];

@@ -144,6 +144,78 @@ size_t utf8_cut(const char *s, size_t n, size_t max)
 	return k;
 }
 
+/* Is s[0..n) well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points past
+ * U+10FFFF)? cut: the line was cut at LINE_MAX_MATCH, so a sequence may end unfinished. */
+bool utf8_valid(const unsigned char *s, size_t n, bool cut)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned c = s[i];
+		size_t k = c < 0x80 ? 1 : c >= 0xC2 && c < 0xE0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+		if (k == 0)
+			return false;
+		for (size_t j = 1; j < k; j++) {
+			if (i + j == n)
+				return cut;
+			if ((s[i + j] & 0xC0) != 0x80)
+				return false;
+		}
+		if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0) ||
+		    (c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] >= 0x90))
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+static bool is_octal(char c)
+{
+	return c >= '0' && c <= '7';
+}
+
+/* Decode s[0..n) into out, escaped backslashes kept; the new length, 0 if no octal escape of a
+ * byte past ASCII was found or the bytes decoded are not UTF-8. */
+static size_t unvis_pass(const char *s, size_t n, char *out)
+{
+	size_t k = 0;
+	bool decoded = false;
+	for (size_t i = 0; i < n;) {
+		if (s[i] == '\\' && i + 1 < n && s[i + 1] == '\\') { /* an escaped backslash: kept */
+			out[k++] = s[i++];
+			out[k++] = s[i++];
+		} else if (s[i] == '\\' && i + 3 < n && (s[i + 1] == '2' || s[i + 1] == '3') && is_octal(s[i + 2]) &&
+			   is_octal(s[i + 3])) { /* \200-\377: a byte of a multi-byte character */
+			out[k++] = (char)((s[i + 1] - '0') << 6 | (s[i + 2] - '0') << 3 | (s[i + 3] - '0'));
+			i += 4;
+			decoded = true;
+		} else {
+			out[k++] = s[i++];
+		}
+	}
+	return decoded && utf8_valid((const unsigned char *)out, k, false) ? k : 0;
+}
+
+size_t unvis_utf8(char *s, size_t n)
+{
+	char out[4096], once[4096];
+	if (n > sizeof out || !memchr(s, '\\', n))
+		return n;
+	size_t k = unvis_pass(s, n, out);
+	if (!k) {
+		/* sshd's "[preauth]" lines are escaped twice (the child's message, then the monitor's
+		 * line): "\\\\347" is "\\347" once undone */
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++) {
+			once[m++] = s[i];
+			if (s[i] == '\\' && i + 1 < n && s[i + 1] == '\\')
+				i++;
+		}
+		if (m == n || !(k = unvis_pass(once, m, out)))
+			return n;
+	}
+	memcpy(s, out, k);
+	return k;
+}
+
 bool is_blank(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

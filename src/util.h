@@ -100,6 +100,14 @@ static inline bool starts_with(const char *s, size_t n, const char *prefix)
 bool is_blank(const char *s, size_t n);
 /* n, or less than max bytes of s[0..n) if it is longer: never inside a UTF-8 character. */
 size_t utf8_cut(const char *s, size_t n, size_t max);
+/* Is s[0..n) well-formed UTF-8 (RFC 3629)? cut: s was cut short, so its last sequence may end
+ * unfinished. */
+bool utf8_valid(const unsigned char *s, size_t n, bool cut);
+/* OpenSSH writes every byte outside printable ASCII of a log message as a backslash and three
+ * octal digits (strnvis VIS_OCTAL): a path in C:\Users\田中 reads C:\\Users\\\347\224\260\344\270\255.
+ * Decode those escapes in s[0..n), in place, where the bytes they give are UTF-8 text (and only
+ * then: "\\" stays as it is); returns the new length. */
+size_t unvis_utf8(char *s, size_t n);
 
 /* A bump allocator: many small pieces, one free. Blocks grow by doubling from next_size (or
  * 4 KiB) up to 64 KiB. cur/end may be set to a first block the owner provides; it is never

@@ -791,6 +791,21 @@ done
 [ -z "$why" ] && pass "--redact, --redact-log: a CP932 user name and path are pseudonymised" ||
 	fail "--redact, --redact-log: a CP932 user name and path are pseudonymised" "$why"
 
+# A user name sshd logged as octal escapes (\347\224\260…, and twice escaped in its "[preauth]"
+# line) is the user 田中 in the facts, and in --redact output neither form nor the name is left:
+# in the text report, the JSON and the --redact-log copy.
+OCT=testdata/sshd/invalid-user-kanji.sshd.log
+rm -f "$W/oct-copy.log"
+ll 30 "$W/oct-red.txt" "$W/e" --redact --redact-log "$W/oct-copy.log" "$OCT"
+ll 30 "$W/oct-red.json" "$W/e" --redact --json "$OCT"
+why=
+for f in oct-red.txt oct-red.json oct-copy.log; do
+	[ -n "$why" ] || ! LC_ALL=C grep -q -e '347' -e "$JA_UTF8" "$W/$f" || why="$f holds the user name: $(LC_ALL=C grep -m1 -e '347' -e "$JA_UTF8" "$W/$f" | head -c 120)"
+done
+[ -n "$why" ] || grep -q 'Invalid user user-1 from' "$W/oct-copy.log" || why="the copy does not give the user its pseudonym"
+[ -z "$why" ] && pass "--redact: a user name in OpenSSH's octal escapes (once and twice) is pseudonymised" ||
+	fail "--redact: a user name in OpenSSH's octal escapes (once and twice) is pseudonymised" "$why"
+
 # ---------------------------------------------------------------- hostile bytes
 # hostile NAME FILE SECONDS — no crash, bounded time, exit 0/1, JSON parses, text mode too.
 hostile() {

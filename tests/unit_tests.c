@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "input.h"
 #include "redact.h"
+#include "regex.h"
 #include "rules.h"
 #include "scan.h"
 #include "session.h"
@@ -329,6 +330,65 @@ static void test_utf8_cut(void)
 	ok(utf8_cut(s, 7, 1) == 1 && utf8_cut(s, 7, 2) == 1 && utf8_cut(s, 7, 3) == 3, "utf8_cut: not inside é", "");
 	ok(utf8_cut(s, 7, 4) == 3 && utf8_cut(s, 7, 5) == 3 && utf8_cut(s, 7, 6) == 6, "utf8_cut: not inside あ", "");
 	ok(utf8_cut("\x80\x80\x80\x80\x80", 5, 4) == 1, "utf8_cut: stray continuation bytes: at most 3 bytes given up", "");
+}
+
+/* regex_jit_safe's rewrite (NULL: unchanged), and that what it compiles matches a kanji
+ * where \S must: the PCRE2 10.42 JIT took none. */
+static void jit_safe_case(const char *re, const char *want)
+{
+	char *got = regex_jit_safe(re);
+	char name[160], why[300];
+	snprintf(name, sizeof name, "regex_jit_safe: %s", re);
+	snprintf(why, sizeof why, "got %s, want %s", got ? got : "(unchanged)", want ? want : "(unchanged)");
+	ok(want ? got && strcmp(got, want) == 0 : !got, name, why);
+	free(got);
+}
+
+static void unvis_case(const char *in, const char *want)
+{
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", in);
+	size_t n = unvis_utf8(buf, strlen(buf));
+	buf[n] = '\0';
+	char name[200], why[300];
+	snprintf(name, sizeof name, "unvis_utf8: %s", in);
+	snprintf(why, sizeof why, "got \"%s\", want \"%s\"", buf, want);
+	ok(strcmp(buf, want) == 0, name, why);
+}
+
+static void test_unvis(void)
+{
+	unvis_case("/tmp/\\347\\224\\260\\344\\270\\255/id", "/tmp/\xe7\x94\xb0\xe4\xb8\xad/id");
+	unvis_case("user \\\\347\\\\224\\\\260 [preauth]", "user \xe7\x94\xb0 [preauth]");
+	unvis_case("C:\\\\Users\\\\taro/.ssh/id", "C:\\\\Users\\\\taro/.ssh/id");
+	unvis_case("C:\\\\Users\\\\\\347\\224\\260/.ssh", "C:\\\\Users\\\\\xe7\x94\xb0/.ssh");
+	unvis_case("\\377\\376 not UTF-8", "\\377\\376 not UTF-8");
+	unvis_case("\\101 is ASCII, never escaped", "\\101 is ASCII, never escaped");
+}
+
+static void test_regex(void)
+{
+	jit_safe_case("^key: (?<key>\\S+) (\\D+)(\\W)$", "^key: (?<key>[^\\s]+) ([^\\d]+)([^\\w])$");
+	jit_safe_case("[\\S\\s]+x", NULL);
+	jit_safe_case("a\\\\S", NULL);
+	jit_safe_case("\\Q\\S\\E", NULL);
+	jit_safe_case("[]\\S]+", NULL);
+	jit_safe_case("[^]a]\\S", "[^]a][^\\s]");
+	jit_safe_case("[[:alpha:]\\S]\\S", "[[:alpha:]\\S][^\\s]");
+	const char *subject = "Offering public key: C:\\Users\\\xe7\x94\xb0\xe4\xb8\xad/.ssh/id_rsa RSA SHA256:x";
+	int err;
+	size_t off;
+	pcre2_code *c = regex_compile("^Offering public key: (?<key>\\S+) \\S+ (?<fp>SHA256:\\S+)$", 0, &err, &off);
+	pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+	pcre2_match_data *md = pcre2_match_data_create(4, NULL);
+	int rc = pcre2_match(c, (PCRE2_SPTR)subject, strlen(subject), 0, 0, md, NULL);
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+	ok(rc == 3 && ov[3] - ov[2] == strlen("C:\\Users\\\xe7\x94\xb0\xe4\xb8\xad/.ssh/id_rsa"),
+	   "regex_compile: \\S+ takes a kanji under the JIT", "the key path was cut or the line did not match");
+	pcre2_match_data_free(md);
+	pcre2_code_free(c);
+	c = regex_compile("ab(\\S", 0, &err, &off);
+	ok(!c && off == 5, "regex_compile: an error's offset is in the pattern as written", "wrong offset");
 }
 
 static void test_templates(void)
@@ -931,6 +991,8 @@ int main(void)
 	test_detect();
 	test_literals();
 	test_utf8_cut();
+	test_regex();
+	test_unvis();
 	test_templates();
 	test_template_pieces();
 	test_names();
