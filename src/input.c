@@ -460,22 +460,6 @@ static int refill(struct input *in)
 	return 1;
 }
 
-/* Any byte >= 0x80 in s[0..n)? Eight at a time: most lines are ASCII. */
-static bool has_high_byte(const char *s, size_t n)
-{
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, s + i, 8);
-		if (w & 0x8080808080808080ull)
-			return true;
-	}
-	for (; i < n; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return true;
-	return false;
-}
-
 static iconv_t open_cp932(void)
 {
 	/* glibc and GNU libiconv know CP932; the other names are its aliases elsewhere */
@@ -528,7 +512,7 @@ static void decode_line(struct input *in, struct line *ln)
 	/* every byte read so far was scanned (took) and found valid: the common case costs nothing */
 	if (in->invalid_utf8 == 0 && in->u8_need == 0 && in->bytes <= SCAN_LIMIT)
 		return;
-	if (!has_high_byte(ln->s, ln->len) || utf8_valid((const unsigned char *)ln->s, ln->len, ln->truncated))
+	if (!ln->high || utf8_valid((const unsigned char *)ln->s, ln->len, ln->truncated))
 		return;
 	ssize_t k = cp932_to_utf8(in, ln->s, ln->len, ln->truncated);
 	if (k < 0) {
@@ -540,10 +524,11 @@ static void decode_line(struct input *in, struct line *ln)
 	ln->len = (size_t)k;
 }
 
-static void emit(struct input *in, struct line *ln, const char *s, size_t len, bool truncated)
+static void emit(struct input *in, struct line *ln, const char *s, size_t len, bool truncated, bool high)
 {
 	ln->s = s;
 	ln->len = len;
+	ln->high = high;
 	ln->no = ++in->lineno;
 	ln->truncated = truncated;
 	in->truncated_lines += truncated;
@@ -563,7 +548,8 @@ int input_next(struct input *in, struct line *ln)
 			}
 		}
 		/* the first LF or CR: at most one of nl and cr is set */
-		size_t k = avail ? line_end(p, avail) : 0;
+		bool high = false;
+		size_t k = avail ? line_end(p, avail, &high) : 0;
 		char *nl = k < avail && p[k] == '\n' ? p + k : NULL;
 		char *cr = k < avail && p[k] == '\r' ? p + k : NULL;
 		if (in->skipping) {
@@ -593,28 +579,28 @@ int input_next(struct input *in, struct line *ln)
 				in->cr_pending = true;
 			if (len > LINE_MAX_MATCH)
 				len = LINE_MAX_MATCH;
-			emit(in, ln, p, len, (size_t)(cr - p) > LINE_MAX_MATCH);
+			emit(in, ln, p, len, (size_t)(cr - p) > LINE_MAX_MATCH, high);
 			return 1;
 		}
 		if (nl) {
 			size_t len = (size_t)(nl - p);
 			in->start += len + 1;
 			bool cut = len > LINE_MAX_MATCH;
-			emit(in, ln, p, cut ? LINE_MAX_MATCH : len, cut);
+			emit(in, ln, p, cut ? LINE_MAX_MATCH : len, cut, high);
 			return 1;
 		}
 		if (avail >= LINE_MAX_MATCH && !(cr && cr + 1 == p + avail)) {
 			/* Overlong: hand out the first LINE_MAX_MATCH bytes, skip to the line end. */
 			in->start += LINE_MAX_MATCH;
 			in->skipping = true;
-			emit(in, ln, p, LINE_MAX_MATCH, true);
+			emit(in, ln, p, LINE_MAX_MATCH, true, high);
 			return 1;
 		}
 		if (in->eof) {
 			if (avail == 0)
 				return in->deferred_error ? -1 : 0;
 			in->start = in->end;
-			emit(in, ln, p, avail, false);
+			emit(in, ln, p, avail, false, high);
 			return 1;
 		}
 		int r = refill(in);

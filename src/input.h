@@ -20,6 +20,7 @@ struct line {
 	size_t len;
 	uint64_t no;        /* 1-based */
 	bool truncated;     /* the line was longer than LINE_MAX_MATCH */
+	bool high;          /* it may hold a byte >= 0x80 (set by the line splitter; false: ASCII) */
 };
 
 struct input {

@@ -184,47 +184,68 @@ bool may_hold_secret(const char *s, size_t n)
 
 /* ---- line ends ---- */
 
-size_t line_end_portable(const char *p, size_t n)
+size_t line_end_portable(const char *p, size_t n, bool *high)
 {
-	for (size_t i = 0; i < n; i++)
-		if (p[i] == '\n' || p[i] == '\r')
-			return i;
-	return n;
+	unsigned char hi = 0;
+	size_t i = 0;
+	for (; i < n && p[i] != '\n' && p[i] != '\r'; i++)
+		hi |= (unsigned char)p[i];
+	*high = hi >= 0x80;
+	return i;
+}
+
+/* The high bits of the bytes before the line end, in the block that holds it (m: its LF/CR
+ * bits, 0 if none): bits below the lowest set bit of m. */
+static unsigned high_before(unsigned hi, unsigned m)
+{
+	return m ? hi & (m - 1) & ~m : hi;
 }
 
 #if SCAN_AVX2
-__attribute__((target("avx2"))) static size_t line_end_avx2(const char *p, size_t n)
+__attribute__((target("avx2"))) static size_t line_end_avx2(const char *p, size_t n, bool *high)
 {
 	const __m256i lf = _mm256_set1_epi8('\n'), cr = _mm256_set1_epi8('\r');
+	unsigned hi = 0; /* movemask of the bytes themselves: their high bits, for free */
 	size_t i = 0;
 	for (; i + 32 <= n; i += 32) {
 		__m256i x = _mm256_loadu_si256((const __m256i *)(p + i));
 		unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpeq_epi8(x, lf), _mm256_cmpeq_epi8(x, cr)));
-		if (m)
+		hi |= high_before((unsigned)_mm256_movemask_epi8(x), m);
+		if (m) {
+			*high = hi != 0;
 			return i + (unsigned)__builtin_ctz(m);
+		}
 	}
-	return i + line_end_portable(p + i, n - i);
+	size_t k = i + line_end_portable(p + i, n - i, high);
+	*high = *high || hi != 0;
+	return k;
 }
 #endif
 
-size_t line_end(const char *p, size_t n)
+size_t line_end(const char *p, size_t n, bool *high)
 {
 #if SCAN_AVX2
 	if (use_avx2())
-		return line_end_avx2(p, n);
+		return line_end_avx2(p, n, high);
 #endif
 #if defined(__SSE2__)
 	const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+	unsigned hi = 0;
 	size_t i = 0;
 	for (; i + 16 <= n; i += 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(p + i));
 		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, cr)));
-		if (m)
+		hi |= high_before((unsigned)_mm_movemask_epi8(x), m);
+		if (m) {
+			*high = hi != 0;
 			return i + (unsigned)__builtin_ctz(m);
+		}
 	}
-	return i + line_end_portable(p + i, n - i); /* never a read past the end */
+	size_t k = i + line_end_portable(p + i, n - i, high); /* never a read past the end */
+	*high = *high || hi != 0;
+	return k;
 #else
-	return line_end_portable(p, n);
+	return line_end_portable(p, n, high);
 #endif
 }
 

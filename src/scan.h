@@ -17,14 +17,15 @@ bool may_hold_secret(const char *s, size_t n);
 bool hex_dump_row(const char *s, size_t n);
 
 /* The offset of the first LF or CR in p[0..n), or n: where a line ends (both at once, which
- * two memchr calls per line did before). */
-size_t line_end(const char *p, size_t n);
+ * two memchr calls per line did before). *high: does a byte >= 0x80 come before it — known
+ * from the same loads, so that an ASCII line is never scanned again for its encoding. */
+size_t line_end(const char *p, size_t n, bool *high);
 
 /* Use AVX2 where the CPU has it (the default), or keep to SSE2: the unit tests try both. */
 void scan_set_avx2(bool on);
 
 /* The one-byte-at-a-time references (unit tests). */
-size_t line_end_portable(const char *p, size_t n);
+size_t line_end_portable(const char *p, size_t n, bool *high);
 size_t json_plain_run_portable(const unsigned char *p, size_t n);
 bool may_hold_secret_portable(const char *s, size_t n);
 bool hex_dump_row_portable(const char *s, size_t n);

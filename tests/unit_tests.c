@@ -769,24 +769,35 @@ static void test_hex_rows(const char *name)
 }
 
 /* line_end against its reference: LF and CR at every offset of texts of every length up to
- * past two SSE blocks, and none at all (the scan must stop at n, not read past it). */
+ * past two SSE blocks, and none at all (the scan must stop at n, not read past it); a byte
+ * >= 0x80 at every offset too, which counts only before the line end. */
 static void test_line_ends(const char *name)
 {
 	char buf[64];
-	unsigned bad = 0, cases = 0;
+	unsigned bad = 0, bad_high = 0, cases = 0, highs = 0;
 	for (size_t n = 0; n <= 40; n++)
 		for (size_t at = 0; at <= n; at++)
-			for (int c = 0; c < 3; c++) {
-				memset(buf, 'x', sizeof buf);
-				buf[n] = '\n'; /* past the end: must not be seen */
-				if (at < n)
-					buf[at] = c == 0 ? '\n' : c == 1 ? '\r' : '\0';
-				size_t fast = line_end(buf, n), slow = line_end_portable(buf, n);
-				size_t want = at < n && c < 2 ? at : n;
-				bad += fast != slow || fast != want;
-				cases++;
-			}
-	ok(bad == 0 && cases > 2000, name, "differs");
+			for (int c = 0; c < 3; c++)
+				for (size_t h = 0; h <= n + 1; h++) {
+					memset(buf, 'x', sizeof buf);
+					buf[n] = '\n'; /* past the end: must not be seen */
+					if (h <= n)
+						buf[h] = (char)0xC3; /* h == n: past the end too */
+					if (at < n)
+						buf[at] = c == 0 ? '\n' : c == 1 ? '\r' : '\0';
+					bool fast_high = false, slow_high = true;
+					size_t fast = line_end(buf, n, &fast_high), slow = line_end_portable(buf, n, &slow_high);
+					size_t want = at < n && c < 2 ? at : n;
+					bool want_high = h < want && h != at;
+					bad += fast != slow || fast != want;
+					bad_high += fast_high != want_high || slow_high != want_high;
+					highs += want_high;
+					cases++;
+				}
+	ok(bad == 0 && cases > 50000, name, "differs");
+	char what[160];
+	snprintf(what, sizeof what, "%s: a byte >= 0x80 before the line end is seen, none after it", name);
+	ok(bad_high == 0 && highs > 10000, what, "differs");
 }
 
 /* The fast scanners must agree with the byte-at-a-time references on every length and at
