@@ -723,7 +723,7 @@ static const char *const rule_keys[] = {
 	"id", "kind", "families", "marks", "patterns", "sets", "phase", "outcome", "session",
 	"auth", "severity", "confidence", "priority", "requires", "requires_any", "excludes",
 	"explains", "title", "diagnosis", "remedy", "candidates", "references", "examples",
-	"last_line", "latest_captures", "when", "sets_default", "comment", NULL
+	"last_line", "latest_captures", "when", "sets_default", "locks", "comment", NULL
 };
 
 static bool valid_id(const char *id)
@@ -758,6 +758,28 @@ static struct fact_set *read_sets(struct loadctx *c, const cJSON *v, const char 
 		out[(*n)++].tmpl = xstrdup(k->valuestring);
 	}
 	return out;
+}
+
+/* "locks": an array of fact names, as a bit set. */
+static uint64_t read_locks(struct loadctx *c, const cJSON *v)
+{
+	uint64_t bits = 0;
+	if (!v)
+		return 0;
+	if (!cJSON_IsArray(v)) {
+		load_error(c, "\"locks\" must be an array of fact names");
+		return 0;
+	}
+	for (const cJSON *k = v->child; k; k = k->next) {
+		int f = cJSON_IsString(k) ? fact_from_name(k->valuestring, strlen(k->valuestring)) : -1;
+		if (f < 0) {
+			load_error(c, "locks: %s%s%s is not a fact name", cJSON_IsString(k) ? "\"" : "",
+				   cJSON_IsString(k) ? k->valuestring : "an element", cJSON_IsString(k) ? "\"" : "");
+			continue;
+		}
+		bits |= (uint64_t)1 << f;
+	}
+	return bits;
 }
 
 /* Compile a "when" regex (the session model reads fc->code, and a NULL code never holds);
@@ -1060,6 +1082,7 @@ static void read_rule(struct ruletable *t, struct loadctx *c, const cJSON *o)
 		compile_pattern(t, &t->pats[r->first_pat + i], c);
 	r->sets = read_sets(c, cJSON_GetObjectItemCaseSensitive(o, "sets"), "sets", &r->nsets);
 	r->defaults = read_sets(c, cJSON_GetObjectItemCaseSensitive(o, "sets_default"), "sets_default", &r->ndefaults);
+	r->locks = read_locks(c, cJSON_GetObjectItemCaseSensitive(o, "locks"));
 	read_auth(c, r, cJSON_GetObjectItemCaseSensitive(o, "auth"));
 	read_when(c, r, cJSON_GetObjectItemCaseSensitive(o, "when"));
 	read_enums(c, r, o);

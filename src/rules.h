@@ -29,6 +29,7 @@ enum fact {
 	F_KEYFILE_CONFIGURED, F_EXIT_STATUS, F_KEY_FP, F_CHILD_PID, F_CERT_FP, F_NEGOTIATION,
 	F_PROXY_HOST, F_PROXY_PORT, F_PROXY_USER, F_COUNT
 };
+_Static_assert(F_COUNT <= 64, "a rule's \"locks\" and a session's locked facts are 64-bit sets");
 
 struct text {
 	char *s[LANG_COUNT];
@@ -98,6 +99,7 @@ struct rule {
 	int nsets;
 	struct fact_set *defaults;   /* "sets_default": only facts not learned yet */
 	int ndefaults;
+	uint64_t locks;              /* "locks": facts (bits by enum fact) no later line may change */
 	enum phase phase;
 	enum outcome outcome;
 	bool session_start;

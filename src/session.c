@@ -351,7 +351,7 @@ bool session_rule_hit(const struct session *s, int rule)
 
 static void set_fact(struct session *s, enum fact f, const char *v)
 {
-	if (!*v)
+	if (!*v || (s->locked >> f & 1))
 		return;
 	size_t n = strlen(v);
 	if (f == F_KEY_FP && s->facts[f] && strcmp(s->facts[f], v) != 0)
@@ -536,6 +536,7 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 		if (!strchr(v, '<'))
 			set_fact(s, r->defaults[i].fact, v);
 	}
+	s->locked |= r->locks;
 	if (r->signal && r->phase > s->phase_seen)
 		s->phase_seen = r->phase;
 	if (r->session_end)
@@ -1043,8 +1044,10 @@ void session_merge(struct session *dst, struct session *src, const struct ruleta
 		}
 	}
 	for (int f = 0; f < F_COUNT; f++)
-		if (!dst->facts[f] && src->facts[f] && f != F_CLIENT && f != F_CLIENT_VERSION && f != F_PID)
+		if (!dst->facts[f] && src->facts[f] && f != F_CLIENT && f != F_CLIENT_VERSION && f != F_PID &&
+		    !(dst->locked >> f & 1))
 			dst->facts[f] = arena_restr(&dst->mem, NULL, &dst->factcap[f], src->facts[f], strlen(src->facts[f]));
+	dst->locked |= src->locked;
 	if (dst->outcome_seen == OUT_UNKNOWN)
 		dst->outcome_seen = src->outcome_seen;
 	session_evaluate(dst, t);

@@ -466,6 +466,8 @@ rule_check "exit 4: text after the JSON document" "$W/trailing.json" "trailing.j
 BADBYTE=$(printf '\377')
 printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | LC_ALL=C sed "s/\"d\", \"ja\"/\"d$BADBYTE\", \"ja\"/")" > "$W/utf8.json"
 rule_check "exit 4: a rule file that is not UTF-8" "$W/utf8.json" "utf8.json:[0-9]*:[0-9]*: invalid UTF-8"
+printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"title"/"locks": ["host", "hots"], "title"/')" > "$W/locks.json"
+rule_check "exit 4: a locks entry that is not a fact name" "$W/locks.json" "locks.json:2:" "cli-test" "hots"
 printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"title"/"priority": 50.5, "title"/')" > "$W/prio.json"
 rule_check "exit 4: a priority that is not a whole number" "$W/prio.json" "prio.json:2:" "priority"
 printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"title"/"marks": [], "title"/')" > "$W/marks.json"
@@ -688,6 +690,18 @@ det_check "the same input twice: byte-identical text" "$BAD_LOG"
 det_check "the same inputs twice: byte-identical JSON (several inputs, --lang ja)" --json --lang ja \
 	"$H/base-lab-key-refused.sshd.log" "$BAD_LOG" "$H/base-lab-key-refused.plink-v.log"
 det_check "the same inputs twice: byte-identical --redact JSON" --json --redact "$H/redact-openssh.log" "$H/redact-sshd.log"
+
+# The embedded rule table is generated at build time (src/gen/gen_table.c); the same rules read
+# from rules/*.json at run time must give the same report, every rule key included ("locks":
+# the ProxyJump fixture's target port comes out as the jump host's without it).
+ll 60 "$W/d1" "$W/e" --json testdata/openssh/proxyjump-target-refused.ssh-v.log
+_rc1=$RC
+ll 60 "$W/d2" "$W/e" --json --no-default-rules --rules rules testdata/openssh/proxyjump-target-refused.ssh-v.log
+if [ "$_rc1" -eq 1 ] && [ "$RC" -eq 1 ] && cmp -s "$W/d1" "$W/d2" && grep -q '"port":47709' "$W/d2"; then
+	pass "rules/*.json read at run time = the embedded table (ProxyJump target locked)"
+else
+	fail "rules/*.json read at run time = the embedded table (ProxyJump target locked)" "exit $_rc1 and $RC; $(cmp "$W/d1" "$W/d2" 2>&1)"
+fi
 
 # ---------------------------------------------------------------- line ends, encodings, compression
 # Each base log is normalised to LF, then re-encoded; the findings (ids, severities, evidence line
