@@ -771,10 +771,13 @@ static uint64_t read_locks(struct loadctx *c, const cJSON *v)
 		return 0;
 	}
 	for (const cJSON *k = v->child; k; k = k->next) {
-		int f = cJSON_IsString(k) ? fact_from_name(k->valuestring, strlen(k->valuestring)) : -1;
+		if (!cJSON_IsString(k)) {
+			load_error(c, "locks: an element that is not a string");
+			continue;
+		}
+		int f = fact_from_name(k->valuestring, strlen(k->valuestring));
 		if (f < 0) {
-			load_error(c, "locks: %s%s%s is not a fact name", cJSON_IsString(k) ? "\"" : "",
-				   cJSON_IsString(k) ? k->valuestring : "an element", cJSON_IsString(k) ? "\"" : "");
+			load_error(c, "locks: \"%s\" is not a fact name", k->valuestring);
 			continue;
 		}
 		bits |= (uint64_t)1 << f;

@@ -349,9 +349,15 @@ bool session_rule_hit(const struct session *s, int rule)
 	return s->hitset[rule / 8] & (1u << (rule % 8));
 }
 
+/* Did a "locks" rule make fact f final in s? */
+static bool fact_locked(const struct session *s, int f)
+{
+	return s->locked >> f & 1;
+}
+
 static void set_fact(struct session *s, enum fact f, const char *v)
 {
-	if (!*v || (s->locked >> f & 1))
+	if (!*v || fact_locked(s, f))
 		return;
 	size_t n = strlen(v);
 	if (f == F_KEY_FP && s->facts[f] && strcmp(s->facts[f], v) != 0)
@@ -1045,7 +1051,7 @@ void session_merge(struct session *dst, struct session *src, const struct ruleta
 	}
 	for (int f = 0; f < F_COUNT; f++)
 		if (!dst->facts[f] && src->facts[f] && f != F_CLIENT && f != F_CLIENT_VERSION && f != F_PID &&
-		    !(dst->locked >> f & 1))
+		    !fact_locked(dst, f))
 			dst->facts[f] = arena_restr(&dst->mem, NULL, &dst->factcap[f], src->facts[f], strlen(src->facts[f]));
 	dst->locked |= src->locked;
 	if (dst->outcome_seen == OUT_UNKNOWN)

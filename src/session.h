@@ -74,11 +74,11 @@ struct session {
 	enum outcome outcome_seen;      /* as the log said it */
 	bool touched;
 	bool structured;                /* got somewhere on a log's own lines, not only quoted prose */
-	uint64_t locked;                /* facts a "locks" rule made final (bits by enum fact) */
 	bool several_keys;              /* key_fingerprint took more than one value */
 	bool ended;                     /* a "session": "end" line: the login is over */
 	bool child_guessed;             /* its child_pid came from tracker_child_session */
 	uint64_t first_line, last_line;
+	uint64_t locked;                /* facts a "locks" rule made final (bits by enum fact) */
 	unsigned success_input;
 	uint64_t success_line;
 	unsigned char *hitset;          /* one bit per rule */
