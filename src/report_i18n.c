@@ -9,6 +9,7 @@ static const char *const labels[L_COUNT][LANG_COUNT] = {
 	[L_REACHED] = { "reached", "到達段階" },
 	[L_OUTCOME] = { "outcome", "結果" },
 	[L_SERVER] = { "server", "サーバー" },
+	[L_VIA] = { "via", "経由" },
 	[L_WHAT_TO_DO] = { "What to do:", "対処方法:" },
 	[L_CANDIDATES] = { "Possible causes, most likely first:", "考えられる原因(可能性の高い順):" },
 	[L_CHECK] = { "check", "確認" },

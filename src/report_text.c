@@ -160,6 +160,24 @@ static void finding(struct reporter *r, const struct session *s, const struct fi
 	sb_free(&b);
 }
 
+/* The proxy or jump host the connection went through: " (via user@host:port)". */
+static void via_proxy(struct sbuf *b, const struct session *s, const struct report_opts *o)
+{
+	if (!s->facts[F_PROXY_HOST])
+		return;
+	struct sbuf t;
+	sb_init(&t);
+	if (s->facts[F_PROXY_USER])
+		sb_printf(&t, "%s@", s->facts[F_PROXY_USER]);
+	sb_adds(&t, s->facts[F_PROXY_HOST]);
+	if (s->facts[F_PROXY_PORT])
+		sb_printf(&t, ":%s", s->facts[F_PROXY_PORT]);
+	sb_printf(b, " (%s ", label(o->lang, L_VIA));
+	render_shown(b, t.s, o);
+	sb_adds(b, ")");
+	sb_free(&t);
+}
+
 static void session(struct reporter *r, const struct session *s)
 {
 	enum lang l = r->o.lang;
@@ -179,6 +197,7 @@ static void session(struct reporter *r, const struct session *s)
 	struct sbuf shown;
 	sb_init(&shown);
 	render_shown(&shown, cl.s, &r->o);
+	via_proxy(&b, s, &r->o);
 	fprintf(r->out, ": %s → %s; %s: %s; %s: %s%s%s\n", shown.s,
 		b.s,
 		label(l, L_REACHED), phase_label(l, s->phase, s->facts[F_PROTOCOL]), label(l, L_OUTCOME), c(r, oc),

@@ -29,7 +29,7 @@ static const char *const fact_names[F_COUNT] = {
 	"methods", "source_address", "source_port", "pid", "winscp_log_level", "timezone",
 	"session_name", "proxy", "tunnel", "ftps", "passive", "password_configured",
 	"keyfile_configured", "exit_status", "key_fingerprint", "child_pid", "certificate_fingerprint",
-	"negotiation", "proxy_host", "proxy_port", "proxy_user",
+	"negotiation", "proxy_host", "proxy_port", "proxy_user", "proxy_server",
 };
 
 static const char *const phase_names[PH_COUNT] = {
@@ -723,7 +723,7 @@ static const char *const rule_keys[] = {
 	"id", "kind", "families", "marks", "patterns", "sets", "phase", "outcome", "session",
 	"auth", "severity", "confidence", "priority", "requires", "requires_any", "excludes",
 	"explains", "title", "diagnosis", "remedy", "candidates", "references", "examples",
-	"last_line", "latest_captures", "when", "sets_default", "locks", "comment", NULL
+	"last_line", "latest_captures", "when", "sets_default", "locks", "hop", "comment", NULL
 };
 
 static bool valid_id(const char *id)
@@ -949,6 +949,15 @@ static void read_enums(struct loadctx *c, struct rule *r, const cJSON *o)
 			r->session_end = true;
 		else
 			load_error(c, "session must be \"start\", \"child\" or \"end\"");
+		free(s);
+	}
+	if ((s = get_string(c, o, "hop", false))) {
+		static const char *const hops[] = { "", "begin", "up", "end" };
+		int k = enum_lookup(s, hops, 4);
+		if (k < 1)
+			load_error(c, "hop must be \"begin\", \"up\" or \"end\"");
+		else
+			r->hop = (enum hop)k;
 		free(s);
 	}
 	const cJSON *ll = cJSON_GetObjectItemCaseSensitive(o, "last_line");

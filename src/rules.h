@@ -10,6 +10,10 @@
 
 #include "event.h"
 
+/* A proxy hop (ProxyJump's jump host) logs in inside the target's session: from HOP_BEGIN until
+ * the HOP_END line that follows HOP_UP, its progress is not the target's. */
+enum hop { HOP_NONE, HOP_BEGIN, HOP_UP, HOP_END };
+
 enum phase {
 	PH_NONE, PH_RESOLVE, PH_CONNECT, PH_BANNER, PH_KEX, PH_HOSTKEY, PH_AUTH,
 	PH_SESSION, PH_SFTP, PH_TRANSFER, PH_COUNT
@@ -27,7 +31,7 @@ enum fact {
 	F_METHODS, F_SOURCE_ADDRESS, F_SOURCE_PORT, F_PID, F_LOG_LEVEL, F_TIMEZONE,
 	F_SESSION_NAME, F_PROXY, F_TUNNEL, F_FTPS, F_PASSIVE, F_PASSWORD_CONFIGURED,
 	F_KEYFILE_CONFIGURED, F_EXIT_STATUS, F_KEY_FP, F_CHILD_PID, F_CERT_FP, F_NEGOTIATION,
-	F_PROXY_HOST, F_PROXY_PORT, F_PROXY_USER, F_COUNT
+	F_PROXY_HOST, F_PROXY_PORT, F_PROXY_USER, F_PROXY_SERVER, F_COUNT
 };
 _Static_assert(F_COUNT <= 64, "a rule's \"locks\" and a session's locked facts are 64-bit sets");
 
@@ -100,6 +104,7 @@ struct rule {
 	struct fact_set *defaults;   /* "sets_default": only facts not learned yet */
 	int ndefaults;
 	uint64_t locks;              /* "locks": facts (bits by enum fact) no later line may change */
+	enum hop hop;                /* "hop": a proxy hop's login begins, is up, or hands over */
 	enum phase phase;
 	enum outcome outcome;
 	bool session_start;

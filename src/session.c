@@ -243,6 +243,16 @@ static int find_open(struct tracker *tr, const struct event *ev, uint32_t h)
 	return -1;
 }
 
+/* The ssh that a proxy hop runs prints its own version line first: that one line is part of
+ * the hop, not a new attempt. A second one is (the user ran ssh again). */
+static bool hop_absorbs_start(struct session *s, bool start)
+{
+	if (!start || s->hop == HOP_NONE || s->hop_started)
+		return false;
+	s->hop_started = true;
+	return true;
+}
+
 struct session *tracker_session(struct tracker *tr, const struct event *ev, bool start)
 {
 	if (tr->last >= 0)
@@ -260,7 +270,7 @@ struct session *tracker_session(struct tracker *tr, const struct event *ev, bool
 	if (i >= 0) {
 		/* a new attempt begins only once the current one got somewhere: a finding quoted in
 		 * the prose before a pasted log belongs to the attempt that follows */
-		if (!(start && tr->open[i].s->structured)) {
+		if (!(start && tr->open[i].s->structured) || hop_absorbs_start(tr->open[i].s, start)) {
 			touch(tr, i);
 			tr->last = i;
 			return tr->open[i].s;
@@ -381,6 +391,7 @@ static void hit_init(struct hit *h, int rule, struct capture *caps, int ncaps)
 	h->caps = caps;
 	h->ncaps = ncaps;
 	h->caps_fixed = false;
+	h->in_hop = false;
 }
 
 static struct hit *hit_for(struct session *s, int rule)
@@ -517,6 +528,36 @@ static void replace_captures(struct hit *h, const struct capture *caps, int ncap
 		memcpy(h->caps[i].value, caps[i].value, strlen(caps[i].value) + 1);
 }
 
+/* ProxyJump's ssh to the jump host logs in inside the target's session. Its lines, from the
+ * "hop": "begin" line (which still counts) to the "end" line after "up" (which counts again:
+ * the target's banner), say how far the jump host got, not the target: they move no phase, make
+ * no success and add no auth attempt. A failure there is the target's failure too. Returns
+ * whether this line is the target's own. */
+static bool hop_enter(struct session *s, const struct rule *r)
+{
+	if (r->hop == HOP_END && s->hop == HOP_UP)
+		s->hop = HOP_NONE;
+	return s->hop == HOP_NONE;
+}
+
+/* The hop's login names the jump host's user and server software, not the target's. */
+static enum fact hop_fact(enum fact f, bool own)
+{
+	if (own)
+		return f;
+	return f == F_USER ? F_PROXY_USER : f == F_SERVER ? F_PROXY_SERVER : f;
+}
+
+static void hop_leave(struct session *s, const struct rule *r)
+{
+	if (r->hop == HOP_BEGIN) {
+		s->hop = HOP_BEGIN;
+		s->hop_started = false;
+	}
+	else if (r->hop == HOP_UP && s->hop == HOP_BEGIN)
+		s->hop = HOP_UP;
+}
+
 void session_apply(struct session *s, const struct rule *r, int ruleidx, const struct event *ev,
 		   const struct capture *caps, int ncaps)
 {
@@ -529,36 +570,42 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 	 * version line, or prose quoting an error, does not make an attempt of its own) */
 	if (r->phase && !(ev->fam == FAM_WINSCP && ev->mark == MARK_PLAIN))
 		s->structured = true;
+	bool own = hop_enter(s, r);
 	for (int i = 0; i < r->nsets; i++) {
+		enum fact f = hop_fact(r->sets[i].fact, own);
 		const char *v = fill_in_set(&scratch_apply, &r->sets[i], &tmp, s);
 		/* (v is the fact itself when the template names the fact it sets) */
-		if (!strchr(v, '<') && v != s->facts[r->sets[i].fact])
-			set_fact(s, r->sets[i].fact, v);
+		if (!strchr(v, '<') && v != s->facts[f])
+			set_fact(s, f, v);
 	}
 	for (int i = 0; i < r->ndefaults; i++) {
-		if (s->facts[r->defaults[i].fact])
+		enum fact f = hop_fact(r->defaults[i].fact, own);
+		if (s->facts[f])
 			continue;
 		const char *v = fill_in_set(&scratch_apply, &r->defaults[i], &tmp, s);
 		if (!strchr(v, '<'))
-			set_fact(s, r->defaults[i].fact, v);
+			set_fact(s, f, v);
 	}
 	s->locked |= r->locks;
-	if (r->signal && r->phase > s->phase_seen)
+	if (r->signal && own && r->phase > s->phase_seen)
 		s->phase_seen = r->phase;
 	if (r->session_end)
 		s->ended = true;
-	if (r->outcome) {
+	if (r->outcome && (own || r->outcome != OUT_SUCCESS)) {
 		s->outcome = s->outcome_seen = r->outcome;
 		if (r->outcome == OUT_SUCCESS) {
 			s->success_input = ev->input;
 			s->success_line = ev->line;
 		}
 	}
-	if (r->auth_method)
+	if (r->auth_method && own)
 		add_auth(s, r, ev, &tmp);
+	hop_leave(s, r);
 	if (r->signal)
 		return;
 	struct hit *h = hit_for(s, ruleidx);
+	if (h->count == 0)
+		h->in_hop = !own;
 	h->count++;
 	h->last = ev->line;
 	if (h->nev < MAX_EVIDENCE)
@@ -705,7 +752,7 @@ static void collect_findings(struct session *s, const struct ruletable *t)
 			continue; /* the log went on after this line */
 		/* a finding's phase counts only if it holds: WinSCP's "Authentication failed." after
 		 * "Error opening tunnel." is the jump host's, and the target was never reached */
-		if (r->phase > s->phase)
+		if (r->phase > s->phase && !h->in_hop)
 			s->phase = r->phase;
 		int k = find_diag(s, r->diag);
 		if (k < 0) {
@@ -1033,6 +1080,8 @@ void session_merge(struct session *dst, struct session *src, const struct ruleta
 	for (int i = 0; i < src->nhits; i++) {
 		struct hit *from = &src->hits[i];
 		struct hit *to = hit_for(dst, from->rule);
+		if (to->count == 0)
+			to->in_hop = from->in_hop;
 		to->count += from->count;
 		/* copied into dst's arena: src goes, arena and all */
 		for (int k = 0; k < from->nev && to->nev < MAX_EVIDENCE; k++) {

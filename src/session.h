@@ -37,6 +37,7 @@ struct hit {
 	struct capture *caps;
 	int ncaps;
 	bool caps_fixed;               /* latest_captures: a match without captures came */
+	bool in_hop;                   /* first matched while a proxy hop logged in */
 };
 
 struct auth_attempt {
@@ -77,6 +78,8 @@ struct session {
 	bool several_keys;              /* key_fingerprint took more than one value */
 	bool ended;                     /* a "session": "end" line: the login is over */
 	bool child_guessed;             /* its child_pid came from tracker_child_session */
+	unsigned char hop;              /* HOP_NONE, or HOP_BEGIN/HOP_UP while a proxy hop logs in */
+	bool hop_started;               /* the hop's own ssh printed its version line */
 	uint64_t first_line, last_line;
 	uint64_t locked;                /* facts a "locks" rule made final (bits by enum fact) */
 	unsigned success_input;

@@ -468,6 +468,8 @@ printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | LC_ALL=C sed "s/\
 rule_check "exit 4: a rule file that is not UTF-8" "$W/utf8.json" "utf8.json:[0-9]*:[0-9]*: invalid UTF-8"
 printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"title"/"locks": ["host", "hots"], "title"/')" > "$W/locks.json"
 rule_check "exit 4: a locks entry that is not a fact name" "$W/locks.json" "locks.json:2:" "cli-test" "hots"
+printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"title"/"hop": "start", "title"/')" > "$W/hop.json"
+rule_check "exit 4: a hop that is not begin, up or end" "$W/hop.json" "hop.json:2:" "cli-test" "hop must be"
 printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"title"/"priority": 50.5, "title"/')" > "$W/prio.json"
 rule_check "exit 4: a priority that is not a whole number" "$W/prio.json" "prio.json:2:" "priority"
 printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"title"/"marks": [], "title"/')" > "$W/marks.json"
@@ -693,14 +695,16 @@ det_check "the same inputs twice: byte-identical --redact JSON" --json --redact 
 
 # The embedded rule table is generated at build time (src/gen/gen_table.c); the same rules read
 # from rules/*.json at run time must give the same report, every rule key included ("locks":
-# the ProxyJump fixture's target port comes out as the jump host's without it).
+# the ProxyJump fixture's target port comes out as the jump host's without it; "hop": its phase
+# comes out as the jump host's "session").
 ll 60 "$W/d1" "$W/e" --json testdata/openssh/proxyjump-target-refused.ssh-v.log
 _rc1=$RC
 ll 60 "$W/d2" "$W/e" --json --no-default-rules --rules rules testdata/openssh/proxyjump-target-refused.ssh-v.log
-if [ "$_rc1" -eq 1 ] && [ "$RC" -eq 1 ] && cmp -s "$W/d1" "$W/d2" && grep -q '"port":47709' "$W/d2"; then
-	pass "rules/*.json read at run time = the embedded table (ProxyJump target locked)"
+if [ "$_rc1" -eq 1 ] && [ "$RC" -eq 1 ] && cmp -s "$W/d1" "$W/d2" && grep -q '"port":47709' "$W/d2" &&
+	grep -q '"phase":"connect"' "$W/d2"; then
+	pass "rules/*.json read at run time = the embedded table (ProxyJump target locked, hop)"
 else
-	fail "rules/*.json read at run time = the embedded table (ProxyJump target locked)" "exit $_rc1 and $RC; $(cmp "$W/d1" "$W/d2" 2>&1)"
+	fail "rules/*.json read at run time = the embedded table (ProxyJump target locked, hop)" "exit $_rc1 and $RC; $(cmp "$W/d1" "$W/d2" 2>&1)"
 fi
 
 # ---------------------------------------------------------------- line ends, encodings, compression
@@ -1678,6 +1682,16 @@ PYEOF
 			fail "escaped values in rule texts ($lang): as in fields" "$why"
 		fi
 	done
+fi
+# A ProxyJump session's header names the jump host it went through, in either language, and
+# not the jump host's login as the target's (the target was never reached here).
+ll 30 "$W/via.txt" "$W/e" --color=never -l en testdata/openssh/proxyjump-jump-denied.ssh-v.log
+ll 30 "$W/via-ja.txt" "$W/e" --color=never -l ja testdata/openssh/proxyjump-jump-denied.ssh-v.log
+if grep -q '^Session 1: .* → 127\.0\.0\.1:47702 (ssh) (via nobody@127\.0\.0\.1:47701); reached: TCP connect;' "$W/via.txt" &&
+	grep -q ' → 127\.0\.0\.1:47702 (ssh) (経由 nobody@127\.0\.0\.1:47701);' "$W/via-ja.txt"; then
+	pass "text: a session through a jump host names it (via / 経由)"
+else
+	fail "text: a session through a jump host names it (via / 経由)" "$(grep -h '^Session 1\|^セッション 1' "$W/via.txt" "$W/via-ja.txt" | tr '\n' ' ')"
 fi
 # The README's "Real output" example is this program's output, byte for byte: a changed rule text
 # must change the README too.
