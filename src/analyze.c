@@ -28,6 +28,8 @@ struct run {
 	enum format fmt;
 	enum family textfam;
 	struct pending pend;
+	int ps_after;            /* lines since a PowerShell-prefixed one, while its block may come */
+	bool ps_block;           /* inside that block */
 };
 
 static void feed(struct run *r, const struct event *ev)
@@ -171,6 +173,32 @@ static enum family family_switch(const char *s, size_t n)
 	return FAM_NONE;
 }
 
+/* Windows PowerShell 5.1 writes a run's first stderr line as "ssh : …", and the error record's
+ * position block after it (tok_powershell.c). Returns the length of the prefix to take off
+ * the line, or -1 for a line of the block (up to the blank line that ends it): those are
+ * PowerShell's, not the client's, and no rule sees them. */
+#define PS_WAIT 4 /* lines after the prefixed one (wrapped at the console's width) */
+static long powershell_wrapping(struct run *r, const char *s, size_t n)
+{
+	if (r->ps_block) {
+		if (powershell_block_line(s, n))
+			return -1;
+		r->ps_block = false;
+		if (n == 0 || (n == 1 && s[0] == ' '))
+			return -1;
+	} else if (r->ps_after && powershell_position(s, n)) {
+		r->ps_block = true;
+		r->ps_after = 0;
+		return -1;
+	}
+	size_t k = powershell_prefix(s, n);
+	if (k)
+		r->ps_after = 1;
+	else if (r->ps_after && ++r->ps_after > PS_WAIT)
+		r->ps_after = 0;
+	return (long)k;
+}
+
 /* Copied rather than zeroed in place: GCC clears a struct this size with rep stos, which is slow
  * to start and ran on every line. */
 static const struct event blank_event;
@@ -191,7 +219,8 @@ static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno
 		process_winscp(r, s, n, lineno, &ev);
 		return;
 	}
-	enum family sw = r->textfam != FAM_SSHD ? family_switch(s, n) : FAM_NONE;
+	size_t pk = powershell_prefix(s, n); /* "ssh : OpenSSH_…" switches as "OpenSSH_…" does */
+	enum family sw = r->textfam != FAM_SSHD ? family_switch(s + pk, n - pk) : FAM_NONE;
 	if (sw != FAM_NONE)
 		r->textfam = sw;
 	if (r->pend.live) {
@@ -208,7 +237,10 @@ static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno
 	} else if (r->textfam == FAM_WINSCP && starts_with(s, n, "debug") && n > 7 && s[6] == ':') {
 		tok_openssh(s, n, &ev); /* ssh -v output pasted into a WinSCP ticket */
 	} else {
-		tokenize_text(r, s, n, &ev);
+		long k = powershell_wrapping(r, s, n);
+		if (k < 0)
+			return;
+		tokenize_text(r, s + k, n - (size_t)k, &ev); /* the evidence keeps the whole line */
 	}
 	feed(r, &ev);
 }
@@ -254,7 +286,8 @@ int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 	int rc;
 	bool more = false;
 	while ((rc = next_line(a, &in, &ln)) > 0) {
-		detect_line(&d, ln.s, ln.len);
+		size_t k = powershell_prefix(ln.s, ln.len);
+		detect_line(&d, ln.s + k, ln.len - k);
 		w.off[w.n] = w.text.len;
 		w.len[w.n] = ln.len;
 		w.no[w.n++] = ln.no;

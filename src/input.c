@@ -31,6 +31,8 @@ const char *input_display_name(const struct input *in)
 
 const char *input_encoding_name(const struct input *in)
 {
+	if (in->utf16_then_8bit)
+		return "utf-16le";
 	switch (in->enc) {
 	case ENC_UTF8_BOM:
 		return "utf-8-bom";
@@ -165,22 +167,64 @@ static size_t put_utf8(unsigned char *d, uint32_t c)
 	return 4;
 }
 
+/* Stage plain bytes until want are unread or the stream ends. */
+static int stage_plain(struct input *in, size_t want)
+{
+	while (in->plain_len - in->plain_pos < want && !in->plain_eof) {
+		memmove(in->plain, in->plain + in->plain_pos, in->plain_len - in->plain_pos);
+		in->plain_len -= in->plain_pos;
+		in->plain_pos = 0;
+		ssize_t r = read_plain(in, in->plain + in->plain_len, RAW_SIZE - in->plain_len);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			in->plain_eof = true;
+		in->plain_len += (size_t)r;
+	}
+	return 0;
+}
+
+#define APPEND_PEEK 512
+
+/* A UTF-16LE log that another program appended to in 8-bit text (cmd.exe's "2>>" after
+ * Windows PowerShell's "2>"): at a line start, the next line holds no zero byte. In UTF-16LE
+ * every ASCII character has one, and a line ends in 0A 00. */
+static bool eight_bit_follows(const struct input *in)
+{
+	const unsigned char *p = in->plain + in->plain_pos;
+	size_t avail = in->plain_len - in->plain_pos;
+	size_t lim = avail < APPEND_PEEK ? avail : APPEND_PEEK;
+	const unsigned char *nl = memchr(p, '\n', lim);
+	if (nl) {
+		size_t k = (size_t)(nl - p);
+		if (k == 0 || memchr(p, 0, k))
+			return false;
+		return k + 1 < avail ? p[k + 1] != 0 : in->plain_eof;
+	}
+	if (lim < APPEND_PEEK && !in->plain_eof)
+		return false;
+	return lim >= 8 && !memchr(p, 0, lim); /* a long line, or the last one, without a zero */
+}
+
 /* UTF-16 → UTF-8. Unpaired surrogates become U+FFFD. dst must hold n bytes, n >= 8. */
 static ssize_t read_utf16(struct input *in, unsigned char *dst, size_t n)
 {
 	size_t out = 0;
 	bool le = in->enc == ENC_UTF16LE;
 	while (out + 4 <= n) {
-		if (in->plain_len - in->plain_pos < 4 && !in->plain_eof) {
-			memmove(in->plain, in->plain + in->plain_pos, in->plain_len - in->plain_pos);
-			in->plain_len -= in->plain_pos;
-			in->plain_pos = 0;
-			ssize_t r = read_plain(in, in->plain + in->plain_len, RAW_SIZE - in->plain_len);
-			if (r < 0)
+		if (in->utf16_bol && le) {
+			in->utf16_bol = false;
+			if (stage_plain(in, APPEND_PEEK) < 0)
 				return -1;
-			if (r == 0)
-				in->plain_eof = true;
-			in->plain_len += (size_t)r;
+			if (eight_bit_follows(in)) { /* the rest is read as it is (read_decoded) */
+				in->enc = ENC_UTF8;
+				in->utf16_then_8bit = true;
+				break;
+			}
+		}
+		if (in->plain_len - in->plain_pos < 4 && !in->plain_eof) {
+			if (stage_plain(in, 4) < 0)
+				return -1;
 			continue;
 		}
 		size_t avail = in->plain_len - in->plain_pos;
@@ -207,6 +251,7 @@ static ssize_t read_utf16(struct input *in, unsigned char *dst, size_t n)
 		}
 		in->plain_pos += used;
 		out += put_utf8(dst + out, u);
+		in->utf16_bol = u == '\n';
 	}
 	return (ssize_t)out;
 }
@@ -492,6 +537,48 @@ static ssize_t cp932_to_utf8(struct input *in, const char *s, size_t n, bool cut
 	return dst - in->conv;
 }
 
+/* A line of UTF-16LE text inside an 8-bit log (Windows PowerShell's "2>>" after cmd.exe's
+ * "2>"): split at the 0A of each "0A 00", it holds a zero in every other byte, and starts
+ * with the 00 left over from the line before. Converted into in->conv, without that zero, a
+ * byte order mark or the CR; its length, or -1 when the line is not such. */
+static ssize_t utf16le_line(struct input *in, const unsigned char *s, size_t n)
+{
+	size_t off = n > 0 && s[0] == 0;
+	size_t pairs = (n - off) / 2, zeros = 0;
+	if (n == 1 && off)
+		return 0; /* the 00 of the last "0A 00" */
+	if (pairs < 2)
+		return -1;
+	for (size_t i = 0; i < pairs; i++) {
+		if (s[off + 2 * i] == 0 && s[off + 2 * i + 1] != 0)
+			return -1; /* a zero in a low byte: not UTF-16LE */
+		zeros += s[off + 2 * i + 1] == 0;
+	}
+	if (zeros * 2 < pairs)
+		return -1;
+	if (!in->conv)
+		in->conv = xmalloc(3 * LINE_MAX_MATCH);
+	size_t out = 0;
+	for (size_t i = 0; i < pairs; i++) {
+		uint32_t u = (uint32_t)(s[off + 2 * i] | s[off + 2 * i + 1] << 8);
+		if (u >= 0xD800 && u < 0xDC00 && i + 1 < pairs) {
+			uint32_t v = (uint32_t)(s[off + 2 * i + 2] | s[off + 2 * i + 3] << 8);
+			if (v >= 0xDC00 && v < 0xE000) {
+				u = 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00);
+				i++;
+			}
+		}
+		if (u >= 0xD800 && u < 0xE000)
+			u = 0xFFFD;
+		if (u == 0xFEFF && out == 0)
+			continue;
+		out += put_utf8((unsigned char *)in->conv + out, u);
+	}
+	if (out > 0 && in->conv[out - 1] == '\r')
+		out--;
+	return (ssize_t)out;
+}
+
 /* Japanese Windows writes CP932 (Shift_JIS with Microsoft's extensions) where a message holds
  * Japanese: plink's or ssh's stderr redirected from cmd.exe, a file Notepad saved as "ANSI".
  * Such a line is converted to UTF-8, so that a user name or a path like C:\Users\田中 is
@@ -509,6 +596,15 @@ static void decode_line(struct input *in, struct line *ln)
 	}
 	if (in->enc == ENC_UTF16LE || in->enc == ENC_UTF16BE)
 		return; /* decoded to valid UTF-8 already */
+	/* zero bytes were seen (counted in the first SCAN_LIMIT bytes): a UTF-16LE part? */
+	if (in->nul_bytes && memchr(ln->s, 0, ln->len)) {
+		ssize_t k = utf16le_line(in, (const unsigned char *)ln->s, ln->len);
+		if (k >= 0) {
+			ln->s = in->conv;
+			ln->len = (size_t)k;
+			return;
+		}
+	}
 	/* every byte read so far was scanned (took) and found valid: the common case costs nothing */
 	if (in->invalid_utf8 == 0 && in->u8_need == 0 && in->bytes <= SCAN_LIMIT)
 		return;
@@ -568,13 +664,17 @@ int input_next(struct input *in, struct line *ln)
 			}
 			continue;
 		}
-		if (cr && cr + 1 == p + avail && !in->eof && (size_t)(cr - p) < LINE_MAX_MATCH) {
+		/* where zero bytes were seen, "0D 00 0A" ends a UTF-16LE line inside an 8-bit log
+		 * (decode_line converts it) */
+		size_t crlf_room = in->nul_bytes ? 3 : 1;
+		if (cr && cr + crlf_room > p + avail - 1 && !in->eof && (size_t)(cr - p) < LINE_MAX_MATCH) {
 			nl = NULL; /* a CR at the buffer's edge: is an LF next? read on (a longer
 				    * line is cut here, and cr_pending swallows that LF) */
 		} else if (cr) {
 			size_t len = (size_t)(cr - p);
 			bool crlf = cr + 1 < p + avail && cr[1] == '\n';
-			in->start += len + (crlf ? 2 : 1);
+			bool crlf16 = !crlf && in->nul_bytes && cr + 2 < p + avail && cr[1] == 0 && cr[2] == '\n';
+			in->start += len + (crlf16 ? 3 : crlf ? 2 : 1);
 			if (!crlf && cr + 1 == p + avail)
 				in->cr_pending = true;
 			if (len > LINE_MAX_MATCH)

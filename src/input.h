@@ -29,6 +29,8 @@ struct input {
 	bool gz;
 	enum encoding enc;
 	bool bom_utf16;
+	bool utf16_bol;             /* UTF-16 decoding is at a line start */
+	bool utf16_then_8bit;       /* 8-bit text was appended to a UTF-16LE log: read as such */
 	/* raw bytes from the descriptor (only staged while sniffing or inflating) */
 	unsigned char *raw;
 	size_t raw_pos, raw_len;

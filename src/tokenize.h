@@ -15,6 +15,13 @@ bool tok_sshd(const char *s, size_t n, struct event *ev);
 /* sshd lines without a syslog prefix (sshd -E, sshd -d, -D -e). */
 void tok_sshd_bare(const char *s, size_t n, struct event *ev);
 
+/* Windows PowerShell 5.1's wrapping of a redirected native stderr (tok_powershell.c): the
+ * length of a "ssh : " / "plink.exe : " prefix (0 if none), the error record's position line
+ * ("At line:1 char:1") and the lines of the block that follows it. */
+size_t powershell_prefix(const char *s, size_t n);
+bool powershell_position(const char *s, size_t n);
+bool powershell_block_line(const char *s, size_t n);
+
 /* Cheap shape tests used by detection. */
 bool winscp_shape(const char *s, size_t n);
 bool syslog_prefix(const char *s, size_t n, size_t *msg_off, const char **prog, size_t *proglen,

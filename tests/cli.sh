@@ -93,6 +93,36 @@ def evidence(fs):
             yield e
         yield from evidence(f.get("explains", []))
 
+def utf16_line(raw):
+    # a line of UTF-16LE text split at the 0A of "0A 00": the 00 before it, a BOM, "0D 00" go
+    raw = raw[1:] if raw.startswith(b"\x00") else raw
+    t = raw[:len(raw) // 2 * 2].decode("utf-16-le", "replace")
+    return t.lstrip("\ufeff").rstrip("\r")
+
+def utf16_lines(data):
+    # a UTF-16LE log (BOM), to where 8-bit text was appended: the first line with no zero byte
+    # ends the UTF-16 part (each of its lines has one: ASCII, or the 00 of "0A 00"); the rest
+    # is split at LF like any 8-bit log
+    lines, i = [], 2
+    while i < len(data):
+        nl = data.find(b"\n", i)
+        end = len(data) if nl < 0 else nl
+        if nl != i and b"\x00" not in data[i:end] and (nl < 0 or nl + 1 >= len(data) or data[nl + 1] != 0):
+            break
+        j = i
+        while True:
+            j = data.find(b"\n\x00", j)
+            if j < 0 or (j - i) % 2 == 0:
+                break
+            j += 1
+        stop = len(data) if j < 0 else j + 2
+        lines.append((data[i:stop].decode("utf-16-le", "replace")).rstrip("\n").rstrip("\r").encode())
+        i = stop
+    rest = data[i:].split(b"\n")
+    if rest and rest[-1] == b"":
+        rest.pop()
+    return lines + rest
+
 cmd, path = sys.argv[1], sys.argv[2]
 if cmd != "evfiles":
     try:
@@ -119,7 +149,10 @@ elif cmd == "evfiles":          # a list of "JSON<TAB>LOG": every evidence line 
                if e.get("input", 0) == 0 and not e.get("truncated")]
         nums = sorted(set(e["line"] for e in evs))
         ref = {}
-        if nums:
+        data = open(log, "rb").read()
+        if nums and data.startswith(b"\xff\xfe"):
+            ref = dict(enumerate(utf16_lines(data), 1))
+        elif nums:
             script = ["-e", ";".join("%dp" % k for k in nums)]
             out = subprocess.run(["sed", "-n"] + script + [log], stdout=subprocess.PIPE, check=True).stdout
             got = out.split(b"\n")[:-1] if out.endswith(b"\n") else out.split(b"\n")
@@ -140,9 +173,12 @@ elif cmd == "evfiles":          # a list of "JSON<TAB>LOG": every evidence line 
                 raw = raw[:-1]
             if raw.startswith(b"\xef\xbb\xbf"):    # a BOM starting a line is dropped (input.c)
                 raw = raw[3:]
-            try:                             # as the reader does: UTF-8, else CP932, line by line
+            if b"\x00" in raw:               # UTF-16LE (see utf16_lines), whole or appended
+                want = utf16_line(raw)
+            else:
+              try:                           # as the reader does: UTF-8, else CP932, line by line
                 want = raw.decode("utf-8")
-            except UnicodeDecodeError:
+              except UnicodeDecodeError:
                 try:
                     want = raw.decode("cp932")
                 except UnicodeDecodeError:

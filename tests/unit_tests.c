@@ -995,6 +995,40 @@ static void test_line_limit(void)
 	template_scratch_free();
 }
 
+/* Windows PowerShell 5.1's wrapping of a redirected stderr: the prefix and the position line,
+ * and what only looks like them. */
+static void test_powershell(void)
+{
+	static const struct { const char *line; size_t prefix; } pre[] = {
+		{ "ssh : OpenSSH_for_Windows_9.5p2, LibreSSL 3.8.2", 6 },
+		{ "plink.exe : Looking up host \"x\" for SSH connection", 12 },
+		{ "PSFTP.EXE : psftp: no hostname specified", 12 },
+		{ "sftp : Connection closed", 7 },
+		{ "ssh: connect to host x port 22: Connection refused", 0 },
+		{ "sshd : something", 0 },
+		{ "node : node:events:495", 0 },
+		{ "ssh :OpenSSH", 0 },
+		{ "Host key fingerprint is: ssh-ed25519 255 x", 0 },
+		{ "ssh", 0 },
+	};
+	for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++)
+		ok(powershell_prefix(pre[i].line, strlen(pre[i].line)) == pre[i].prefix, pre[i].line,
+		   "wrong PowerShell prefix length");
+	static const struct { const char *line; bool position; } pos[] = {
+		{ "At line:1 char:1", true },
+		{ "At C:\\scripts\\up.ps1:12 char:5", true },
+		{ "発生場所 行:1 文字:1", true },
+		{ "発生場所 C:\\scripts\\up.ps1:3 文字:9", true },
+		{ "At line:1", false },
+		{ "At least 1 char:", false },
+		{ "At line:x char:1", false },
+		{ "Attempting to connect char:1", false },
+	};
+	for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++)
+		ok(powershell_position(pos[i].line, strlen(pos[i].line)) == pos[i].position, pos[i].line,
+		   "PowerShell position line misjudged");
+}
+
 int main(void)
 {
 	test_reader();
@@ -1012,5 +1046,6 @@ int main(void)
 	test_scan();
 	test_redactor();
 	test_line_limit();
+	test_powershell();
 	return failures ? 1 : 0;
 }
