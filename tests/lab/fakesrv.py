@@ -12,6 +12,11 @@ MODE
   close   accepts, reads what the client sends first (its version string) for at
           most 0.5 s, then closes (FIN): what a TCP-wrapper / firewall drop looks like.
   reset   accepts and resets the connection at once (SO_LINGER 0 -> RST).
+  http-proxy       an HTTP CONNECT proxy: opens the connection to the host:port asked for
+                   and relays both ways; "502 Bad Gateway" when that connection fails.
+  http-proxy-auth  an HTTP proxy that wants a user name and password: answers every request
+                   "407 Proxy Authentication Required" (Basic), keeping the connection open.
+Error answers carry a short body, as real proxies' do (PuTTY reads one byte past a header's end).
 """
 import socket
 import struct
@@ -51,6 +56,62 @@ def silent(conn):
         pass
 
 
+def http_request(conn, buf):
+    """Read one request head; returns (head, rest) or (None, b"") at EOF."""
+    while b"\r\n\r\n" not in buf:
+        data = conn.recv(4096)
+        if not data:
+            return None, b""
+        buf += data
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    return head.decode("latin-1"), rest
+
+
+def relay(src, dst):
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        try:
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+def http_proxy(conn, auth):
+    conn.settimeout(60)
+    buf = b""
+    while True:
+        head, buf = http_request(conn, buf)
+        if head is None:
+            return
+        if not auth:
+            break
+        conn.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                     b"Proxy-Authenticate: Basic realm=\"lab\"\r\n"
+                     b"Content-Type: text/plain\r\nContent-Length: 14\r\n\r\nAccess denied\n")
+    host, port = head.split("\r\n")[0].split()[1].rsplit(":", 1)
+    try:
+        up = socket.create_connection((host.strip("[]"), int(port)), timeout=5)
+    except OSError:
+        conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\n"
+                     b"Content-Length: 19\r\n\r\nConnection refused\n")
+        http_request(conn, buf)  # the client closes
+        return
+    conn.settimeout(None)
+    conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+    if buf:
+        up.sendall(buf)
+    threading.Thread(target=relay, args=(conn, up), daemon=True).start()
+    relay(up, conn)
+    up.close()
+
+
 def handle(mode, conn):
     try:
         if mode == "ftp":
@@ -65,12 +126,14 @@ def handle(mode, conn):
                 pass
         elif mode == "reset":
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        elif mode in ("http-proxy", "http-proxy-auth"):
+            http_proxy(conn, mode == "http-proxy-auth")
     finally:
         conn.close()
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("ftp", "silent", "close", "reset"):
+    if len(sys.argv) != 3 or sys.argv[1] not in ("ftp", "silent", "close", "reset", "http-proxy", "http-proxy-auth"):
         sys.stderr.write(__doc__)
         return 2
     mode, port = sys.argv[1], int(sys.argv[2])

@@ -99,6 +99,7 @@ SCENARIOS=(
     too-many-failures nologin no-sftp home-missing chroot ppk-to-ssh openssh-to-plink
     pub-as-private unknown-user bashrc net-timeout net-unreachable maxstartups reset-early
     sha1-refused password-expired account-locked pub-as-private-600 chroot-info
+    proxy-ok proxy-dead proxy-auth proxy-bad-gateway proxy-closed
 )
 declare -A PORT
 i=0
@@ -318,6 +319,10 @@ server_kind() { # SCENARIO -> sshd|ftp|silent|close|reset|none
         banner-timeout) echo silent ;;
         closed-early) echo close ;;
         reset-early) echo reset ;;
+        proxy-ok|proxy-bad-gateway) echo http-proxy ;;
+        proxy-auth) echo http-proxy-auth ;;
+        proxy-dead) echo none ;;
+        proxy-closed) echo close ;;
         *) echo sshd ;;
     esac
 }
@@ -369,7 +374,7 @@ for s in "${ORDER[@]}"; do
             fi
             PIDS+=($!)
             ;;
-        ftp|silent|close|reset)
+        ftp|silent|close|reset|http-proxy|http-proxy-auth)
             "$PY" "$LAB/fakesrv.py" "$kind" "$p" </dev/null >"$LAB/sshd/$s.fake.log" 2>&1 &
             PIDS+=($!)
             ;;
@@ -385,7 +390,7 @@ done
 scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SSH_EXTRA CMD TMO
     TUSER=lltuser; THOST=127.0.0.1; TPORT=${PORT[$1]}
     AUTH=key; KEYS=""; PPK=$CH/.ssh/id_ed25519.ppk
-    REPLY_=""; KH=known; NS=""; BATCH=yes; SSH_EXTRA=(); CMD="id -un"; TMO=20; PLINK_PW=""
+    REPLY_=""; KH=known; NS=""; BATCH=yes; SSH_EXTRA=(); CMD="id -un"; TMO=20; PLINK_PW=""; PROXY_PORT=""
     case $1 in
         success) ;;
         success-password)  AUTH=password; REPLY_=$PASSWORD ;;
@@ -423,6 +428,13 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SSH_
         password-expired)  TUSER=lltexpired; AUTH=password; REPLY_=$PASSWORD ;;
         account-locked)    TUSER=lltlocked ;;
         pub-as-private-600) KEYS=$CH/.ssh/id_tight.pub ;;
+        # through an HTTP proxy on this scenario's port (plink/psftp: a saved session, -load);
+        # the target is hostkey-unverified's sshd (an ordinary one whose log no check reads,
+        # so another scenario's connections in it disturb nothing), or a port where nothing
+        # listens
+        proxy-ok|proxy-auth|proxy-dead|proxy-closed)
+                           PROXY_PORT=$TPORT; TPORT=${PORT[hostkey-unverified]} ;;
+        proxy-bad-gateway) PROXY_PORT=$TPORT; TPORT=${PORT[refused]} ;;
         *) return 1 ;;
     esac
     [ "$AUTH" = password ] && BATCH=no
@@ -470,6 +482,11 @@ scenario_note() {
         password-expired)   echo "password of lltexpired expired (chage -d 0); password login" ;;
         account-locked)     echo "account lltlocked locked (usermod -L); key login" ;;
         pub-as-private-600) echo "ssh -i given a public key file (id_tight.pub, a copy of id_ed25519.pub) of mode 0600" ;;
+        proxy-ok)           echo "plink/psftp through an HTTP CONNECT proxy (fakesrv.py http-proxy) to an ordinary sshd" ;;
+        proxy-dead)         echo "the saved session's HTTP proxy port has nothing listening" ;;
+        proxy-auth)         echo "the HTTP proxy answers 407 (Basic); the session holds no proxy password and -batch cannot ask" ;;
+        proxy-bad-gateway)  echo "the HTTP proxy cannot reach the target port (nothing listens there) and answers 502" ;;
+        proxy-closed)       echo "the proxy port is a listener that reads the CONNECT request and closes" ;;
     esac
 }
 
@@ -502,6 +519,7 @@ client_cmd() { # CLIENT RUNDIR
                 CMDLINE+=(-i "$PPK")
                 [ -n "$PLINK_PW" ] && CMDLINE+=(-pwfile "$PLINK_PW")
             fi
+            [ -n "$PROXY_PORT" ] && CMDLINE+=(-load lab-proxy)
             if [ $c = plink-v ]; then CMDLINE+=("$THOST" "$CMD")
             else CMDLINE+=(-b "$LAB/sftp-batch" "$THOST"); fi
             ;;
@@ -528,6 +546,11 @@ run_client() { # SCENARIO CLIENT
         printf 'ssh-ed25519@%s:%s %s\n' "$TPORT" "$THOST" "$PUTTY_HOSTKEY" > "$d/home/.putty/sshhostkeys"
     else
         : > "$d/known_hosts"
+    fi
+    if [ -n "$PROXY_PORT" ]; then # PuTTY's proxy settings live in a saved session
+        mkdir -p "$d/home/.putty/sessions"
+        printf 'ProxyMethod=3\nProxyHost=127.0.0.1\nProxyPort=%s\nProxyLocalhost=1\n' "$PROXY_PORT" \
+            > "$d/home/.putty/sessions/lab-proxy"
     fi
     chown -R $CLIENT:$CLIENT "$d"
     client_cmd "$c" "$d"
