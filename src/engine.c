@@ -650,7 +650,8 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 				user = caps[i].value;
 		s = tracker_child_session(tr, ev, user);
 	} else {
-		s = tracker_session(tr, ev, r->session_start);
+		/* a proxy hop's own start line (PuTTY's "proxy: Looking up host") is within the attempt */
+		s = tracker_session(tr, ev, r->session_start && !ev->hop);
 	}
 	session_apply(s, r, p->rule, ev, caps, ncaps);
 }

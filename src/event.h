@@ -45,6 +45,7 @@ struct event {
 	size_t chlen;
 	bool is_error;           /* worth quoting when nothing else explains a failure */
 	bool noise;              /* hex dump / socket chatter: no rule runs */
+	bool hop;                /* a proxy hop's own line (PuTTY's SSH proxy: "proxy: …") */
 };
 
 const char *family_name(enum family f);

@@ -531,8 +531,9 @@ static void replace_captures(struct hit *h, const struct capture *caps, int ncap
 /* ProxyJump's ssh to the jump host logs in inside the target's session. Its lines, from the
  * "hop": "begin" line (which still counts) to the "end" line after "up" (which counts again:
  * the target's banner), say how far the jump host got, not the target: they move no phase, make
- * no success and add no auth attempt. A failure there is the target's failure too. Returns
- * whether this line is the target's own. */
+ * no success and add no auth attempt. A failure there is the target's failure too. (PuTTY marks
+ * each of its SSH proxy's lines instead: ev->hop.) Returns whether the hop state leaves this
+ * line to the target. */
 static bool hop_enter(struct session *s, const struct rule *r)
 {
 	if (r->hop == HOP_END && s->hop == HOP_UP)
@@ -540,12 +541,26 @@ static bool hop_enter(struct session *s, const struct rule *r)
 	return s->hop == HOP_NONE;
 }
 
-/* The hop's login names the jump host's user and server software, not the target's. */
+/* The hop's lines name the jump host, its user and its server software, not the target's
+ * (F_COUNT: the jump host's address has no fact of its own, and is not the target's). */
 static enum fact hop_fact(enum fact f, bool own)
 {
 	if (own)
 		return f;
-	return f == F_USER ? F_PROXY_USER : f == F_SERVER ? F_PROXY_SERVER : f;
+	switch (f) {
+	case F_HOST:
+		return F_PROXY_HOST;
+	case F_PORT:
+		return F_PROXY_PORT;
+	case F_ADDRESS:
+		return F_COUNT;
+	case F_USER:
+		return F_PROXY_USER;
+	case F_SERVER:
+		return F_PROXY_SERVER;
+	default:
+		return f;
+	}
 }
 
 static void hop_leave(struct session *s, const struct rule *r)
@@ -570,17 +585,20 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 	 * version line, or prose quoting an error, does not make an attempt of its own) */
 	if (r->phase && !(ev->fam == FAM_WINSCP && ev->mark == MARK_PLAIN))
 		s->structured = true;
-	bool own = hop_enter(s, r);
+	bool own = hop_enter(s, r) && !ev->hop;
 	for (int i = 0; i < r->nsets; i++) {
 		enum fact f = hop_fact(r->sets[i].fact, own);
+		if (f == F_COUNT)
+			continue;
 		const char *v = fill_in_set(&scratch_apply, &r->sets[i], &tmp, s);
-		/* (v is the fact itself when the template names the fact it sets) */
-		if (!strchr(v, '<') && v != s->facts[f])
+		/* (v is the fact itself when the template names the fact it sets, and no capture
+		 * gave a value: nothing to set, in a hop neither) */
+		if (!strchr(v, '<') && v != s->facts[f] && v != s->facts[r->sets[i].fact])
 			set_fact(s, f, v);
 	}
 	for (int i = 0; i < r->ndefaults; i++) {
 		enum fact f = hop_fact(r->defaults[i].fact, own);
-		if (s->facts[f])
+		if (f == F_COUNT || s->facts[f])
 			continue;
 		const char *v = fill_in_set(&scratch_apply, &r->defaults[i], &tmp, s);
 		if (!strchr(v, '<'))

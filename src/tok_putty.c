@@ -46,6 +46,13 @@ bool tok_putty(const char *s, size_t n, struct event *ev)
 		ev->bodylen = n;
 		ev->noise = hex_row(s, n);
 	}
+	/* PuTTY's SSH proxy type (a jump host) logs that connection's events with this prefix:
+	 * matched as any PuTTY line, counted as the hop's (session.c) */
+	if (ev->bodylen > 7 && memcmp(ev->body, "proxy: ", 7) == 0) {
+		ev->body += 7;
+		ev->bodylen -= 7;
+		ev->hop = true;
+	}
 	ev->is_error = !ev->noise && ev->bodylen > 0 && putty_error_text(ev->body, ev->bodylen);
 	return true;
 }

@@ -99,7 +99,7 @@ SCENARIOS=(
     too-many-failures nologin no-sftp home-missing chroot ppk-to-ssh openssh-to-plink
     pub-as-private unknown-user bashrc net-timeout net-unreachable maxstartups reset-early
     sha1-refused password-expired account-locked pub-as-private-600 chroot-info
-    proxy-ok proxy-dead proxy-auth proxy-bad-gateway proxy-closed
+    proxy-ok proxy-dead proxy-auth proxy-bad-gateway proxy-closed proxy-ssh-hostkey proxy-ssh-auth
 )
 declare -A PORT
 i=0
@@ -321,7 +321,7 @@ server_kind() { # SCENARIO -> sshd|ftp|silent|close|reset|none
         reset-early) echo reset ;;
         proxy-ok|proxy-bad-gateway) echo http-proxy ;;
         proxy-auth) echo http-proxy-auth ;;
-        proxy-dead) echo none ;;
+        proxy-dead|proxy-ssh-hostkey|proxy-ssh-auth) echo none ;;
         proxy-closed) echo close ;;
         *) echo sshd ;;
     esac
@@ -391,6 +391,7 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SSH_
     TUSER=lltuser; THOST=127.0.0.1; TPORT=${PORT[$1]}
     AUTH=key; KEYS=""; PPK=$CH/.ssh/id_ed25519.ppk
     REPLY_=""; KH=known; NS=""; BATCH=yes; SSH_EXTRA=(); CMD="id -un"; TMO=20; PLINK_PW=""; PROXY_PORT=""
+    PROXY_METHOD=3; PROXY_USER=""; PROXY_KH=no
     case $1 in
         success) ;;
         success-password)  AUTH=password; REPLY_=$PASSWORD ;;
@@ -435,6 +436,12 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SSH_
         proxy-ok|proxy-auth|proxy-dead|proxy-closed)
                            PROXY_PORT=$TPORT; TPORT=${PORT[hostkey-unverified]} ;;
         proxy-bad-gateway) PROXY_PORT=$TPORT; TPORT=${PORT[refused]} ;;
+        # PuTTY's SSH proxy type (a jump host): hostkey-unverified's sshd as the jump host,
+        # its host key not cached, or cached and no password for lltuser there
+        proxy-ssh-hostkey) PROXY_METHOD=6; PROXY_PORT=${PORT[hostkey-unverified]}; PROXY_USER=lltuser
+                           TPORT=${PORT[refused]} ;;
+        proxy-ssh-auth)    PROXY_METHOD=6; PROXY_PORT=${PORT[hostkey-unverified]}; PROXY_USER=lltuser
+                           PROXY_KH=yes; TPORT=${PORT[refused]} ;;
         *) return 1 ;;
     esac
     [ "$AUTH" = password ] && BATCH=no
@@ -487,6 +494,8 @@ scenario_note() {
         proxy-auth)         echo "the HTTP proxy answers 407 (Basic); the session holds no proxy password and -batch cannot ask" ;;
         proxy-bad-gateway)  echo "the HTTP proxy cannot reach the target port (nothing listens there) and answers 502" ;;
         proxy-closed)       echo "the proxy port is a listener that reads the CONNECT request and closes" ;;
+        proxy-ssh-hostkey)  echo "PuTTY's SSH proxy type (jump host lltuser@ an ordinary sshd): the jump host's key is not cached, -batch cannot confirm it" ;;
+        proxy-ssh-auth)     echo "PuTTY's SSH proxy type: the jump host's key is cached; no password or key for lltuser there, -batch cannot ask" ;;
     esac
 }
 
@@ -549,8 +558,10 @@ run_client() { # SCENARIO CLIENT
     fi
     if [ -n "$PROXY_PORT" ]; then # PuTTY's proxy settings live in a saved session
         mkdir -p "$d/home/.putty/sessions"
-        printf 'ProxyMethod=3\nProxyHost=127.0.0.1\nProxyPort=%s\nProxyLocalhost=1\n' "$PROXY_PORT" \
-            > "$d/home/.putty/sessions/lab-proxy"
+        printf 'ProxyMethod=%s\nProxyHost=127.0.0.1\nProxyPort=%s\nProxyUsername=%s\nProxyLocalhost=1\n' \
+            "$PROXY_METHOD" "$PROXY_PORT" "$PROXY_USER" > "$d/home/.putty/sessions/lab-proxy"
+        [ $PROXY_KH = yes ] &&
+            printf 'ssh-ed25519@%s:%s %s\n' "$PROXY_PORT" 127.0.0.1 "$PUTTY_HOSTKEY" >> "$d/home/.putty/sshhostkeys"
     fi
     chown -R $CLIENT:$CLIENT "$d"
     client_cmd "$c" "$d"
