@@ -29,7 +29,7 @@ static const char *const fact_names[F_COUNT] = {
 	"methods", "source_address", "source_port", "pid", "winscp_log_level", "timezone",
 	"session_name", "proxy", "tunnel", "ftps", "passive", "password_configured",
 	"keyfile_configured", "exit_status", "key_fingerprint", "child_pid", "certificate_fingerprint",
-	"negotiation", "proxy_host", "proxy_port", "proxy_user", "proxy_server",
+	"negotiation", "proxy_host", "proxy_port", "proxy_user", "proxy_server", "forward_host", "forward_port",
 };
 
 static const char *const phase_names[PH_COUNT] = {

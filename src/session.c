@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,7 +248,7 @@ static int find_open(struct tracker *tr, const struct event *ev, uint32_t h)
  * the hop, not a new attempt. A second one is (the user ran ssh again). */
 static bool hop_absorbs_start(struct session *s, bool start)
 {
-	if (!start || s->hop == HOP_NONE || s->hop_started)
+	if (!start || s->hops == 0 || s->hop_started)
 		return false;
 	s->hop_started = true;
 	return true;
@@ -530,15 +531,18 @@ static void replace_captures(struct hit *h, const struct capture *caps, int ncap
 
 /* ProxyJump's ssh to the jump host logs in inside the target's session. Its lines, from the
  * "hop": "begin" line (which still counts) to the "end" line after "up" (which counts again:
- * the target's banner), say how far the jump host got, not the target: they move no phase, make
+ * the target's banner), say how far the jump host got, not the target (with -J a,b the ssh to
+ * b runs one to a inside it: hops nest, and each "end" after an "up" closes the innermost): they move no phase, make
  * no success and add no auth attempt. A failure there is the target's failure too. (PuTTY marks
  * each of its SSH proxy's lines instead: ev->hop.) Returns whether the hop state leaves this
  * line to the target. */
 static bool hop_enter(struct session *s, const struct rule *r)
 {
-	if (r->hop == HOP_END && s->hop == HOP_UP)
-		s->hop = HOP_NONE;
-	return s->hop == HOP_NONE;
+	if (r->hop == HOP_END && s->hop_up) {
+		s->hops--;
+		s->hop_up = false;
+	}
+	return s->hops == 0;
 }
 
 /* The hop's lines name the jump host, its user and its server software, not the target's
@@ -565,12 +569,12 @@ static enum fact hop_fact(enum fact f, bool own)
 
 static void hop_leave(struct session *s, const struct rule *r)
 {
-	if (r->hop == HOP_BEGIN) {
-		s->hop = HOP_BEGIN;
+	if (r->hop == HOP_BEGIN && s->hops < UCHAR_MAX) {
+		s->hops++;
 		s->hop_started = false;
+	} else if (r->hop == HOP_UP && s->hops > 0) {
+		s->hop_up = true;
 	}
-	else if (r->hop == HOP_UP && s->hop == HOP_BEGIN)
-		s->hop = HOP_UP;
 }
 
 void session_apply(struct session *s, const struct rule *r, int ruleidx, const struct event *ev,

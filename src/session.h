@@ -78,7 +78,8 @@ struct session {
 	bool several_keys;              /* key_fingerprint took more than one value */
 	bool ended;                     /* a "session": "end" line: the login is over */
 	bool child_guessed;             /* its child_pid came from tracker_child_session */
-	unsigned char hop;              /* HOP_NONE, or HOP_BEGIN/HOP_UP while a proxy hop logs in */
+	unsigned char hops;             /* proxy hops logging in, one inside the other (-J a,b: 2) */
+	bool hop_up;                    /* the innermost has opened the way on ("hop": "up") */
 	bool hop_started;               /* the hop's own ssh printed its version line */
 	uint64_t first_line, last_line;
 	uint64_t locked;                /* facts a "locks" rule made final (bits by enum fact) */
