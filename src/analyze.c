@@ -174,11 +174,11 @@ static enum family family_switch(const char *s, size_t n)
 }
 
 /* Windows PowerShell 5.1 writes a run's first stderr line as "ssh : …", and the error record's
- * position block after it (tok_powershell.c). Returns the length of the prefix to take off
- * the line, or -1 for a line of the block (up to the blank line that ends it): those are
- * PowerShell's, not the client's, and no rule sees them. */
+ * position block after it (tok_powershell.c). Given the line's prefix length k (0: none),
+ * returns the length to take off the line, or -1 for a line of the block (up to the blank
+ * line that ends it): those are PowerShell's, not the client's, and no rule sees them. */
 #define PS_WAIT 4 /* lines after the prefixed one (wrapped at the console's width) */
-static long powershell_wrapping(struct run *r, const char *s, size_t n)
+static long powershell_wrapping(struct run *r, const char *s, size_t n, size_t k)
 {
 	if (r->ps_block) {
 		if (powershell_block_line(s, n))
@@ -191,7 +191,6 @@ static long powershell_wrapping(struct run *r, const char *s, size_t n)
 		r->ps_after = 0;
 		return -1;
 	}
-	size_t k = powershell_prefix(s, n);
 	if (k)
 		r->ps_after = 1;
 	else if (r->ps_after && ++r->ps_after > PS_WAIT)
@@ -237,7 +236,7 @@ static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno
 	} else if (r->textfam == FAM_WINSCP && starts_with(s, n, "debug") && n > 7 && s[6] == ':') {
 		tok_openssh(s, n, &ev); /* ssh -v output pasted into a WinSCP ticket */
 	} else {
-		long k = powershell_wrapping(r, s, n);
+		long k = powershell_wrapping(r, s, n, pk);
 		if (k < 0)
 			return;
 		tokenize_text(r, s + k, n - (size_t)k, &ev); /* the evidence keeps the whole line */

@@ -531,11 +531,11 @@ static void replace_captures(struct hit *h, const struct capture *caps, int ncap
 
 /* ProxyJump's ssh to the jump host logs in inside the target's session. Its lines, from the
  * "hop": "begin" line (which still counts) to the "end" line after "up" (which counts again:
- * the target's banner), say how far the jump host got, not the target (with -J a,b the ssh to
- * b runs one to a inside it: hops nest, and each "end" after an "up" closes the innermost): they move no phase, make
- * no success and add no auth attempt. A failure there is the target's failure too. (PuTTY marks
- * each of its SSH proxy's lines instead: ev->hop.) Returns whether the hop state leaves this
- * line to the target. */
+ * the target's banner), say how far the jump host got, not the target: they move no phase,
+ * make no success and add no auth attempt. A failure there is the target's failure too. With
+ * -J a,b the ssh to b runs one to a inside it: hops nest, and each "end" after an "up" closes
+ * the innermost. (PuTTY marks each of its SSH proxy's lines instead: ev->hop.) Returns whether
+ * the hop state leaves this line to the target. */
 static bool hop_enter(struct session *s, const struct rule *r)
 {
 	if (r->hop == HOP_END && s->hop_up) {
