@@ -899,47 +899,45 @@ static void read_examples(struct loadctx *c, struct rule *r, const cJSON *v)
 		load_error(c, "examples.no_match must hold at least one near-miss line");
 }
 
+/* A key whose value is one of names[min..n): its index, or -1 when it is absent or (after an
+ * error naming the allowed values) not one of them. */
+static int read_enum(struct loadctx *c, const cJSON *o, const char *key, const char *const *names, int n,
+		     int min, const char *allowed)
+{
+	char *s = get_string(c, o, key, false);
+	if (!s)
+		return -1;
+	int k = enum_lookup(s, names, n);
+	if (k < min) {
+		load_error(c, "%s must be %s, not \"%s\"", key, allowed, s);
+		k = -1;
+	}
+	free(s);
+	return k;
+}
+
 static void read_enums(struct loadctx *c, struct rule *r, const cJSON *o)
 {
 	static const char *const sev[] = { "info", "warning", "error" };
 	static const char *const conf[] = { "low", "medium", "high" };
 	static const char *const outc[] = { "unknown", "success", "failed" };
+	static const char *const hops[] = { "", "begin", "up", "end" };
 	char *s;
 	r->severity = SEV_ERROR;
 	r->confidence = CONF_HIGH;
 	r->priority = 50;
-	if ((s = get_string(c, o, "severity", false))) {
-		int k = enum_lookup(s, sev, 3);
-		if (k < 0)
-			load_error(c, "severity must be error, warning or info");
-		else
-			r->severity = (enum severity)k;
-		free(s);
-	}
-	if ((s = get_string(c, o, "confidence", false))) {
-		int k = enum_lookup(s, conf, 3);
-		if (k < 0)
-			load_error(c, "confidence must be high, medium or low");
-		else
-			r->confidence = (enum confidence)k;
-		free(s);
-	}
-	if ((s = get_string(c, o, "outcome", false))) {
-		int k = enum_lookup(s, outc, 3);
-		if (k < 1)
-			load_error(c, "outcome must be success or failed");
-		else
-			r->outcome = (enum outcome)k;
-		free(s);
-	}
-	if ((s = get_string(c, o, "phase", false))) {
-		int k = enum_lookup(s, phase_names, PH_COUNT);
-		if (k < 1)
-			load_error(c, "unknown phase \"%s\"", s);
-		else
-			r->phase = (enum phase)k;
-		free(s);
-	}
+	int k;
+	if ((k = read_enum(c, o, "severity", sev, 3, 0, "error, warning or info")) >= 0)
+		r->severity = (enum severity)k;
+	if ((k = read_enum(c, o, "confidence", conf, 3, 0, "high, medium or low")) >= 0)
+		r->confidence = (enum confidence)k;
+	if ((k = read_enum(c, o, "outcome", outc, 3, 1, "success or failed")) >= 0)
+		r->outcome = (enum outcome)k;
+	if ((k = read_enum(c, o, "phase", phase_names, PH_COUNT, 1,
+			   "resolve, connect, banner, kex, hostkey, auth, session, sftp or transfer")) >= 0)
+		r->phase = (enum phase)k;
+	if ((k = read_enum(c, o, "hop", hops, 4, 1, "\"begin\", \"up\" or \"end\"")) >= 0)
+		r->hop = (enum hop)k;
 	if ((s = get_string(c, o, "session", false))) {
 		if (strcmp(s, "start") == 0)
 			r->session_start = true;
@@ -949,15 +947,6 @@ static void read_enums(struct loadctx *c, struct rule *r, const cJSON *o)
 			r->session_end = true;
 		else
 			load_error(c, "session must be \"start\", \"child\" or \"end\"");
-		free(s);
-	}
-	if ((s = get_string(c, o, "hop", false))) {
-		static const char *const hops[] = { "", "begin", "up", "end" };
-		int k = enum_lookup(s, hops, 4);
-		if (k < 1)
-			load_error(c, "hop must be \"begin\", \"up\" or \"end\"");
-		else
-			r->hop = (enum hop)k;
 		free(s);
 	}
 	const cJSON *ll = cJSON_GetObjectItemCaseSensitive(o, "last_line");
