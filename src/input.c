@@ -167,6 +167,22 @@ static size_t put_utf8(unsigned char *d, uint32_t c)
 	return 4;
 }
 
+/* One code point from UTF-16 text p[0..avail), avail >= 2: a surrogate pair is joined, an
+ * unpaired surrogate is U+FFFD. *used: the bytes it took (2 or 4). */
+static uint32_t utf16_char(const unsigned char *p, size_t avail, bool le, size_t *used)
+{
+	uint32_t u = le ? (uint32_t)(p[0] | p[1] << 8) : (uint32_t)(p[0] << 8 | p[1]);
+	*used = 2;
+	if (u >= 0xD800 && u < 0xDC00 && avail >= 4) {
+		uint32_t v = le ? (uint32_t)(p[2] | p[3] << 8) : (uint32_t)(p[2] << 8 | p[3]);
+		if (v >= 0xDC00 && v < 0xE000) {
+			*used = 4;
+			return 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00);
+		}
+	}
+	return u >= 0xD800 && u < 0xE000 ? 0xFFFD : u;
+}
+
 /* Stage plain bytes until want are unread or the stream ends. */
 static int stage_plain(struct input *in, size_t want)
 {
@@ -235,20 +251,8 @@ static ssize_t read_utf16(struct input *in, unsigned char *dst, size_t n)
 			}
 			break;
 		}
-		const unsigned char *p = in->plain + in->plain_pos;
-		uint32_t u = le ? (uint32_t)(p[0] | p[1] << 8) : (uint32_t)(p[0] << 8 | p[1]);
-		size_t used = 2;
-		if (u >= 0xD800 && u < 0xDC00 && avail >= 4) {
-			uint32_t v = le ? (uint32_t)(p[2] | p[3] << 8) : (uint32_t)(p[2] << 8 | p[3]);
-			if (v >= 0xDC00 && v < 0xE000) {
-				u = 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00);
-				used = 4;
-			} else {
-				u = 0xFFFD;
-			}
-		} else if (u >= 0xD800 && u < 0xE000) {
-			u = 0xFFFD;
-		}
+		size_t used;
+		uint32_t u = utf16_char(in->plain + in->plain_pos, avail, le, &used);
 		in->plain_pos += used;
 		out += put_utf8(dst + out, u);
 		in->utf16_bol = u == '\n';
@@ -558,18 +562,9 @@ static ssize_t utf16le_line(struct input *in, const unsigned char *s, size_t n)
 		return -1;
 	if (!in->conv)
 		in->conv = xmalloc(3 * LINE_MAX_MATCH);
-	size_t out = 0;
-	for (size_t i = 0; i < pairs; i++) {
-		uint32_t u = (uint32_t)(s[off + 2 * i] | s[off + 2 * i + 1] << 8);
-		if (u >= 0xD800 && u < 0xDC00 && i + 1 < pairs) {
-			uint32_t v = (uint32_t)(s[off + 2 * i + 2] | s[off + 2 * i + 3] << 8);
-			if (v >= 0xDC00 && v < 0xE000) {
-				u = 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00);
-				i++;
-			}
-		}
-		if (u >= 0xD800 && u < 0xE000)
-			u = 0xFFFD;
+	size_t out = 0, end = off + 2 * pairs, used;
+	for (size_t i = off; i < end; i += used) {
+		uint32_t u = utf16_char(s + i, end - i, true, &used);
 		if (u == 0xFEFF && out == 0)
 			continue;
 		out += put_utf8((unsigned char *)in->conv + out, u);
