@@ -30,10 +30,13 @@ struct run {
 	struct pending pend;
 	int ps_after;            /* lines since a PowerShell-prefixed one, while its block may come */
 	bool ps_block;           /* inside that block */
+	bool proxy_asks;         /* PuTTY's SSH proxy is asking its questions (putty_interactor) */
 };
 
-static void feed(struct run *r, const struct event *ev)
+static void feed(struct run *r, struct event *ev)
 {
+	if (ev->fam == FAM_PUTTY)
+		putty_interactor(ev, &r->proxy_asks);
 	engine_feed(r->a->e, r->a->tr, ev);
 }
 

@@ -615,7 +615,10 @@ static bool user_at_known_host(const struct redactor *r, const char *s, size_t n
 	const char *at = memchr(s, '@', n);
 	if (!at)
 		return false;
-	return known(r, PK_USER, s, (size_t)(at - s)) || known(r, PK_HOST, at + 1, n - (size_t)(at + 1 - s));
+	size_t hn = n - (size_t)(at + 1 - s);
+	/* (root is never learned: it names nobody) */
+	return known(r, PK_USER, s, (size_t)(at - s)) || (at - s == 4 && memcmp(s, "root", 4) == 0) ||
+	       known(r, PK_HOST, at + 1, hn) || known(r, PK_IP, at + 1, hn);
 }
 
 /* A path the regex found from its middle ("/export/home/taro/…": from "/home/") or not to its
@@ -653,12 +656,18 @@ static void replace_matches(struct redactor *r, struct sbuf *t, enum pseudo_kind
 			/* "user@host" of ssh: the learned user and host are replaced later; a host not
 			 * learned (another session's, a jump host's) gets its pseudonym here */
 			const char *at = memchr(t->s + from, '@', to - from);
-			if (known(r, PK_HOST, at + 1, (size_t)(t->s + to - (at + 1)))) {
+			size_t un = (size_t)(at - (t->s + from)), hn = (size_t)(t->s + to - (at + 1));
+			bool user_ok = known(r, PK_USER, t->s + from, un) || (un == 4 && memcmp(t->s + from, "root", 4) == 0);
+			if (!user_ok) { /* a user not learned, at a learned host: the user's pseudonym here */
+				to = (PCRE2_SIZE)(at - t->s);
+				kind = PK_USER;
+			} else if (known(r, PK_HOST, at + 1, hn) || known(r, PK_IP, at + 1, hn)) {
 				start = to;
 				continue;
+			} else {
+				from = (PCRE2_SIZE)(at + 1 - t->s);
+				kind = PK_HOST;
 			}
-			from = (PCRE2_SIZE)(at + 1 - t->s);
-			kind = PK_HOST;
 		}
 		if (k == PK_PATH)
 			whole_path(r, t, &from, &to);

@@ -65,8 +65,12 @@ void learn_session(const struct session *s, const struct report_opts *o)
 	learn_captures(r, s);
 	redactor_learn(r, PK_HOST, s->facts[F_SESSION_NAME]);
 	learn_host(r, s->facts[F_HOST]);
+	learn_host(r, s->facts[F_PROXY_HOST]);
+	learn_host(r, s->facts[F_FORWARD_HOST]);
 	redactor_learn(r, PK_USER, s->facts[F_USER]);
+	redactor_learn(r, PK_USER, s->facts[F_PROXY_USER]);
 	redactor_learn(r, PK_FP, s->facts[F_HOSTKEY_FP]);
+	redactor_learn(r, PK_FP, s->facts[F_PROXY_HOSTKEY_FP]);
 	redactor_learn(r, PK_FP, s->facts[F_CERT_FP]);
 	redactor_learn(r, PK_FP, s->facts[F_KEY_FP]);
 }

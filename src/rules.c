@@ -29,7 +29,8 @@ static const char *const fact_names[F_COUNT] = {
 	"methods", "source_address", "source_port", "pid", "winscp_log_level", "timezone",
 	"session_name", "proxy", "tunnel", "ftps", "passive", "password_configured",
 	"keyfile_configured", "exit_status", "key_fingerprint", "child_pid", "certificate_fingerprint",
-	"negotiation", "proxy_host", "proxy_port", "proxy_user", "proxy_server", "forward_host", "forward_port",
+	"negotiation", "proxy_host", "proxy_port", "proxy_user", "proxy_server", "proxy_hostkey_type",
+	"proxy_hostkey_fingerprint", "forward_host", "forward_port",
 };
 
 static const char *const phase_names[PH_COUNT] = {
@@ -847,6 +848,26 @@ static void read_auth(struct loadctx *c, struct rule *r, const cJSON *v)
 		load_error(c, "auth: result must be offered, accepted, refused, failed or success");
 }
 
+static bool text_names_proxy(const struct text *t)
+{
+	for (int l = 0; l < LANG_COUNT; l++)
+		if (t->s[l] && (strstr(t->s[l], "{proxy_") || strstr(t->s[l], "{forward_")))
+			return true;
+	return false;
+}
+
+/* A finding whose texts name a proxy_ or forward_ fact tells the target from its proxy itself
+ * (session.c: the others, matched on a hop's lines, read the hop's host, port and user). */
+static bool texts_name_proxy(const struct rule *r)
+{
+	bool named = text_names_proxy(&r->title) || text_names_proxy(&r->diagnosis);
+	for (int i = 0; i < r->nremedy && !named; i++)
+		named = text_names_proxy(&r->remedy[i]);
+	for (int i = 0; i < r->ncands && !named; i++)
+		named = text_names_proxy(&r->cands[i].cause) || text_names_proxy(&r->cands[i].check);
+	return named;
+}
+
 static void read_finding_texts(struct loadctx *c, struct rule *r, const cJSON *o)
 {
 	const cJSON *v;
@@ -880,6 +901,7 @@ static void read_finding_texts(struct loadctx *c, struct rule *r, const cJSON *o
 			}
 		}
 	}
+	r->names_proxy = texts_name_proxy(r);
 }
 
 static void read_examples(struct loadctx *c, struct rule *r, const cJSON *v)

@@ -31,7 +31,7 @@ enum fact {
 	F_METHODS, F_SOURCE_ADDRESS, F_SOURCE_PORT, F_PID, F_LOG_LEVEL, F_TIMEZONE,
 	F_SESSION_NAME, F_PROXY, F_TUNNEL, F_FTPS, F_PASSIVE, F_PASSWORD_CONFIGURED,
 	F_KEYFILE_CONFIGURED, F_EXIT_STATUS, F_KEY_FP, F_CHILD_PID, F_CERT_FP, F_NEGOTIATION,
-	F_PROXY_HOST, F_PROXY_PORT, F_PROXY_USER, F_PROXY_SERVER,
+	F_PROXY_HOST, F_PROXY_PORT, F_PROXY_USER, F_PROXY_SERVER, F_PROXY_HOSTKEY_TYPE, F_PROXY_HOSTKEY_FP,
 	F_FORWARD_HOST, F_FORWARD_PORT, F_COUNT
 };
 _Static_assert(F_COUNT <= 64, "a rule's \"locks\" and a session's locked facts are 64-bit sets");
@@ -113,6 +113,7 @@ struct rule {
 	bool session_end;        /* the login ended (sshd's "Disconnected from user"): no child joins */
 	bool last_line;          /* only if it matched the session's last line (a log that stops there) */
 	bool latest_captures;    /* a later match's captures replace the first's, until one without */
+	bool names_proxy;        /* its texts name a proxy_ or forward_ fact (derived) */
 	char *auth_method, *auth_key, *auth_result;
 	enum severity severity;
 	enum confidence confidence;

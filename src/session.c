@@ -192,6 +192,13 @@ static struct session_alloc *session_alloc_new(void)
 	return sa;
 }
 
+/* A session's hitset holds two sets of one bit per rule: the rules its own lines matched, then
+ * those a proxy hop's lines matched. */
+static size_t hitset_bytes(const struct ruletable *t)
+{
+	return (size_t)t->nrules / 8 + 1;
+}
+
 static struct session *session_new(const struct ruletable *t, const struct event *ev)
 {
 	struct session_alloc *sa = session_alloc_new();
@@ -204,7 +211,8 @@ static struct session *session_new(const struct ruletable *t, const struct event
 	if (!arena_checked())
 		s->mem = (struct arena){ .cur = (char *)sa->first, .end = (char *)sa->first + sizeof sa->first,
 					 .next_size = 2 * ARENA_FIRST };
-	s->hitset = arena_zalloc(&s->mem, (size_t)t->nrules / 8 + 1);
+	s->hitbytes = hitset_bytes(t);
+	s->hitset = arena_zalloc(&s->mem, 2 * s->hitbytes);
 	s->channel = ev->channel ? arena_strndup(&s->mem, ev->channel, ev->chlen) : NULL;
 	s->fam = ev->fam;
 	s->first_input = ev->input;
@@ -355,9 +363,11 @@ void session_note_line(struct session *s, const struct event *ev)
 		s->nerr++;
 }
 
-bool session_rule_hit(const struct session *s, int rule)
+/* Did a line match the rule: one of the session's own, or with hop, one of a proxy hop's? */
+bool session_rule_hit(const struct session *s, int rule, bool hop)
 {
-	return s->hitset[rule / 8] & (1u << (rule % 8));
+	unsigned bit = 1u << (rule % 8);
+	return (s->hitset[rule / 8] & bit) || (hop && (s->hitset[s->hitbytes + rule / 8] & bit));
 }
 
 /* Did a "locks" rule make fact f final in s? */
@@ -393,6 +403,7 @@ static void hit_init(struct hit *h, int rule, struct capture *caps, int ncaps)
 	h->ncaps = ncaps;
 	h->caps_fixed = false;
 	h->in_hop = false;
+	h->hop_facts = false;
 }
 
 static struct hit *hit_for(struct session *s, int rule)
@@ -562,6 +573,10 @@ static enum fact hop_fact(enum fact f, bool own)
 		return F_PROXY_USER;
 	case F_SERVER:
 		return F_PROXY_SERVER;
+	case F_HOSTKEY_TYPE:
+		return F_PROXY_HOSTKEY_TYPE;
+	case F_HOSTKEY_FP:
+		return F_PROXY_HOSTKEY_FP;
 	default:
 		return f;
 	}
@@ -582,14 +597,16 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 {
 	struct hit tmp; /* for templates, which read a hit's captures */
 	hit_init(&tmp, ruleidx, (struct capture *)caps, ncaps);
-	s->hitset[ruleidx / 8] |= (unsigned char)(1u << (ruleidx % 8));
+	bool own = hop_enter(s, r) && !ev->hop;
+	/* (the lines that open and close a hop are the session's: the target's rules refer to them) */
+	bool own_hit = own || r->hop != HOP_NONE;
+	s->hitset[(own_hit ? 0 : s->hitbytes) + ruleidx / 8] |= (unsigned char)(1u << (ruleidx % 8));
 	if (r->phase || r->outcome || !r->signal)
 		s->touched = true;
 	/* a line in the log's own shape moved the attempt on (a warning printed before ssh's
 	 * version line, or prose quoting an error, does not make an attempt of its own) */
 	if (r->phase && !(ev->fam == FAM_WINSCP && ev->mark == MARK_PLAIN))
 		s->structured = true;
-	bool own = hop_enter(s, r) && !ev->hop;
 	for (int i = 0; i < r->nsets; i++) {
 		enum fact f = hop_fact(r->sets[i].fact, own);
 		if (f == F_COUNT)
@@ -626,8 +643,12 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 	if (r->signal)
 		return;
 	struct hit *h = hit_for(s, ruleidx);
-	if (h->count == 0)
+	if (h->in_hop && own) /* the target's own match says more than the hop's: it starts over */
+		hit_init(h, ruleidx, NULL, 0);
+	if (h->count == 0) {
 		h->in_hop = !own;
+		h->hop_facts = !own && !r->names_proxy;
+	}
 	h->count++;
 	h->last = ev->line;
 	if (h->nev < MAX_EVIDENCE)
@@ -641,13 +662,15 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 /* ---- evaluation ---- */
 
 /* A reference holds if a signal it names matched, or a finding it names survives its own
- * conditions (surv: one bit per rule, from the previous round of evaluation). */
+ * conditions (surv: one bit per rule, from the previous round of evaluation). A finding of the
+ * target's counts the target's lines only (a jump host's "Access granted" is not the target's);
+ * one of a hop's counts both. */
 static bool ref_hit(const struct session *s, const struct ruletable *t, const struct ref *r,
-		    const unsigned char *surv)
+		    const unsigned char *surv, bool hop)
 {
 	for (int i = 0; i < r->n; i++) {
 		int k = r->idx[i];
-		if (!session_rule_hit(s, k))
+		if (!session_rule_hit(s, k, hop))
 			continue;
 		if (t->rules[k].signal || !surv || (surv[k / 8] & (1u << (k % 8))))
 			return true;
@@ -670,21 +693,22 @@ static bool facts_match(const struct session *s, const struct rule *r)
 	return true;
 }
 
-static bool conditions_hold(const struct session *s, const struct ruletable *t, const struct rule *r,
+static bool conditions_hold(const struct session *s, const struct ruletable *t, const struct hit *h,
 			    const unsigned char *surv)
 {
+	const struct rule *r = &t->rules[h->rule];
 	for (int i = 0; i < r->nrequires; i++)
-		if (!ref_hit(s, t, &r->requires[i], surv))
+		if (!ref_hit(s, t, &r->requires[i], surv, h->in_hop))
 			return false;
 	if (r->nrequires_any) {
 		bool any = false;
 		for (int i = 0; i < r->nrequires_any && !any; i++)
-			any = ref_hit(s, t, &r->requires_any[i], surv);
+			any = ref_hit(s, t, &r->requires_any[i], surv, h->in_hop);
 		if (!any)
 			return false;
 	}
 	for (int i = 0; i < r->nexcludes; i++)
-		if (ref_hit(s, t, &r->excludes[i], surv))
+		if (ref_hit(s, t, &r->excludes[i], surv, h->in_hop))
 			return false;
 	return facts_match(s, r);
 }
@@ -699,7 +723,7 @@ static unsigned char *surviving_rules(struct session *s, const struct ruletable 
 		memset(next, 0, nb);
 		for (int i = 0; i < s->nhits; i++) {
 			int k = s->hits[i].rule;
-			if (conditions_hold(s, t, &t->rules[k], surv))
+			if (conditions_hold(s, t, &s->hits[i], surv))
 				next[k / 8] |= (unsigned char)(1u << (k % 8));
 		}
 		bool same = surv && memcmp(surv, next, nb) == 0;
@@ -950,15 +974,26 @@ static const char *capture_value(const struct hit *h, const char *name, size_t n
 	return NULL;
 }
 
+/* A session's fact as a finding sees it: one that a proxy hop's lines made speaks of the jump
+ * host, so its host, port, user, server and host key are the hop's (hop_fact), not the
+ * target's; the target's address is no value there. */
+static const char *fact_seen(const struct session *s, const struct hit *h, enum fact f)
+{
+	if (!s)
+		return NULL;
+	f = hop_fact(f, !(h && h->hop_facts));
+	return f == F_COUNT ? NULL : s->facts[f];
+}
+
 /* "[host]:port" unless the port is 22: the name known_hosts files use. */
 static void host_key_name(struct sbuf *out, const struct hit *h, const struct session *s)
 {
 	const char *host = capture_value(h, "host", 4);
-	if (!host && s)
-		host = s->facts[F_HOST] ? s->facts[F_HOST] : s->facts[F_ADDRESS];
+	if (!host)
+		host = fact_seen(s, h, F_HOST) ? fact_seen(s, h, F_HOST) : fact_seen(s, h, F_ADDRESS);
 	const char *port = capture_value(h, "port", 4);
-	if (!port && s)
-		port = s->facts[F_PORT];
+	if (!port)
+		port = fact_seen(s, h, F_PORT);
 	if (!host) {
 		sb_adds(out, "<host>");
 		return;
@@ -974,7 +1009,10 @@ static void host_key_name(struct sbuf *out, const struct hit *h, const struct se
 static const char *value_of(const char *name, size_t n, const struct hit *h, const struct session *s)
 {
 	const char *v = capture_value(h, name, n);
-	return v ? v : session_fact(s, name, n);
+	if (v)
+		return v;
+	int f = fact_from_name(name, n);
+	return f >= 0 ? fact_seen(s, h, (enum fact)f) : NULL;
 }
 
 void render_template(struct sbuf *out, const char *tmpl, const struct hit *h, const struct session *s)
@@ -1097,13 +1135,15 @@ void render_template_f(struct sbuf *out, const char *tmpl, const struct hit *h, 
 void session_merge(struct session *dst, struct session *src, const struct ruletable *t)
 {
 	dst->inputs |= src->inputs;
-	for (int i = 0; i < t->nrules / 8 + 1; i++)
+	for (size_t i = 0; i < 2 * dst->hitbytes; i++)
 		dst->hitset[i] |= src->hitset[i];
 	for (int i = 0; i < src->nhits; i++) {
 		struct hit *from = &src->hits[i];
 		struct hit *to = hit_for(dst, from->rule);
-		if (to->count == 0)
+		if (to->count == 0) {
 			to->in_hop = from->in_hop;
+			to->hop_facts = from->hop_facts;
+		}
 		to->count += from->count;
 		/* copied into dst's arena: src goes, arena and all */
 		for (int k = 0; k < from->nev && to->nev < MAX_EVIDENCE; k++) {

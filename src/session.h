@@ -38,6 +38,7 @@ struct hit {
 	int ncaps;
 	bool caps_fixed;               /* latest_captures: a match without captures came */
 	bool in_hop;                   /* first matched while a proxy hop logged in */
+	bool hop_facts;                /* so its texts read the hop's host, port, user (session.c) */
 };
 
 struct auth_attempt {
@@ -85,7 +86,8 @@ struct session {
 	uint64_t locked;                /* facts a "locks" rule made final (bits by enum fact) */
 	unsigned success_input;
 	uint64_t success_line;
-	unsigned char *hitset;          /* one bit per rule */
+	unsigned char *hitset;          /* one bit per rule, own lines' then a hop's */
+	size_t hitbytes;                /* the size of each of those two sets */
 	struct hit *hits;
 	int nhits, caphits;
 	struct auth_attempt auth[MAX_AUTH];
@@ -127,7 +129,7 @@ void session_free(struct session *s);
 size_t session_bytes(const struct session *s);
 /* Release the sessions this thread keeps for reuse (at exit). */
 void session_pool_free(void);
-bool session_rule_hit(const struct session *s, int rule);
+bool session_rule_hit(const struct session *s, int rule, bool hop);
 
 /* Expand {name} / {name|sh} from captures, then session facts; unknown → <name>. */
 void render_template(struct sbuf *out, const char *tmpl, const struct hit *h, const struct session *s);

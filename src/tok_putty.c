@@ -56,3 +56,31 @@ bool tok_putty(const char *s, size_t n, struct event *ev)
 	ev->is_error = !ev->noise && ev->bodylen > 0 && putty_error_text(ev->body, ev->bodylen);
 	return true;
 }
+
+/* PuTTY names the connection its next question is for whenever that changes: "Making proxy SSH
+ * connection to H port N", "Making primary SSH connection to …" (on a terminal framed as
+ * "-- Making … ---…"). The questions themselves (a host key prompt, a password) print without
+ * the "proxy: " prefix, and the target cannot speak before the jump host has opened the way on
+ * ("proxy: Opened main channel"): until then, or until the primary is named, an unprefixed line
+ * after the proxy's name is the jump host's question, the hop's. */
+void putty_interactor(struct event *ev, bool *proxy_asks)
+{
+	const char *b = ev->body;
+	size_t n = ev->bodylen;
+	if (ev->hop) {
+		if (starts_with(b, n, "Opened main channel"))
+			*proxy_asks = false;
+		return;
+	}
+	if (starts_with(b, n, "-- ")) {
+		b += 3;
+		n -= 3;
+	}
+	if (starts_with(b, n, "Making proxy SSH connection to "))
+		*proxy_asks = true;
+	else if (starts_with(b, n, "Making primary ") || starts_with(b, n, "Looking up host ") ||
+		 starts_with(b, n, "Leaving host lookup "))
+		*proxy_asks = false;
+	else if (*proxy_asks)
+		ev->hop = true;
+}

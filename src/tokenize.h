@@ -10,6 +10,7 @@
 bool tok_winscp(const char *s, size_t n, struct event *ev);
 bool tok_winscp_xml(const char *s, size_t n, struct event *ev);
 bool tok_putty(const char *s, size_t n, struct event *ev);
+void putty_interactor(struct event *ev, bool *proxy_asks);
 bool tok_openssh(const char *s, size_t n, struct event *ev);
 bool tok_sshd(const char *s, size_t n, struct event *ev);
 /* sshd lines without a syslog prefix (sshd -E, sshd -d, -D -e). */

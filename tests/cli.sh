@@ -860,6 +860,22 @@ done
 [ -z "$why" ] && pass "--redact: a user name in OpenSSH's octal escapes (once and twice) is pseudonymised" ||
 	fail "--redact: a user name in OpenSSH's octal escapes (once and twice) is pseudonymised" "$why"
 
+# A jump host's user, address and host key (proxy_user, proxy_host, proxy_hostkey_fingerprint) get
+# pseudonyms like the target's, "user@address" included (the text header's "via nobody@127.0.0.1")
+why=
+for f in testdata/openssh/proxyjump-jump-denied.ssh-v.log testdata/putty/lab-proxy-ssh-ok.plink-v.log \
+	testdata/putty/proxy-ssh-interactive.plink-v.log; do
+	ll 30 "$W/px-red.txt" "$W/e" --redact "$f"
+	ll 30 "$W/px-red.json" "$W/e" --redact --json "$f"
+	for o in px-red.txt px-red.json; do
+		[ -n "$why" ] || ! grep -q -e 'nobody' -e 'lltuser' -e '127\.0\.0\.1' -e 'email-' -e 'SHA256:[A-Za-z0-9+/]\{20\}' "$W/$o" ||
+			why="$f, $o: $(grep -m1 -o -e '.\{0,30\}nobody.\{0,10\}' -e '.\{0,30\}lltuser.\{0,10\}' -e '.\{0,30\}127\.0\.0\.1.\{0,10\}' -e '.\{0,30\}email-.\{0,10\}' -e 'SHA256:[A-Za-z0-9+/]\{20\}' "$W/$o" | head -n 1)"
+	done
+	[ -n "$why" ] || grep -q '(via [a-z0-9-]*@192\.0\.2\.[0-9]*:[0-9]*)' "$W/px-red.txt" || why="$f: no '(via user@192.0.2.N:port)' in the header"
+done
+[ -z "$why" ] && pass "--redact: the jump host's user, address and host key get pseudonyms" ||
+	fail "--redact: the jump host's user, address and host key get pseudonyms" "$why"
+
 # ---------------------------------------------------------------- hostile bytes
 # hostile NAME FILE SECONDS — no crash, bounded time, exit 0/1, JSON parses, text mode too.
 hostile() {

@@ -997,6 +997,39 @@ static void test_line_limit(void)
 
 /* Windows PowerShell 5.1's wrapping of a redirected stderr: the prefix and the position line,
  * and what only looks like them. */
+/* Which unprefixed PuTTY lines are the SSH proxy's questions: a plink -v run through a jump
+ * host, line by line, each with whether it is the hop's. */
+static void test_putty_interactor(void)
+{
+	static const struct { const char *line; bool hop; } run[] = {
+		{ "Leaving host lookup to proxy of \"127.0.0.1\" (for SSH connection)", false },
+		{ "proxy: Connecting to 127.0.0.1 port 2201", true },
+		{ "We claim version: SSH-2.0-PuTTY_Release_0.78", false },
+		{ "-- Making proxy SSH connection to 127.0.0.1 port 2201 ------------------------", false },
+		{ "The host key is not cached for this server:", true },
+		{ "  127.0.0.1 (port 2201)", true },
+		{ "Store key in cache? (y/n, Return cancels connection, i for more info) proxy: Initialised", true },
+		{ "proxy: Access granted", true },
+		{ "lltuser@127.0.0.1's password: ", true },
+		{ "proxy: Opened main channel", true },
+		{ "Connected to 127.0.0.1", false },
+		{ "Making proxy SSH connection to 127.0.0.1 port 2201", false },
+		{ "Connection abandoned.", true },
+		{ "Making primary SSH connection to 127.0.0.1 port 2202", false },
+		{ "The host key is not cached for this server:", false },
+		{ "Making proxy SSH connection to 127.0.0.1 port 2201", false },
+		{ "Looking up host \"127.0.0.1\" for SSH connection", false },
+		{ "Connecting to 127.0.0.1 port 22", false },
+	};
+	bool asks = false;
+	for (size_t i = 0; i < sizeof run / sizeof run[0]; i++) {
+		struct event ev = { 0 };
+		tok_putty(run[i].line, strlen(run[i].line), &ev);
+		putty_interactor(&ev, &asks);
+		ok(ev.hop == run[i].hop, run[i].line, run[i].hop ? "not taken for the jump host's" : "taken for the jump host's");
+	}
+}
+
 static void test_powershell(void)
 {
 	static const struct { const char *line; size_t prefix; } pre[] = {
@@ -1047,5 +1080,6 @@ int main(void)
 	test_redactor();
 	test_line_limit();
 	test_powershell();
+	test_putty_interactor();
 	return failures ? 1 : 0;
 }

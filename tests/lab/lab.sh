@@ -100,6 +100,7 @@ SCENARIOS=(
     pub-as-private unknown-user bashrc net-timeout net-unreachable maxstartups reset-early
     sha1-refused password-expired account-locked pub-as-private-600 chroot-info
     proxy-ok proxy-dead proxy-auth proxy-bad-gateway proxy-closed proxy-ssh-hostkey proxy-ssh-auth
+    proxy-ssh-ok proxy-ssh-target-hostkey hostkey-declined
 )
 declare -A PORT
 i=0
@@ -391,7 +392,7 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SSH_
     TUSER=lltuser; THOST=127.0.0.1; TPORT=${PORT[$1]}
     AUTH=key; KEYS=""; PPK=$CH/.ssh/id_ed25519.ppk
     REPLY_=""; KH=known; NS=""; BATCH=yes; SSH_EXTRA=(); CMD="id -un"; TMO=20; PLINK_PW=""; PROXY_PORT=""
-    PROXY_METHOD=3; PROXY_USER=""; PROXY_KH=no
+    PROXY_METHOD=3; PROXY_USER=""; PROXY_KH=no; PROXY_JUMP=no; PLINK_BATCH=yes
     case $1 in
         success) ;;
         success-password)  AUTH=password; REPLY_=$PASSWORD ;;
@@ -442,6 +443,14 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SSH_
                            TPORT=${PORT[refused]} ;;
         proxy-ssh-auth)    PROXY_METHOD=6; PROXY_PORT=${PORT[hostkey-unverified]}; PROXY_USER=lltuser
                            PROXY_KH=yes; TPORT=${PORT[refused]} ;;
+        # the jump host logs in (its key cached, a saved session with the key names it) and
+        # connects on to this scenario's own sshd, whose key is cached or not
+        proxy-ssh-ok)      PROXY_METHOD=6; PROXY_PORT=${PORT[hostkey-unverified]}; PROXY_KH=yes; PROXY_JUMP=yes ;;
+        proxy-ssh-target-hostkey)
+                           PROXY_METHOD=6; PROXY_PORT=${PORT[hostkey-unverified]}; PROXY_KH=yes; PROXY_JUMP=yes
+                           KH=empty ;;
+        # no -batch: plink asks 'Store key in cache?' and reads the answer from /dev/null
+        hostkey-declined)  KH=empty; PLINK_BATCH=no ;;
         *) return 1 ;;
     esac
     [ "$AUTH" = password ] && BATCH=no
@@ -496,6 +505,9 @@ scenario_note() {
         proxy-closed)       echo "the proxy port is a listener that reads the CONNECT request and closes" ;;
         proxy-ssh-hostkey)  echo "PuTTY's SSH proxy type (jump host lltuser@ an ordinary sshd): the jump host's key is not cached, -batch cannot confirm it" ;;
         proxy-ssh-auth)     echo "PuTTY's SSH proxy type: the jump host's key is cached; no password or key for lltuser there, -batch cannot ask" ;;
+        proxy-ssh-ok)       echo "PuTTY's SSH proxy type: the jump host (key cached) logs lltuser in with the key of the saved session its name loads, then the target logs in" ;;
+        proxy-ssh-target-hostkey) echo "PuTTY's SSH proxy type: the jump host logs in; the target's own host key is not cached, -batch cannot confirm it" ;;
+        hostkey-declined)   echo "host key not known to the client, no -batch: the 'Store key in cache?' question reads its answer from /dev/null" ;;
     esac
 }
 
@@ -520,7 +532,9 @@ client_cmd() { # CLIENT RUNDIR
             ;;
         plink-v|psftp-v)
             if [ $c = plink-v ]; then CMDLINE=(plink); else CMDLINE=(psftp); fi
-            CMDLINE+=(-v -batch -P "$TPORT" -l "$TUSER")
+            CMDLINE+=(-v)
+            [ $PLINK_BATCH = yes ] && CMDLINE+=(-batch)
+            CMDLINE+=(-P "$TPORT" -l "$TUSER")
             if [ $AUTH = password ]; then
                 if [ "$REPLY_" = "$PASSWORD" ]; then CMDLINE+=(-pwfile "$LAB/password-right")
                 else CMDLINE+=(-pwfile "$LAB/password-wrong"); fi
@@ -558,8 +572,14 @@ run_client() { # SCENARIO CLIENT
     fi
     if [ -n "$PROXY_PORT" ]; then # PuTTY's proxy settings live in a saved session
         mkdir -p "$d/home/.putty/sessions"
-        printf 'ProxyMethod=%s\nProxyHost=127.0.0.1\nProxyPort=%s\nProxyUsername=%s\nProxyLocalhost=1\n' \
-            "$PROXY_METHOD" "$PROXY_PORT" "$PROXY_USER" > "$d/home/.putty/sessions/lab-proxy"
+        local phost=127.0.0.1
+        if [ $PROXY_JUMP = yes ]; then # the proxy host name names a saved session: its key logs in
+            phost=lab-jump
+            printf 'HostName=127.0.0.1\nPortNumber=%s\nUserName=lltuser\nPublicKeyFile=%s\nProtocol=ssh\n' \
+                "$PROXY_PORT" "$CH/.ssh/id_ed25519.ppk" > "$d/home/.putty/sessions/lab-jump"
+        fi
+        printf 'ProxyMethod=%s\nProxyHost=%s\nProxyPort=%s\nProxyUsername=%s\nProxyLocalhost=1\n' \
+            "$PROXY_METHOD" "$phost" "$PROXY_PORT" "$PROXY_USER" > "$d/home/.putty/sessions/lab-proxy"
         [ $PROXY_KH = yes ] &&
             printf 'ssh-ed25519@%s:%s %s\n' "$PROXY_PORT" 127.0.0.1 "$PUTTY_HOSTKEY" >> "$d/home/.putty/sshhostkeys"
     fi
