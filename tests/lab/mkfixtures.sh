@@ -39,10 +39,20 @@ outcome_failed() {
 
 fact() { sed -n "s/^$1=//p" "$2" 2>/dev/null; }
 
+# "a|b" (the real programs race, either transcript is printed): the one this transcript gives,
+# which must be one of them
+one_of() { # LOG IDS
+    local top
+    top=$("$REPO/loglens" --json "$1" 2>/dev/null | python3 -c 'import json,sys
+d=json.load(sys.stdin); print(next((s["findings"][0]["id"] for s in d["sessions"] if s["findings"]), "none"))')
+    case "|$2|" in *"|$top|"*) echo "$top" ;; *) echo "mkfixtures: $1 gives $top, not one of $2" >&2; return 1 ;; esac
+}
+
 fixture() { # SCENARIO CLIENT ID
     local scen=$1 client=$2 id=$3 dir src fam dst facts host port user how lvl
     dir=$(find_in "$scen.$client.log") || { echo "mkfixtures: no $scen.$client.log (skipped)" >&2; return; }
     src=$dir/$scen.$client.log
+    case $id in *'|'*) id=$(one_of "$src" "$id") || return ;; esac
     fam=$(family "$client")
     dst=$REPO/testdata/$fam/lab-$scen.$client
     cp "$src" "$dst.log"

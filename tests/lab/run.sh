@@ -206,16 +206,22 @@ for c in "${CHECKS[@]}"; do
             echo "sessions[0].outcome = success"
             echo "sessions[*].outcome != failed"
             echo "sessions[*].findings[*].severity != error"
-        else
-            echo "sessions[$idx].findings[0].id = $id"
         fi
     } > "$exp"
-    if [ $HAVE_JCHECK = 1 ]; then
-        why=$("$JCHECK" "$exp" "$json" "$lrc" 2>&1)
-    else
-        why=$("$PY" "$TMP/expect.py" "$exp" "$json" "$lrc" 2>&1)
-    fi
-    if [ $? = 0 ]; then
+    # "a|b": the real programs race, and either transcript is printed; either id is right
+    ok=1
+    for want in ${id//|/ }; do
+        [ "$id" = none ] || { cat "$exp"; echo "sessions[$idx].findings[0].id = $want"; } > "$exp.one"
+        [ "$id" = none ] && cp "$exp" "$exp.one"
+        if [ $HAVE_JCHECK = 1 ]; then
+            why=$("$JCHECK" "$exp.one" "$json" "$lrc" 2>&1)
+        else
+            why=$("$PY" "$TMP/expect.py" "$exp.one" "$json" "$lrc" 2>&1)
+        fi
+        ok=$?
+        [ $ok = 0 ] && break
+    done
+    if [ $ok = 0 ]; then
         echo "PASS $name"; npass=$((npass + 1))
     else
         got=$("$PY" -c 'import json,sys
