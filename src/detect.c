@@ -116,6 +116,8 @@ static const struct sig sigs[] = {
 	{ "Connection closed by ", false, FMT_OPENSSH, 1 },
 	{ "Connection reset by ", false, FMT_OPENSSH, 1 },
 	{ "subsystem request failed on channel", false, FMT_OPENSSH, 5 },
+	{ "hostname contains invalid characters", false, FMT_OPENSSH, 5 },
+	{ "remote username contains invalid characters", false, FMT_OPENSSH, 5 },
 	{ "Server listening on ", false, FMT_SSHD, 5 },
 	{ "debug1: sshd version ", false, FMT_SSHD, 20 },
 	{ "Failed password for ", false, FMT_SSHD, 5 },

@@ -100,7 +100,7 @@ SCENARIOS=(
     pub-as-private unknown-user bashrc net-timeout net-unreachable maxstartups reset-early
     sha1-refused password-expired account-locked pub-as-private-600 chroot-info
     proxy-ok proxy-dead proxy-auth proxy-bad-gateway proxy-closed proxy-ssh-hostkey proxy-ssh-auth
-    proxy-ssh-ok proxy-ssh-target-hostkey hostkey-declined
+    proxy-ssh-ok proxy-ssh-target-hostkey hostkey-declined bad-host bad-user
 )
 declare -A PORT
 i=0
@@ -322,7 +322,7 @@ server_kind() { # SCENARIO -> sshd|ftp|silent|close|reset|none
         reset-early) echo reset ;;
         proxy-ok|proxy-bad-gateway) echo http-proxy ;;
         proxy-auth) echo http-proxy-auth ;;
-        proxy-dead|proxy-ssh-hostkey|proxy-ssh-auth) echo none ;;
+        proxy-dead|proxy-ssh-hostkey|proxy-ssh-auth|bad-host|bad-user) echo none ;;
         proxy-closed) echo close ;;
         *) echo sshd ;;
     esac
@@ -451,6 +451,10 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SSH_
                            KH=empty ;;
         # no -batch: plink asks 'Store key in cache?' and reads the answer from /dev/null
         hostkey-declined)  KH=empty; PLINK_BATCH=no ;;
+        # what a script saved with Windows line ends passes: the host with a CR at its end;
+        # a user name with the quotes kept (a quoted value inside a quoted command)
+        bad-host)          THOST=$'127.0.0.1\r' ;;
+        bad-user)          TUSER="'lltuser'" ;;
         *) return 1 ;;
     esac
     [ "$AUTH" = password ] && BATCH=no
@@ -508,6 +512,8 @@ scenario_note() {
         proxy-ssh-ok)       echo "PuTTY's SSH proxy type: the jump host (key cached) logs lltuser in with the key of the saved session its name loads, then the target logs in" ;;
         proxy-ssh-target-hostkey) echo "PuTTY's SSH proxy type: the jump host logs in; the target's own host key is not cached, -batch cannot confirm it" ;;
         hostkey-declined)   echo "host key not known to the client, no -batch: the 'Store key in cache?' question reads its answer from /dev/null" ;;
+        bad-host)           echo "the host name given ends in a carriage return (a script saved with Windows line ends)" ;;
+        bad-user)           echo "the user name given is 'lltuser' with its single quotes" ;;
     esac
 }
 
