@@ -958,12 +958,6 @@ void session_pool_free(void)
 
 /* ---- templates ---- */
 
-const char *session_fact(const struct session *s, const char *name, size_t n)
-{
-	int f = fact_from_name(name, n);
-	return f >= 0 && s ? s->facts[f] : NULL;
-}
-
 static const char *capture_value(const struct hit *h, const char *name, size_t n)
 {
 	if (!h)

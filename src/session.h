@@ -142,6 +142,5 @@ void render_placeholder(struct sbuf *out, const struct template_piece *pc, const
 			const struct session *s, value_filter filter, void *arg);
 /* Free the calling thread's template scratch buffers (a thread that rendered, before it ends). */
 void template_scratch_free(void);
-const char *session_fact(const struct session *s, const char *name, size_t n);
 
 #endif

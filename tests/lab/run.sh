@@ -211,8 +211,8 @@ for c in "${CHECKS[@]}"; do
     # "a|b": the real programs race, and either transcript is printed; either id is right
     ok=1
     for want in ${id//|/ }; do
-        [ "$id" = none ] || { cat "$exp"; echo "sessions[$idx].findings[0].id = $want"; } > "$exp.one"
-        [ "$id" = none ] && cp "$exp" "$exp.one"
+        cp "$exp" "$exp.one"
+        [ "$want" = none ] || echo "sessions[$idx].findings[0].id = $want" >> "$exp.one"
         if [ $HAVE_JCHECK = 1 ]; then
             why=$("$JCHECK" "$exp.one" "$json" "$lrc" 2>&1)
         else
