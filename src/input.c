@@ -595,7 +595,7 @@ static void decode_line(struct input *in, struct line *ln)
 	if (in->nul_bytes && memchr(ln->s, 0, ln->len)) {
 		ssize_t k = utf16le_line(in, (const unsigned char *)ln->s, ln->len);
 		if (k >= 0) {
-			ln->s = in->conv;
+			ln->s = in->conv ? in->conv : ""; /* (nothing converted yet: no buffer either) */
 			ln->len = (size_t)k;
 			return;
 		}
@@ -611,7 +611,7 @@ static void decode_line(struct input *in, struct line *ln)
 		return;
 	}
 	in->cp932_lines++;
-	ln->s = in->conv;
+	ln->s = in->conv ? in->conv : "";
 	ln->len = (size_t)k;
 }
 
