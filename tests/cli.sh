@@ -860,6 +860,15 @@ done
 [ -z "$why" ] && pass "--redact: a user name in OpenSSH's octal escapes (once and twice) is pseudonymised" ||
 	fail "--redact: a user name in OpenSSH's octal escapes (once and twice) is pseudonymised" "$why"
 
+# Every diagnosis id of the default rules is described in loglens(1)'s DIAGNOSIS IDS
+ll 30 "$W/ids.txt" "$W/e" --list-rules
+why=
+for id in $(sed -n 's|^\([a-z][a-z-]*\.[a-z-]*\)/.*|\1|p' "$W/ids.txt" | sort -u); do
+	sed -n '/^\.SH DIAGNOSIS IDS/,/^\.SH /p' man/loglens.1 | sed 's/\\-/-/g' | grep -qx "\.B $id" || why="$why $id"
+done
+[ "$RC" -eq 0 ] && [ -s "$W/ids.txt" ] && [ -z "$why" ] && pass "man page: every diagnosis id is described" ||
+	fail "man page: every diagnosis id is described" "$(why_rc); missing:$why"
+
 # A jump host's user, address and host key (proxy_user, proxy_host, proxy_hostkey_fingerprint) get
 # pseudonyms like the target's, "user@address" included (the text header's "via nobody@127.0.0.1")
 why=
