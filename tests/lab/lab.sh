@@ -101,6 +101,7 @@ SCENARIOS=(
     sha1-refused password-expired account-locked pub-as-private-600 chroot-info
     proxy-ok proxy-dead proxy-auth proxy-bad-gateway proxy-closed proxy-ssh-hostkey proxy-ssh-auth
     proxy-ssh-ok proxy-ssh-target-hostkey hostkey-declined bad-host bad-user
+    password-missing password-prompt-eof
 )
 declare -A PORT
 i=0
@@ -455,6 +456,10 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SSH_
         # a user name with the quotes kept (a quoted value inside a quoted command)
         bad-host)          THOST=$'127.0.0.1\r' ;;
         bad-user)          TUSER="'lltuser'" ;;
+        # plink/psftp with neither a key nor a password: the password prompt cannot be asked
+        # (-batch), or reads its answer from /dev/null
+        password-missing)  AUTH=none ;;
+        password-prompt-eof) AUTH=none; PLINK_BATCH=no ;;
         *) return 1 ;;
     esac
     [ "$AUTH" = password ] && BATCH=no
@@ -514,6 +519,8 @@ scenario_note() {
         hostkey-declined)   echo "host key not known to the client, no -batch: the 'Store key in cache?' question reads its answer from /dev/null" ;;
         bad-host)           echo "the host name given ends in a carriage return (a script saved with Windows line ends)" ;;
         bad-user)           echo "the user name given is 'lltuser' with its single quotes" ;;
+        password-missing)   echo "no key and no password given; the server wants a password, -batch cannot ask" ;;
+        password-prompt-eof) echo "no key and no password given, no -batch: the password prompt reads /dev/null" ;;
     esac
 }
 
@@ -544,7 +551,7 @@ client_cmd() { # CLIENT RUNDIR
             if [ $AUTH = password ]; then
                 if [ "$REPLY_" = "$PASSWORD" ]; then CMDLINE+=(-pwfile "$LAB/password-right")
                 else CMDLINE+=(-pwfile "$LAB/password-wrong"); fi
-            else
+            elif [ $AUTH = key ]; then
                 CMDLINE+=(-i "$PPK")
                 [ -n "$PLINK_PW" ] && CMDLINE+=(-pwfile "$PLINK_PW")
             fi
