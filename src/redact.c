@@ -610,15 +610,20 @@ static bool known(const struct redactor *r, enum pseudo_kind k, const char *v, s
 	return find_value(r, k, v, n) >= 0;
 }
 
+/* A user name that needs no pseudonym of its own here: one learned (replaced later), or root,
+ * which is never learned (it names nobody). */
+static bool user_handled(const struct redactor *r, const char *s, size_t n)
+{
+	return known(r, PK_USER, s, n) || (n == 4 && memcmp(s, "root", 4) == 0);
+}
+
 static bool user_at_known_host(const struct redactor *r, const char *s, size_t n)
 {
 	const char *at = memchr(s, '@', n);
 	if (!at)
 		return false;
 	size_t hn = n - (size_t)(at + 1 - s);
-	/* (root is never learned: it names nobody) */
-	return known(r, PK_USER, s, (size_t)(at - s)) || (at - s == 4 && memcmp(s, "root", 4) == 0) ||
-	       known(r, PK_HOST, at + 1, hn) || known(r, PK_IP, at + 1, hn);
+	return user_handled(r, s, (size_t)(at - s)) || known(r, PK_HOST, at + 1, hn) || known(r, PK_IP, at + 1, hn);
 }
 
 /* A path the regex found from its middle ("/export/home/taro/…": from "/home/") or not to its
@@ -657,8 +662,7 @@ static void replace_matches(struct redactor *r, struct sbuf *t, enum pseudo_kind
 			 * learned (another session's, a jump host's) gets its pseudonym here */
 			const char *at = memchr(t->s + from, '@', to - from);
 			size_t un = (size_t)(at - (t->s + from)), hn = (size_t)(t->s + to - (at + 1));
-			bool user_ok = known(r, PK_USER, t->s + from, un) || (un == 4 && memcmp(t->s + from, "root", 4) == 0);
-			if (!user_ok) { /* a user not learned, at a learned host: the user's pseudonym here */
+			if (!user_handled(r, t->s + from, un)) { /* a user not learned, at a learned host: the user's pseudonym here */
 				to = (PCRE2_SIZE)(at - t->s);
 				kind = PK_USER;
 			} else if (known(r, PK_HOST, at + 1, hn) || known(r, PK_IP, at + 1, hn)) {
