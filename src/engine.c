@@ -644,11 +644,15 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 				   ev->fam == FAM_OPENSSH || ev->fam == FAM_SSHD);
 	struct session *s;
 	if (r->session_child) {
-		const char *user = NULL;
+		const char *user = NULL, *address = NULL, *port = NULL;
 		for (int i = 0; i < ncaps; i++)
 			if (strcmp(caps[i].name, "user") == 0)
 				user = caps[i].value;
-		s = tracker_child_session(tr, ev, user);
+			else if (strcmp(caps[i].name, "source_address") == 0)
+				address = caps[i].value;
+			else if (strcmp(caps[i].name, "source_port") == 0)
+				port = caps[i].value;
+		s = tracker_child_session(tr, ev, user, address, port);
 	} else {
 		/* a proxy hop's own start line (PuTTY's "proxy: Looking up host") is within the attempt */
 		s = tracker_session(tr, ev, r->session_start && !ev->hop);

@@ -63,6 +63,11 @@ struct tracker {
 	unsigned next_index;
 	int last;                    /* slot of the session found last, or -1 */
 	uint64_t announced;          /* inputs whose sshd names its children ("User child is on pid") */
+	/* a line that named its connection (address and port) stays in that session for all its
+	 * matches, though its PID is none of the session's */
+	int pin;                     /* slot, or -1 */
+	uint64_t pin_line;
+	unsigned pin_input;
 };
 
 struct tracker *tracker_new(const struct ruletable *t, session_sink sink, void *arg)
@@ -71,7 +76,7 @@ struct tracker *tracker_new(const struct ruletable *t, session_sink sink, void *
 	tr->t = t;
 	tr->sink = sink;
 	tr->arg = arg;
-	tr->last = tr->newest = tr->oldest = -1;
+	tr->last = tr->newest = tr->oldest = tr->pin = -1;
 	for (int i = 0; i < NBUCKETS; i++)
 		tr->bucket[i] = tr->childbucket[i] = -1;
 	for (int i = 0; i < MAX_OPEN; i++)
@@ -264,6 +269,8 @@ static bool hop_absorbs_start(struct session *s, bool start)
 
 struct session *tracker_session(struct tracker *tr, const struct event *ev, bool start)
 {
+	if (tr->pin >= 0 && !start && tr->pin_line == ev->line && tr->pin_input == ev->input)
+		return tr->open[tr->pin].s;
 	if (tr->last >= 0)
 		chain_child(tr, tr->last);
 	/* consecutive lines mostly belong to the same session: try the last one first */
@@ -302,13 +309,68 @@ struct session *tracker_session(struct tracker *tr, const struct event *ev, bool
 
 static void set_fact(struct session *s, enum fact f, const char *v);
 
+/* The open sshd session of the connection from address:port (one TCP connection at a time has
+ * them), or -1. */
+static int find_connection(const struct tracker *tr, const struct event *ev, const char *address, const char *port)
+{
+	for (int i = tr->newest; i >= 0; i = tr->open[i].older) {
+		const struct session *s = tr->open[i].s;
+		if (tr->open[i].input == ev->input && s->fam == FAM_SSHD && !s->ended && s->facts[F_SOURCE_PORT] &&
+		    s->facts[F_SOURCE_ADDRESS] && strcmp(s->facts[F_SOURCE_PORT], port) == 0 &&
+		    strcmp(s->facts[F_SOURCE_ADDRESS], address) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* The line's PID becomes the child of the session in slot: its next lines join it too. */
+static struct session *adopt_child(struct tracker *tr, const struct event *ev, int slot)
+{
+	struct session *s = tr->open[slot].s;
+	char pid[32];
+	snprintf(pid, sizeof pid, "%.*s", (int)(ev->chlen < sizeof pid ? ev->chlen : sizeof pid - 1), ev->channel);
+	set_fact(s, F_CHILD_PID, pid);
+	s->child_guessed = true;
+	chain_child(tr, slot);
+	touch(tr, slot);
+	tr->last = slot;
+	return s;
+}
+
+/* A line of a PID with no session that names its connection (address and port) is that
+ * connection's, whatever the log level: at INFO its PID becomes the session's child (no line
+ * names the child there); where sshd named the child, the line is another process's (the one
+ * forked for a command) and only this line joins. */
+static struct session *join_connection(struct tracker *tr, const struct event *ev, const char *address,
+				       const char *port)
+{
+	if (find_open(tr, ev, hash_bytes(ev->channel, ev->chlen)) >= 0)
+		return tracker_session(tr, ev, false);
+	int slot = find_connection(tr, ev, address, port);
+	if (slot < 0)
+		return tracker_session(tr, ev, false);
+	struct session *s = tr->open[slot].s;
+	if (!s->facts[F_CHILD_PID] || s->child_guessed)
+		return adopt_child(tr, ev, slot);
+	tr->pin = slot;
+	tr->pin_line = ev->line;
+	tr->pin_input = ev->input;
+	touch(tr, slot);
+	return s;
+}
+
 /* At sshd's LogLevel INFO no "User child is on pid N" line ties the child to its login: the
  * child's first words (a chroot or subsystem failure) come soon after the login's lines. Only a
  * login that is sure: the one of the user the line names, or the only one near; never in a log
  * that names its children (VERBOSE: a child it does not name is another's), never an ended one. */
-struct session *tracker_child_session(struct tracker *tr, const struct event *ev, const char *user)
+struct session *tracker_child_session(struct tracker *tr, const struct event *ev, const char *user,
+				      const char *address, const char *port)
 {
-	if (!ev->channel || ev->fam != FAM_SSHD || (ev->input < 64 && tr->announced >> ev->input & 1))
+	if (!ev->channel || ev->fam != FAM_SSHD)
+		return tracker_session(tr, ev, false);
+	if (address && port)
+		return join_connection(tr, ev, address, port);
+	if (ev->input < 64 && tr->announced >> ev->input & 1)
 		return tracker_session(tr, ev, false);
 	uint32_t h = hash_bytes(ev->channel, ev->chlen);
 	if (find_open(tr, ev, h) >= 0)
@@ -328,15 +390,7 @@ struct session *tracker_child_session(struct tracker *tr, const struct event *ev
 	}
 	if (best < 0 || candidates > 1)
 		return tracker_session(tr, ev, false);
-	struct session *s = tr->open[best].s;
-	char pid[32];
-	snprintf(pid, sizeof pid, "%.*s", (int)(ev->chlen < sizeof pid ? ev->chlen : sizeof pid - 1), ev->channel);
-	set_fact(s, F_CHILD_PID, pid);
-	s->child_guessed = true;
-	chain_child(tr, best);
-	touch(tr, best);
-	tr->last = best;
-	return s;
+	return adopt_child(tr, ev, best);
 }
 
 /* The line as evidence; cap: NULL for a new string, else the room of the one to write over. */

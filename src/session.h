@@ -111,9 +111,12 @@ void tracker_free(struct tracker *tr);
 /* The session an event belongs to; with start, a new one if the current one is touched. */
 struct session *tracker_session(struct tracker *tr, const struct event *ev, bool start);
 /* The same for a line of sshd's post-login child (a rule with "session": "child"): under a PID
- * with no session yet, it joins the latest login (Accepted) of the same input that has no child
- * yet and ended at most CHILD_REACH lines before, and whose user is user when user is given. */
-struct session *tracker_child_session(struct tracker *tr, const struct event *ev, const char *user);
+ * with no session yet, a line that names its connection (address and port given) joins the open
+ * session of that connection, for all its matches; one that does not joins the latest login
+ * (Accepted) of the same input that has no child yet and ended at most CHILD_REACH lines
+ * before, and whose user is user when user is given. */
+struct session *tracker_child_session(struct tracker *tr, const struct event *ev, const char *user,
+				      const char *address, const char *port);
 /* Close every open session (end of an input). */
 void tracker_flush(struct tracker *tr);
 

@@ -101,7 +101,7 @@ SCENARIOS=(
     sha1-refused password-expired account-locked pub-as-private-600 chroot-info
     proxy-ok proxy-dead proxy-auth proxy-bad-gateway proxy-closed proxy-ssh-hostkey proxy-ssh-auth
     proxy-ssh-ok proxy-ssh-target-hostkey hostkey-declined bad-host bad-user
-    password-missing password-prompt-eof
+    password-missing password-prompt-eof sftp-only
 )
 declare -A PORT
 i=0
@@ -285,6 +285,7 @@ sshd_config() { # SCENARIO -> prints the config
         chroot)            match=$'Match User lltchroot\n    ChrootDirectory %h\n    ForceCommand internal-sftp' ;;
         chroot-info)       match=$'Match User lltchroot\n    ChrootDirectory %h\n    ForceCommand internal-sftp'; level=INFO ;;
         maxstartups)       extra="MaxStartups 1" ;;
+        sftp-only)         extra="ForceCommand internal-sftp" ;;
     esac
     cat <<EOF
 # loglens lab sshd: scenario $s
@@ -460,6 +461,8 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SSH_
         # (-batch), or reads its answer from /dev/null
         password-missing)  AUTH=none ;;
         password-prompt-eof) AUTH=none; PLINK_BATCH=no ;;
+        # an SFTP-only account (ForceCommand internal-sftp): the key logs in, the command is refused
+        sftp-only)         ;;
         *) return 1 ;;
     esac
     [ "$AUTH" = password ] && BATCH=no
@@ -521,6 +524,7 @@ scenario_note() {
         bad-user)           echo "the user name given is 'lltuser' with its single quotes" ;;
         password-missing)   echo "no key and no password given; the server wants a password, -batch cannot ask" ;;
         password-prompt-eof) echo "no key and no password given, no -batch: the password prompt reads /dev/null" ;;
+        sftp-only)          echo "server: ForceCommand internal-sftp (an SFTP-only account); key login, then a command" ;;
     esac
 }
 
