@@ -843,9 +843,9 @@ static void read_auth(struct loadctx *c, struct rule *r, const cJSON *v)
 		template_ok(c, "auth", r->auth_method);
 	if (r->auth_key)
 		template_ok(c, "auth", r->auth_key);
-	static const char *const results[] = { "offered", "accepted", "refused", "failed", "success" };
-	if (r->auth_result && enum_lookup(r->auth_result, results, 5) < 0)
-		load_error(c, "auth: result must be offered, accepted, refused, failed or success");
+	static const char *const results[] = { "offered", "accepted", "refused", "failed", "partial", "success" };
+	if (r->auth_result && enum_lookup(r->auth_result, results, 6) < 0)
+		load_error(c, "auth: result must be offered, accepted, refused, failed, partial or success");
 }
 
 static bool text_names_proxy(const struct text *t)

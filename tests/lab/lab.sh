@@ -101,7 +101,8 @@ SCENARIOS=(
     sha1-refused password-expired account-locked pub-as-private-600 chroot-info
     proxy-ok proxy-dead proxy-auth proxy-bad-gateway proxy-closed proxy-ssh-hostkey proxy-ssh-auth
     proxy-ssh-ok proxy-ssh-target-hostkey hostkey-declined bad-host bad-user
-    password-missing password-prompt-eof sftp-only
+    password-missing password-prompt-eof sftp-only second-factor second-factor-wrong
+    second-factor-ok
 )
 declare -A PORT
 i=0
@@ -286,6 +287,7 @@ sshd_config() { # SCENARIO -> prints the config
         chroot-info)       match=$'Match User lltchroot\n    ChrootDirectory %h\n    ForceCommand internal-sftp'; level=INFO ;;
         maxstartups)       extra="MaxStartups 1" ;;
         sftp-only)         extra="ForceCommand internal-sftp" ;;
+        second-factor*)    extra="AuthenticationMethods publickey,password" ;;
     esac
     cat <<EOF
 # loglens lab sshd: scenario $s
@@ -463,6 +465,11 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SSH_
         password-prompt-eof) AUTH=none; PLINK_BATCH=no ;;
         # an SFTP-only account (ForceCommand internal-sftp): the key logs in, the command is refused
         sftp-only)         ;;
+        # the server wants the key and then the password (AuthenticationMethods publickey,password):
+        # batch mode cannot give the second step; a wrong or the right password follows the key
+        second-factor)     ;;
+        second-factor-wrong) BATCH=no; REPLY_=$WRONG_PASSWORD; PLINK_PW=$LAB/password-wrong ;;
+        second-factor-ok)  BATCH=no; REPLY_=$PASSWORD; PLINK_PW=$LAB/password-right ;;
         *) return 1 ;;
     esac
     [ "$AUTH" = password ] && BATCH=no
@@ -525,6 +532,9 @@ scenario_note() {
         password-missing)   echo "no key and no password given; the server wants a password, -batch cannot ask" ;;
         password-prompt-eof) echo "no key and no password given, no -batch: the password prompt reads /dev/null" ;;
         sftp-only)          echo "server: ForceCommand internal-sftp (an SFTP-only account); key login, then a command" ;;
+        second-factor)      echo "server: AuthenticationMethods publickey,password; the key is accepted, batch mode cannot give the password" ;;
+        second-factor-wrong) echo "server: AuthenticationMethods publickey,password; the key is accepted, then a wrong password (SSH_ASKPASS, plink/psftp -pwfile)" ;;
+        second-factor-ok)   echo "server: AuthenticationMethods publickey,password; the key, then the right password" ;;
     esac
 }
 
