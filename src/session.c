@@ -23,6 +23,19 @@ struct open_session {
 	bool child_in;
 	int next, childnext;         /* chains, -1 ends */
 	int newer, older;            /* the recency list, -1 ends */
+	unsigned serial;             /* which session holds the slot: an alias names it */
+};
+
+/* A process of a session that sshd never tied to it (the one forked for a command, the SFTP
+ * server's) but one of its lines did: its other lines join that session too. The few latest
+ * are kept; one whose session has closed names no session. */
+#define NALIAS 8
+struct alias {
+	uint32_t h;                  /* hash of the PID */
+	unsigned input;
+	int slot;                    /* -1: unused */
+	unsigned serial;             /* the slot's serial when the alias was made */
+	char pid[16];
 };
 
 /* ---- a session's arena ---- */
@@ -63,11 +76,8 @@ struct tracker {
 	unsigned next_index;
 	int last;                    /* slot of the session found last, or -1 */
 	uint64_t announced;          /* inputs whose sshd names its children ("User child is on pid") */
-	/* a line that named its connection (address and port) stays in that session for all its
-	 * matches, though its PID is none of the session's */
-	int pin;                     /* slot, or -1 */
-	uint64_t pin_line;
-	unsigned pin_input;
+	struct alias alias[NALIAS];
+	unsigned next_alias, next_serial;
 };
 
 struct tracker *tracker_new(const struct ruletable *t, session_sink sink, void *arg)
@@ -76,7 +86,9 @@ struct tracker *tracker_new(const struct ruletable *t, session_sink sink, void *
 	tr->t = t;
 	tr->sink = sink;
 	tr->arg = arg;
-	tr->last = tr->newest = tr->oldest = tr->pin = -1;
+	tr->last = tr->newest = tr->oldest = -1;
+	for (int i = 0; i < NALIAS; i++)
+		tr->alias[i].slot = -1;
 	for (int i = 0; i < NBUCKETS; i++)
 		tr->bucket[i] = tr->childbucket[i] = -1;
 	for (int i = 0; i < MAX_OPEN; i++)
@@ -257,6 +269,27 @@ static int find_open(struct tracker *tr, const struct event *ev, uint32_t h)
 	return -1;
 }
 
+static void add_alias(struct tracker *tr, int slot, unsigned input, const char *pid, size_t n)
+{
+	struct alias *a = &tr->alias[tr->next_alias++ % NALIAS];
+	a->h = hash_bytes(pid, n);
+	a->input = input;
+	a->slot = slot;
+	a->serial = tr->open[slot].serial;
+	snprintf(a->pid, sizeof a->pid, "%.*s", (int)(n < sizeof a->pid ? n : sizeof a->pid - 1), pid);
+}
+
+static int find_alias(const struct tracker *tr, const struct event *ev, uint32_t h)
+{
+	for (int i = 0; i < NALIAS; i++) {
+		const struct alias *a = &tr->alias[i];
+		if (a->slot >= 0 && a->h == h && a->input == ev->input && tr->open[a->slot].s &&
+		    tr->open[a->slot].serial == a->serial && equals_n(a->pid, ev->channel, ev->chlen))
+			return a->slot;
+	}
+	return -1;
+}
+
 /* The ssh that a proxy hop runs prints its own version line first: that one line is part of
  * the hop, not a new attempt. A second one is (the user ran ssh again). */
 static bool hop_absorbs_start(struct session *s, bool start)
@@ -269,8 +302,6 @@ static bool hop_absorbs_start(struct session *s, bool start)
 
 struct session *tracker_session(struct tracker *tr, const struct event *ev, bool start)
 {
-	if (tr->pin >= 0 && !start && tr->pin_line == ev->line && tr->pin_input == ev->input)
-		return tr->open[tr->pin].s;
 	if (tr->last >= 0)
 		chain_child(tr, tr->last);
 	/* consecutive lines mostly belong to the same session: try the last one first */
@@ -283,6 +314,8 @@ struct session *tracker_session(struct tracker *tr, const struct event *ev, bool
 	}
 	uint32_t h = ev->channel ? hash_bytes(ev->channel, ev->chlen) : 0;
 	int i = find_open(tr, ev, h);
+	if (i < 0 && ev->channel)
+		i = find_alias(tr, ev, h);
 	if (i >= 0) {
 		/* a new attempt begins only once the current one got somewhere: a finding quoted in
 		 * the prose before a pasted log belongs to the attempt that follows */
@@ -297,7 +330,8 @@ struct session *tracker_session(struct tracker *tr, const struct event *ev, bool
 		close_at(tr, tr->oldest);
 	struct session *s = session_new(tr->t, ev);
 	int slot = tr->freeslots[--tr->nfree];
-	tr->open[slot] = (struct open_session){ s, ev->input, h, 0, false, tr->bucket[h % NBUCKETS], -1, -1, -1 };
+	tr->open[slot] = (struct open_session){ s, ev->input, h, 0, false, tr->bucket[h % NBUCKETS], -1, -1, -1,
+						tr->next_serial++ };
 	tr->bucket[h % NBUCKETS] = slot;
 	lru_push(tr, slot);
 	tr->nopen++;
@@ -323,10 +357,27 @@ static int find_connection(const struct tracker *tr, const struct event *ev, con
 	return -1;
 }
 
-/* The line's PID becomes the child of the session in slot: its next lines join it too. */
+/* The latest open login of user from address (the SFTP server names only these), or -1. */
+static int find_login(const struct tracker *tr, const struct event *ev, const char *user, const char *address)
+{
+	for (int i = tr->newest; i >= 0; i = tr->open[i].older) {
+		const struct session *s = tr->open[i].s;
+		if (tr->open[i].input == ev->input && s->fam == FAM_SSHD && !s->ended && s->outcome_seen == OUT_SUCCESS &&
+		    s->facts[F_USER] && s->facts[F_SOURCE_ADDRESS] && strcmp(s->facts[F_USER], user) == 0 &&
+		    strcmp(s->facts[F_SOURCE_ADDRESS], address) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* The line's PID becomes the child of the session in slot: its next lines join it too. A
+ * child guessed before stays the session's, as an alias. */
 static struct session *adopt_child(struct tracker *tr, const struct event *ev, int slot)
 {
 	struct session *s = tr->open[slot].s;
+	const char *old = s->facts[F_CHILD_PID];
+	if (old)
+		add_alias(tr, slot, ev->input, old, strlen(old));
 	char pid[32];
 	snprintf(pid, sizeof pid, "%.*s", (int)(ev->chlen < sizeof pid ? ev->chlen : sizeof pid - 1), ev->channel);
 	set_fact(s, F_CHILD_PID, pid);
@@ -337,45 +388,44 @@ static struct session *adopt_child(struct tracker *tr, const struct event *ev, i
 	return s;
 }
 
-/* A line of a PID with no session that names its connection (address and port) is that
- * connection's, whatever the log level: at INFO its PID becomes the session's child (no line
- * names the child there); where sshd named the child, the line is another process's (the one
- * forked for a command) and only this line joins. */
-static struct session *join_connection(struct tracker *tr, const struct event *ev, const char *address,
-				       const char *port)
+/* The line of a PID with no session joins the session in slot (none: -1, a session of its
+ * own). Where no line names the session's child (LogLevel INFO), the PID becomes its child;
+ * where sshd named it, the PID is another process of the session (the one forked for a
+ * command, the SFTP server) and becomes an alias. */
+static struct session *join_slot(struct tracker *tr, const struct event *ev, int slot)
 {
-	if (find_open(tr, ev, hash_bytes(ev->channel, ev->chlen)) >= 0)
-		return tracker_session(tr, ev, false);
-	int slot = find_connection(tr, ev, address, port);
 	if (slot < 0)
 		return tracker_session(tr, ev, false);
 	struct session *s = tr->open[slot].s;
 	if (!s->facts[F_CHILD_PID] || s->child_guessed)
 		return adopt_child(tr, ev, slot);
-	tr->pin = slot;
-	tr->pin_line = ev->line;
-	tr->pin_input = ev->input;
+	add_alias(tr, slot, ev->input, ev->channel, ev->chlen);
 	touch(tr, slot);
+	tr->last = slot;
 	return s;
 }
 
 /* At sshd's LogLevel INFO no "User child is on pid N" line ties the child to its login: the
  * child's first words (a chroot or subsystem failure) come soon after the login's lines. Only a
  * login that is sure: the one of the user the line names, or the only one near; never in a log
- * that names its children (VERBOSE: a child it does not name is another's), never an ended one. */
+ * that names its children (VERBOSE: a child it does not name is another's), never an ended one.
+ * A line that names its connection (address and port), or its user and address (the SFTP
+ * server's), is sure at any level. */
 struct session *tracker_child_session(struct tracker *tr, const struct event *ev, const char *user,
 				      const char *address, const char *port)
 {
 	if (!ev->channel || ev->fam != FAM_SSHD)
 		return tracker_session(tr, ev, false);
+	uint32_t h = hash_bytes(ev->channel, ev->chlen);
+	if (find_open(tr, ev, h) >= 0 || find_alias(tr, ev, h) >= 0)
+		return tracker_session(tr, ev, false);
 	if (address && port)
-		return join_connection(tr, ev, address, port);
+		return join_slot(tr, ev, find_connection(tr, ev, address, port));
+	bool named = user && *user && strcmp(user, "********") != 0;
+	if (address && named)
+		return join_slot(tr, ev, find_login(tr, ev, user, address));
 	if (ev->input < 64 && tr->announced >> ev->input & 1)
 		return tracker_session(tr, ev, false);
-	uint32_t h = hash_bytes(ev->channel, ev->chlen);
-	if (find_open(tr, ev, h) >= 0)
-		return tracker_session(tr, ev, false);
-	bool named = user && *user && strcmp(user, "********") != 0;
 	int best = -1, candidates = 0;
 	for (int i = tr->newest; i >= 0; i = tr->open[i].older) {
 		const struct session *s = tr->open[i].s;

@@ -112,9 +112,10 @@ void tracker_free(struct tracker *tr);
 struct session *tracker_session(struct tracker *tr, const struct event *ev, bool start);
 /* The same for a line of sshd's post-login child (a rule with "session": "child"): under a PID
  * with no session yet, a line that names its connection (address and port given) joins the open
- * session of that connection, for all its matches; one that does not joins the latest login
- * (Accepted) of the same input that has no child yet and ended at most CHILD_REACH lines
- * before, and whose user is user when user is given. */
+ * session of that connection, one that names its user and address (no port: the SFTP server's)
+ * the latest open login of that user from that address; the PID's next lines follow. A line
+ * that names neither joins the latest login (Accepted) of the same input that has no child yet
+ * and ended at most CHILD_REACH lines before, and whose user is user when user is given. */
 struct session *tracker_child_session(struct tracker *tr, const struct event *ev, const char *user,
 				      const char *address, const char *port);
 /* Close every open session (end of an input). */
