@@ -263,8 +263,10 @@ static int find_open(struct tracker *tr, const struct event *ev, uint32_t h)
 			return i;
 	if (!ev->channel)
 		return -1;
+	/* a child's or an alias's PID, once its login has ended, is a new process's */
 	for (int i = tr->childbucket[h % NBUCKETS]; i >= 0; i = tr->open[i].childnext)
-		if (tr->open[i].childhash == h && tr->open[i].input == ev->input && same_channel(tr->open[i].s, ev))
+		if (tr->open[i].childhash == h && tr->open[i].input == ev->input && !tr->open[i].s->ended &&
+		    same_channel(tr->open[i].s, ev))
 			return i;
 	return -1;
 }
@@ -284,7 +286,8 @@ static int find_alias(const struct tracker *tr, const struct event *ev, uint32_t
 	for (int i = 0; i < NALIAS; i++) {
 		const struct alias *a = &tr->alias[i];
 		if (a->slot >= 0 && a->h == h && a->input == ev->input && tr->open[a->slot].s &&
-		    tr->open[a->slot].serial == a->serial && equals_n(a->pid, ev->channel, ev->chlen))
+		    tr->open[a->slot].serial == a->serial && !tr->open[a->slot].s->ended &&
+		    equals_n(a->pid, ev->channel, ev->chlen))
 			return a->slot;
 	}
 	return -1;
