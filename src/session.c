@@ -346,28 +346,22 @@ struct session *tracker_session(struct tracker *tr, const struct event *ev, bool
 
 static void set_fact(struct session *s, enum fact f, const char *v);
 
-/* The open sshd session of the connection from address:port (one TCP connection at a time has
- * them), or -1. */
-static int find_connection(const struct tracker *tr, const struct event *ev, const char *address, const char *port)
+static bool fact_is(const struct session *s, enum fact f, const char *v)
 {
-	for (int i = tr->newest; i >= 0; i = tr->open[i].older) {
-		const struct session *s = tr->open[i].s;
-		if (tr->open[i].input == ev->input && s->fam == FAM_SSHD && !s->ended && s->facts[F_SOURCE_PORT] &&
-		    s->facts[F_SOURCE_ADDRESS] && strcmp(s->facts[F_SOURCE_PORT], port) == 0 &&
-		    strcmp(s->facts[F_SOURCE_ADDRESS], address) == 0)
-			return i;
-	}
-	return -1;
+	return s->facts[f] && strcmp(s->facts[f], v) == 0;
 }
 
-/* The latest open login of user from address (the SFTP server names only these), or -1. */
-static int find_login(const struct tracker *tr, const struct event *ev, const char *user, const char *address)
+/* The latest open sshd session of this input from address: the one of that connection when port
+ * is given (one TCP connection at a time has them), else the latest login of user (the SFTP
+ * server names only the user and the address, and only a login runs it); -1 if none. */
+static int find_peer(const struct tracker *tr, const struct event *ev, const char *user, const char *address,
+		     const char *port)
 {
 	for (int i = tr->newest; i >= 0; i = tr->open[i].older) {
 		const struct session *s = tr->open[i].s;
-		if (tr->open[i].input == ev->input && s->fam == FAM_SSHD && !s->ended && s->outcome_seen == OUT_SUCCESS &&
-		    s->facts[F_USER] && s->facts[F_SOURCE_ADDRESS] && strcmp(s->facts[F_USER], user) == 0 &&
-		    strcmp(s->facts[F_SOURCE_ADDRESS], address) == 0)
+		if (tr->open[i].input != ev->input || s->fam != FAM_SSHD || s->ended || !fact_is(s, F_SOURCE_ADDRESS, address))
+			continue;
+		if (port ? fact_is(s, F_SOURCE_PORT, port) : s->outcome_seen == OUT_SUCCESS && fact_is(s, F_USER, user))
 			return i;
 	}
 	return -1;
@@ -422,11 +416,9 @@ struct session *tracker_child_session(struct tracker *tr, const struct event *ev
 	uint32_t h = hash_bytes(ev->channel, ev->chlen);
 	if (find_open(tr, ev, h) >= 0 || find_alias(tr, ev, h) >= 0)
 		return tracker_session(tr, ev, false);
-	if (address && port)
-		return join_slot(tr, ev, find_connection(tr, ev, address, port));
 	bool named = user && *user && strcmp(user, "********") != 0;
-	if (address && named)
-		return join_slot(tr, ev, find_login(tr, ev, user, address));
+	if (address && (port || named))
+		return join_slot(tr, ev, find_peer(tr, ev, port ? NULL : user, address, port));
 	if (ev->input < 64 && tr->announced >> ev->input & 1)
 		return tracker_session(tr, ev, false);
 	int best = -1, candidates = 0;
