@@ -8,6 +8,7 @@
 #include "tokenize.h"
 #include "util.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,21 +23,103 @@ struct pending {
 	struct sbuf body;        /* its body, with continuation lines joined */
 };
 
+/* Bare sshd lines that name no connection, kept until a line that names one: sshd writes a
+ * connection's details first and the line naming its peer after ("Authentication refused: bad
+ * ownership …", then "Connection closed by authenticating user U A port P"), so that is where
+ * they belong; unless that line begins a connection ("Connection from …"): then they end the
+ * one before ("User child is on pid N"). Bounded: past the bounds they go where the last line
+ * went, as they would with no holding. */
+#define HELD_LINES 64
+#define CHANNEL_MAX 320 /* a peer's name: a host name of 255 bytes and " port 65535" */
+#define HELD_BYTES (64 * 1024)
+
+struct held {
+	struct event ev[HELD_LINES]; /* raw and body are offsets into text until released */
+	size_t n;
+	struct sbuf text;
+};
+
 struct run {
 	struct analyzer *a;
 	unsigned input;
 	enum format fmt;
 	enum family textfam;
 	struct pending pend;
+	struct held held;
 	int ps_after;            /* lines since a PowerShell-prefixed one, while its block may come */
 	bool ps_block;           /* inside that block */
 	bool proxy_asks;         /* PuTTY's SSH proxy is asking its questions (putty_interactor) */
 };
 
+/* A copy of the name of the session the last line went to: that session may end, and free
+ * its name, while lines are fed to it. */
+static const char *last_channel(const struct run *r, char *buf, size_t size, size_t *len)
+{
+	const char *ch = tracker_last_channel(r->a->tr, r->input);
+	if (!ch)
+		return NULL;
+	*len = strnlen(ch, size - 1);
+	memcpy(buf, ch, *len);
+	return buf;
+}
+
+/* Feed the held lines to the connection named ch[0..chlen) (NULL: where the last line went). */
+static void release_held(struct run *r, const char *ch, size_t chlen)
+{
+	struct held *h = &r->held;
+	char own[CHANNEL_MAX];
+	if (!ch) {
+		ch = last_channel(r, own, sizeof own, &chlen);
+	} else {
+		chlen = chlen < sizeof own ? chlen : sizeof own - 1;
+		memcpy(own, ch, chlen);
+		ch = own;
+	}
+	for (size_t i = 0; i < h->n; i++) {
+		struct event *ev = &h->ev[i];
+		ev->raw = h->text.s + (size_t)(uintptr_t)ev->raw;
+		ev->body = h->text.s + (size_t)(uintptr_t)ev->body;
+		ev->channel = ch;
+		ev->chlen = ch ? chlen : 0;
+		engine_feed(r->a->e, r->a->tr, ev);
+	}
+	h->n = 0;
+	sb_clear(&h->text);
+}
+
+static bool hold_unnamed(struct run *r, const struct event *ev)
+{
+	struct held *h = &r->held;
+	if (h->n == HELD_LINES || h->text.len + ev->rawlen > HELD_BYTES) {
+		release_held(r, NULL, 0);
+		if (ev->rawlen > HELD_BYTES)
+			return false;
+	}
+	struct event *c = &h->ev[h->n++];
+	*c = *ev;
+	/* bare lines are tokenized in place: the body lies within the raw line */
+	c->body = (const char *)(uintptr_t)(h->text.len + (size_t)(ev->body - ev->raw));
+	c->raw = (const char *)(uintptr_t)h->text.len;
+	sb_add(&h->text, ev->raw, ev->rawlen);
+	return true;
+}
+
 static void feed(struct run *r, struct event *ev)
 {
 	if (ev->fam == FAM_PUTTY)
 		putty_interactor(ev, &r->proxy_asks);
+	if (ev->bare && !ev->noise && !ev->channel) {
+		if (hold_unnamed(r, ev))
+			return;
+		release_held(r, NULL, 0);
+		char own[CHANNEL_MAX];
+		ev->channel = last_channel(r, own, sizeof own, &ev->chlen);
+		engine_feed(r->a->e, r->a->tr, ev);
+		return;
+	} else if (r->held.n) {
+		bool named = ev->bare && ev->channel && !engine_starts_session(r->a->e, ev);
+		release_held(r, named ? ev->channel : NULL, named ? ev->chlen : 0);
+	}
 	engine_feed(r->a->e, r->a->tr, ev);
 }
 
@@ -278,6 +361,7 @@ int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 	struct run r = { .a = a, .input = info->index };
 	sb_init(&r.pend.raw);
 	sb_init(&r.pend.body);
+	sb_init(&r.held.text);
 	struct window w = { 0 };
 	sb_init(&w.text);
 	w.off = xmalloc(WINDOW_LINES * sizeof *w.off);
@@ -316,9 +400,11 @@ int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 		while ((rc = next_line(a, &in, &ln)) > 0)
 			process_line(&r, ln.s, ln.len, ln.no);
 	flush_pending(&r);
+	release_held(&r, NULL, 0);
 	tracker_flush(a->tr);
 	sb_free(&r.pend.raw);
 	sb_free(&r.pend.body);
+	sb_free(&r.held.text);
 	info->lines = in.lineno;
 	info->bytes = in.bytes;
 	info->truncated_lines = in.truncated_lines;

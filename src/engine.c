@@ -614,27 +614,37 @@ static int named_captures(const struct pattern *p, pcre2_match_data *md, const c
 	return n;
 }
 
-static void run_pattern(struct engine *e, struct tracker *tr, const struct event *ev, int pi,
-			int *last_rule)
+/* Does pattern pi (of a rule other than last_rule) match the line? Its groups are in e->md. */
+static bool pattern_matches(struct engine *e, const struct event *ev, int pi, int last_rule)
 {
 	struct ruletable *t = e->t;
 	struct pattern *p = &t->pats[pi];
-	if (p->rule < 0 || p->rule == *last_rule)
-		return;
+	if (p->rule < 0 || p->rule == last_rule)
+		return false;
 	const struct rule *r = &t->rules[p->rule];
 	if (!(r->famask & ev->famask) || !(r->markmask & MARKBIT(ev->mark)))
-		return;
+		return false;
 	if (!has_need(&e->need[pi], ev->body, ev->bodylen))
-		return; /* a literal the match needs is missing: no regex run */
+		return false; /* a literal the match needs is missing: no regex run */
 	if (!p->jitted && !rules_compile(t, p))
-		return;
+		return false;
 	e->st.regex_runs++;
 	e->runs[pi]++;
 	PCRE2_SPTR subject = (PCRE2_SPTR)(ev->body ? ev->body : ""); /* the JIT entry checks nothing */
 	int rc = p->jit ? pcre2_jit_match(p->code, subject, ev->bodylen, 0, 0, e->md, t->mctx)
 			: pcre2_match(p->code, subject, ev->bodylen, 0, 0, e->md, t->mctx);
-	if (rc < 0)
+	return rc >= 0;
+}
+
+static void run_pattern(struct engine *e, struct tracker *tr, const struct event *ev, int pi,
+			int *last_rule)
+{
+	struct ruletable *t = e->t;
+	struct pattern *p = &t->pats[pi];
+	if (!pattern_matches(e, ev, pi, *last_rule))
 		return;
+	const struct rule *r = &t->rules[p->rule];
+	PCRE2_SPTR subject = (PCRE2_SPTR)(ev->body ? ev->body : "");
 	e->st.matches++;
 	e->hits[pi]++;
 	*last_rule = p->rule; /* one match per rule per line */
@@ -692,6 +702,19 @@ void engine_feed(struct engine *e, struct tracker *tr, const struct event *ev)
 				run_pattern(e, tr, ev, e->cand[i], &last_rule);
 	}
 	session_note_line(tracker_session(tr, ev, false), ev);
+}
+
+bool engine_starts_session(struct engine *e, const struct event *ev)
+{
+	if (ev->noise)
+		return false;
+	candidates(e, ev->famask, ev->body, ev->bodylen);
+	for (int i = 0; i < e->ncand; i++) {
+		int r = e->t->pats[e->cand[i]].rule;
+		if (r >= 0 && e->t->rules[r].session_start && pattern_matches(e, ev, e->cand[i], -1))
+			return true;
+	}
+	return false;
 }
 
 /* Would the prefilter let pattern pi reach its regex on this body, in a log of any of its

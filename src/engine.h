@@ -13,6 +13,9 @@ struct engine *engine_new(struct ruletable *t);
 void engine_free(struct engine *e);
 void engine_feed(struct engine *e, struct tracker *tr, const struct event *ev);
 
+/* Would one of the line's rules begin a session ("session": "start")? Nothing is recorded. */
+bool engine_starts_session(struct engine *e, const struct event *ev);
+
 /* Check that every pattern matching a rule's "match" example gets past the prefilter on it;
  * prints each problem (and a PASS/FAIL line when verbose); returns the count. */
 int engine_check_examples(struct engine *e, bool verbose);

@@ -41,11 +41,14 @@ struct event {
 	size_t bodylen;
 	const char *raw;         /* the whole physical line, for evidence */
 	size_t rawlen;
-	const char *channel;     /* WinSCP child session name, sshd PID; NULL for the main stream */
+	const char *channel;     /* WinSCP child session name, sshd PID or (a line without one)
+				  * the peer "ADDR port N"; NULL for the main stream */
 	size_t chlen;
 	bool is_error;           /* worth quoting when nothing else explains a failure */
 	bool noise;              /* hex dump / socket chatter: no rule runs */
 	bool hop;                /* a proxy hop's own line (PuTTY's SSH proxy: "proxy: …") */
+	bool bare;               /* an sshd line without PID: with no peer named, its connection is
+				  * the next line's (analyze.c holds it back until then) */
 };
 
 const char *family_name(enum family f);

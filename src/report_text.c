@@ -184,12 +184,17 @@ static void session(struct reporter *r, const struct session *s)
 	r->nsessions++;
 	r->shown_in_input++;
 	learn_session(s, &r->o);
+	struct sbuf ch; /* first, as in the JSON: --redact numbers the values in the order shown */
+	sb_init(&ch);
+	if (s->channel)
+		render_shown(&ch, s->channel, &r->o);
 	struct sbuf b;
 	sb_init(&b);
 	session_target(&b, s, &r->o);
 	const char *oc = s->outcome == OUT_FAILED ? C_RED : s->outcome == OUT_SUCCESS ? C_GREEN : C_YELLOW;
 	fprintf(r->out, "\n%s%s %u%s%s%s%s", c(r, C_BOLD), label(l, L_SESSION), s->index + 1, c(r, C_OFF),
-		s->channel ? " [" : "", s->channel ? s->channel : "", s->channel ? "]" : "");
+		s->channel ? " [" : "", s->channel ? ch.s : "", s->channel ? "]" : "");
+	sb_free(&ch);
 	struct sbuf cl;
 	sb_init(&cl);
 	sb_printf(&cl, "%s%s%s", s->facts[F_CLIENT] ? s->facts[F_CLIENT] : "?", s->facts[F_CLIENT_VERSION] ? " " : "",

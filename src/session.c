@@ -159,6 +159,13 @@ static void close_at(struct tracker *tr, int i)
 	}
 }
 
+const char *tracker_last_channel(const struct tracker *tr, unsigned input)
+{
+	if (tr->last < 0 || tr->open[tr->last].input != input)
+		return NULL;
+	return tr->open[tr->last].s->channel;
+}
+
 void tracker_flush(struct tracker *tr)
 {
 	tr->announced = 0; /* an input's own: a second reading starts as the first did */

@@ -119,6 +119,8 @@ struct session *tracker_session(struct tracker *tr, const struct event *ev, bool
 struct session *tracker_child_session(struct tracker *tr, const struct event *ev, const char *user,
 				      const char *address, const char *port);
 /* Close every open session (end of an input). */
+/* The channel of the session the last line of input went to (NULL: none, or none of input). */
+const char *tracker_last_channel(const struct tracker *tr, unsigned input);
 void tracker_flush(struct tracker *tr);
 
 void session_note_line(struct session *s, const struct event *ev);

@@ -1,7 +1,9 @@
 /* tok_sshd.c — sshd's own log lines: classic syslog ("Mon DD HH:MM:SS host sshd[PID]: …"),
  * RFC 3339 (journalctl -o short-iso, rsyslog's file format), RFC 5424, journalctl -o json,
- * and the bare lines of sshd -E / -d / -D -e. A connection's lines share the PID, which
- * becomes the event's channel so that the tracker keeps each connection apart. */
+ * and the bare lines of sshd -E / -d / -D -e (docker logs, journalctl -o cat). A connection's
+ * lines share the PID, which becomes the event's channel so that the tracker keeps each
+ * connection apart; a bare line has no PID, and its channel is the peer it names, if any. */
+#define _GNU_SOURCE /* memmem */
 #include "tokenize.h"
 #include "util.h"
 
@@ -210,7 +212,68 @@ bool tok_sshd(const char *s, size_t n, struct event *ev)
 	return true;
 }
 
+/* Is the word that ends just before b[end] one of ws (NUL-separated, ending in an empty one)? */
+static bool word_before(const char *b, size_t end, const char *ws)
+{
+	size_t i = end;
+	while (i > 0 && b[i - 1] != ' ')
+		i--;
+	for (; *ws; ws += strlen(ws) + 1)
+		if (end - i == strlen(ws) && memcmp(b + i, ws, end - i) == 0)
+			return true;
+	return false;
+}
+
+/* The connection a line names, as sshd writes its peer: "ADDR port N" after "from", "by",
+ * "with", "for" or "user NAME" (the first such: "Connection from A port P on B port Q" names
+ * the client first), or "[ADDR]:N" after "from" (a MaxStartups drop). Other "port" phrases
+ * name a listener ("listening on", "Bind to port") or a forwarding ("originator", "connect to")
+ * and are not the connection's. */
+static bool connection_named(const char *b, size_t n, const char **ch, size_t *chlen)
+{
+	for (const char *p = b; (p = memmem(p, (size_t)(b + n - p), " port ", 6)) != NULL; p += 6) {
+		size_t a = (size_t)(p - b), d = a + 6, e = d;
+		while (e < n && is_digit(b[e]))
+			e++;
+		if (e == d || a == 0 || b[a - 1] == ' ')
+			continue;
+		size_t s = a;
+		while (s > 0 && b[s - 1] != ' ')
+			s--;
+		if (s < 2)
+			continue;
+		bool after_user = false;
+		if (!word_before(b, s - 1, "from\0by\0with\0for\0")) {
+			size_t u = s - 1;
+			while (u > 0 && b[u - 1] != ' ')
+				u--;
+			after_user = u >= 2 && word_before(b, u - 1, "user\0");
+			if (!after_user)
+				continue;
+		}
+		*ch = b + s;
+		*chlen = e - s;
+		return true;
+	}
+	const char *f = memmem(b, n, " from [", 7);
+	if (f) {
+		const char *s = f + 6, *end = memchr(s, ']', (size_t)(b + n - s));
+		if (end && end + 2 < b + n && end[1] == ':' && is_digit(end[2])) {
+			end += 2;
+			while (end < b + n && is_digit(*end))
+				end++;
+			*ch = s;
+			*chlen = (size_t)(end - s);
+			return true;
+		}
+	}
+	return false;
+}
+
 void tok_sshd_bare(const char *s, size_t n, struct event *ev)
 {
 	sshd_body(s, n, ev);
+	ev->bare = true;
+	if (!connection_named(ev->body, ev->bodylen, &ev->channel, &ev->chlen))
+		ev->channel = NULL;
 }

@@ -246,6 +246,38 @@ static void test_tokenizers(void)
 	ok(shaped && ev.noise, "other programs in auth.log are skipped", "not skipped");
 	ev = tok(tok_sshd, "{\"MESSAGE\":\"Invalid user bob from 127.0.0.1 port 5\",\"_PID\":\"44\",\"SYSLOG_IDENTIFIER\":\"sshd\"}", &shaped);
 	ok(shaped && body_is(&ev, "Invalid user bob from 127.0.0.1 port 5") && ev.chlen == 2, "sshd journalctl -o json", "not parsed");
+	/* a bare line (sshd -E / -D -e) names its connection by its peer, or names none */
+	{
+		static const struct { const char *line, *peer; } cases[] = {
+			{ "Connection from 127.0.0.1 port 44546 on 127.0.0.1 port 48123 rdomain \"\"", "127.0.0.1 port 44546" },
+			{ "Failed password for invalid user bob from 2001:db8::7 port 5 ssh2", "2001:db8::7 port 5" },
+			{ "Connection closed by authenticating user lltuser 127.0.0.1 port 44522 [preauth]", "127.0.0.1 port 44522" },
+			{ "Received disconnect from 127.0.0.1 port 44520:11: disconnected by user", "127.0.0.1 port 44520" },
+			{ "Disconnected from user lltuser 127.0.0.1 port 44520", "127.0.0.1 port 44520" },
+			{ "Unable to negotiate with 127.0.0.1 port 44526: no matching key exchange method found.", "127.0.0.1 port 44526" },
+			{ "Timeout before authentication for 192.0.2.9 port 4242", "192.0.2.9 port 4242" },
+			{ "Connection reset by host.example port 1 [preauth]", "host.example port 1" },
+			{ "drop connection #0 from [127.0.0.1]:44526 on [127.0.0.1]:48123 past MaxStartups", "[127.0.0.1]:44526" },
+			{ "debug1: Connection to port 8080 forwarding to 127.0.0.1 port 80 requested.", NULL },
+			{ "Server listening on 0.0.0.0 port 22.", NULL },
+			{ "error: Bind to port 22 on 0.0.0.0 failed: Address already in use.", NULL },
+			{ "refused local port forward: originator 127.0.0.1 port 42650, target 127.0.0.1 port 2306", NULL },
+			{ "User root from 127.0.0.1 not allowed because not listed in AllowUsers", NULL },
+			{ "Closing connection to 127.0.0.1 port 34978", NULL },
+			{ "session opened for local user lltuser from [127.0.0.1]", NULL },
+			{ "Accepted key ED25519 SHA256:x found at /home/u/.ssh/authorized_keys:1", NULL },
+		};
+		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+			struct event e = { 0 };
+			tok_sshd_bare(cases[i].line, strlen(cases[i].line), &e);
+			const char *want = cases[i].peer;
+			bool right = e.bare && (want ? e.channel && e.chlen == strlen(want) && memcmp(e.channel, want, e.chlen) == 0
+						     : e.channel == NULL);
+			char name[64];
+			snprintf(name, sizeof name, "bare sshd line's peer, case %zu", i + 1);
+			ok(right, name, cases[i].line);
+		}
+	}
 }
 
 static enum format detect_text(const char *text)

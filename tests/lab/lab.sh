@@ -102,7 +102,7 @@ SCENARIOS=(
     proxy-ok proxy-dead proxy-auth proxy-bad-gateway proxy-closed proxy-ssh-hostkey proxy-ssh-auth
     proxy-ssh-ok proxy-ssh-target-hostkey hostkey-declined bad-host bad-user
     password-missing password-prompt-eof sftp-only second-factor second-factor-wrong
-    second-factor-ok
+    second-factor-ok overlap
 )
 declare -A PORT
 i=0
@@ -285,6 +285,7 @@ sshd_config() { # SCENARIO -> prints the config
         no-sftp)           subsystem="" ;;
         chroot)            match=$'Match User lltchroot\n    ChrootDirectory %h\n    ForceCommand internal-sftp' ;;
         chroot-info)       match=$'Match User lltchroot\n    ChrootDirectory %h\n    ForceCommand internal-sftp'; level=INFO ;;
+        overlap)           level=INFO ;;
         maxstartups)       extra="MaxStartups 1" ;;
         sftp-only)         extra="ForceCommand internal-sftp" ;;
         second-factor*)    extra="AuthenticationMethods publickey,password" ;;
@@ -470,6 +471,8 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SSH_
         second-factor)     ;;
         second-factor-wrong) BATCH=no; REPLY_=$WRONG_PASSWORD; PLINK_PW=$LAB/password-wrong ;;
         second-factor-ok)  BATCH=no; REPLY_=$PASSWORD; PLINK_PW=$LAB/password-right ;;
+        # the client's key is refused while other connections overlap it (start_overlap)
+        overlap)           KEYS=$CH/.ssh/id_other; PPK=$CH/.ssh/id_other.ppk ;;
         *) return 1 ;;
     esac
     [ "$AUTH" = password ] && BATCH=no
@@ -535,6 +538,7 @@ scenario_note() {
         second-factor)      echo "server: AuthenticationMethods publickey,password; the key is accepted, batch mode cannot give the password" ;;
         second-factor-wrong) echo "server: AuthenticationMethods publickey,password; the key is accepted, then a wrong password (SSH_ASKPASS, plink/psftp -pwfile)" ;;
         second-factor-ok)   echo "server: AuthenticationMethods publickey,password; the key, then the right password" ;;
+        overlap)            echo "server: LogLevel INFO; the offered key (id_other) is refused while a key login of lltuser (running sleep 2) is open, after a login of lltperm whose ~/.ssh is mode 0777" ;;
     esac
 }
 
@@ -646,6 +650,19 @@ settle() { # FILE: wait until it has not grown for 0.6 s (at most 5 s)
     done
 }
 
+# overlap: two more connections to the scenario's sshd around the client's run, in an order
+# that does not race: a key login that stays open (sleep 2) and, while it is, lltperm's whole
+# attempt (its key ignored: ~/.ssh is mode 0777); then the client runs, the first still open.
+start_overlap() {
+    local o=(-F "$LAB/ssh_config" -p "$TPORT" -o BatchMode=yes -o StrictHostKeyChecking=no
+             -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes -i "$CH/.ssh/id_ed25519")
+    local as=(setpriv --reuid=$CLIENT --regid=$CLIENT --init-groups env -i PATH=/usr/bin:/bin HOME=$CH)
+    "${as[@]}" ssh "${o[@]}" lltuser@127.0.0.1 'sleep 2' </dev/null >/dev/null 2>&1 &
+    OVERLAP_PID=$!
+    sleep 0.5
+    "${as[@]}" timeout 10 ssh "${o[@]}" lltperm@127.0.0.1 true </dev/null >/dev/null 2>&1
+}
+
 run_scenario() { # SCENARIO
     local s=$1 c first=1 slog off
     if [ -n "${SERVER_ERR[$s]+x}" ]; then
@@ -665,8 +682,10 @@ s=socket.create_connection(("127.0.0.1",int(sys.argv[1])));s.recv(256);time.slee
     [ "$SYSLOG" = 1 ] && slog=$LAB/sshd/$s.raw
     for c in ${CLIENTS[$s]}; do
         off=0; [ -f "$slog" ] && off=$(stat -c %s "$slog")
+        [ $first = 1 ] && [ $s = overlap ] && start_overlap
         run_client "$s" "$c"
         if [ $first = 1 ] && [ -f "$slog" ]; then
+            [ $s = overlap ] && wait "$OVERLAP_PID"
             settle "$slog"
             if [ "$SYSLOG" = 1 ]; then
                 tail -c +$((off + 1)) "$slog" | "$PY" "$LAB/syslogsink.py" format TRADITIONAL "$SYSLOG_HOST" > "$OUT/$s.sshd-syslog.log"

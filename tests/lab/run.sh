@@ -32,10 +32,11 @@ case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
 
 # The checks, in manifest order: "scenario client expected-id".
 CHECKS=()
-while read -r scen client id _rest; do
+while read -r scen client id rest; do
     case $scen in ''|'#'*) continue ;; esac
-    CHECKS+=("$scen $client $id")
+    CHECKS+=("$scen $client $id $rest")
 done < "$MANIFEST"
+set -f # the checks' words hold [*]: never file names
 
 all() { # VERB REASON: one line per check
     local verb=$1 reason=$2 c
@@ -181,6 +182,7 @@ npass=0; nfail=0; nskip=0
 for c in "${CHECKS[@]}"; do
     set -- $c
     scen=$1 client=$2 id=$3
+    shift 3
     name=lab/$scen.$client
     log=$OUT/$scen.$client.log
     if [ -f "$OUT/$scen.$client.skip" ]; then
@@ -207,6 +209,9 @@ for c in "${CHECKS[@]}"; do
             echo "sessions[*].outcome != failed"
             echo "sessions[*].findings[*].severity != error"
         fi
+        for a in "$@"; do # "path=value", "path!=value": the manifest's further assertions
+            case $a in *'!='*) echo "${a%%!=*} != ${a#*!=}" ;; *) echo "${a%%=*} = ${a#*=}" ;; esac
+        done
     } > "$exp"
     # "a|b": the real programs race, and either transcript is printed; either id is right
     ok=1
