@@ -93,6 +93,9 @@ static const struct sig sigs[] = {
 	{ "WARNING - POTENTIAL SECURITY BREACH!", false, FMT_PUTTY, 5 },
 	{ "Password authentication failed", false, FMT_PUTTY, 3 },
 	{ "psftp: ", false, FMT_PUTTY, 3 },
+	{ "pscp: ", false, FMT_PUTTY, 3 },
+	{ "unable to identify ", false, FMT_PUTTY, 3 }, /* pscp: a remote source it cannot stat */
+	{ "Remote working directory is ", false, FMT_PUTTY, 3 }, /* psftp's first words */
 	{ "Offered public key", false, FMT_PUTTY, 3 },
 	{ "Initialised ", false, FMT_PUTTY, 2 },
 	{ "OpenSSH_", false, FMT_OPENSSH, 4 },
