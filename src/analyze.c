@@ -288,13 +288,24 @@ static long powershell_wrapping(struct run *r, const char *s, size_t n, size_t k
  * to start and ran on every line. */
 static const struct event blank_event;
 
+static void new_event(struct event *ev, const struct run *r, const char *s, size_t n, uint64_t lineno)
+{
+	*ev = blank_event;
+	ev->input = r->input;
+	ev->line = lineno;
+	ev->raw = s;
+	ev->rawlen = n;
+}
+
+static bool syslog_line(const char *s, size_t n, struct event *ev)
+{
+	return n > 15 && (s[3] == ' ' || s[4] == '-' || s[0] == '<' || s[0] == '{') && tok_sshd(s, n, ev);
+}
+
 static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno)
 {
-	struct event ev = blank_event;
-	ev.input = r->input;
-	ev.line = lineno;
-	ev.raw = s;
-	ev.rawlen = n;
+	struct event ev;
+	new_event(&ev, r, s, n, lineno);
 	if (r->fmt == FMT_WINSCP_XML) {
 		tok_winscp_xml(s, n, &ev);
 		feed(r, &ev);
@@ -304,8 +315,13 @@ static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno
 		process_winscp(r, s, n, lineno, &ev);
 		return;
 	}
-	size_t pk = powershell_prefix(s, n); /* "ssh : OpenSSH_…" switches as "OpenSSH_…" does */
-	enum family sw = r->textfam != FAM_SSHD ? family_switch(s + pk, n - pk) : FAM_NONE;
+	/* a log collector's time stamp (docker logs -t, CI job logs): the program's line follows;
+	 * the evidence keeps the whole line */
+	size_t st = collector_stamp(s, n);
+	const char *t = s + st;
+	size_t tn = n - st;
+	size_t pk = powershell_prefix(t, tn); /* "ssh : OpenSSH_…" switches as "OpenSSH_…" does */
+	enum family sw = r->textfam != FAM_SSHD ? family_switch(t + pk, tn - pk) : FAM_NONE;
 	if (sw != FAM_NONE)
 		r->textfam = sw;
 	if (r->pend.live) {
@@ -315,17 +331,22 @@ static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno
 		}
 		flush_pending(r);
 	}
-	if (starts_with(s, n, "Event Log: ")) {
-		tok_putty(s, n, &ev);
-	} else if (n > 15 && (s[3] == ' ' || s[4] == '-' || s[0] == '<' || s[0] == '{') && tok_sshd(s, n, &ev)) {
-		/* syslog / journal line */
-	} else if (r->textfam == FAM_WINSCP && starts_with(s, n, "debug") && n > 7 && s[6] == ':') {
-		tok_openssh(s, n, &ev); /* ssh -v output pasted into a WinSCP ticket */
+	if (starts_with(t, tn, "Event Log: ")) {
+		tok_putty(t, tn, &ev);
+	} else if (syslog_line(s, n, &ev) && !(st && ev.noise)) {
+		/* syslog / journal line (after a collector's stamp, the word before a ':' is no tag) */
+	} else if (st && (new_event(&ev, r, s, n, lineno), syslog_line(t, tn, &ev))) {
+		/* a syslog line as a collector passed it on */
 	} else {
-		long k = powershell_wrapping(r, s, n, pk);
-		if (k < 0)
-			return;
-		tokenize_text(r, s + k, n - (size_t)k, &ev); /* the evidence keeps the whole line */
+		new_event(&ev, r, s, n, lineno);
+		if (r->textfam == FAM_WINSCP && starts_with(t, tn, "debug") && tn > 7 && t[6] == ':') {
+			tok_openssh(t, tn, &ev); /* ssh -v output pasted into a WinSCP ticket */
+		} else {
+			long k = powershell_wrapping(r, t, tn, pk);
+			if (k < 0)
+				return;
+			tokenize_text(r, t + k, tn - (size_t)k, &ev);
+		}
 	}
 	feed(r, &ev);
 }

@@ -153,11 +153,22 @@ void detect_line(struct detector *d, const char *s, size_t n)
 	size_t off;
 	const char *prog, *pid;
 	size_t pl, pidl;
-	if (syslog_prefix(s, n, &off, &prog, &pl, &pid, &pidl)) {
+	/* a collector's time stamp (docker logs -t, CI logs) before the program's own line; its
+	 * "error:" or "debug1:" is no syslog tag */
+	size_t st = collector_stamp(s, n);
+	bool syslog = syslog_prefix(s, n, &off, &prog, &pl, &pid, &pidl);
+	if (!syslog || (st && !(pl >= 4 && memcmp(prog, "sshd", 4) == 0))) {
+		s += st;
+		n -= st;
+		syslog = st && syslog_prefix(s, n, &off, &prog, &pl, &pid, &pidl);
+	}
+	if (syslog) {
 		if (pl >= 4 && memcmp(prog, "sshd", 4) == 0)
 			d->score[FMT_SSHD_SYSLOG] += 5;
 		return;
 	}
+	if (n == 0)
+		return;
 	if (s[0] == '{' && contains(s, n, "\"MESSAGE\"") && contains(s, n, "\"sshd")) {
 		d->score[FMT_SSHD_JOURNAL] += 5;
 		return;

@@ -16,6 +16,12 @@ bool tok_sshd(const char *s, size_t n, struct event *ev);
 /* sshd lines without a syslog prefix (sshd -E, sshd -d, -D -e). */
 void tok_sshd_bare(const char *s, size_t n, struct event *ev);
 
+/* What a log collector writes before a line: docker compose's "service-1  | ", kubectl's
+ * "[pod/NAME/CONTAINER] ", then a time stamp "2026-11-24T03:25:45.123456789Z " (docker logs
+ * -t, kubectl logs --timestamps, CI job logs); its length with the space, 0 if none
+ * (tok_collector.c). */
+size_t collector_stamp(const char *s, size_t n);
+
 /* Windows PowerShell 5.1's wrapping of a redirected native stderr (tok_powershell.c): the
  * length of a "ssh : " / "plink.exe : " prefix (0 if none), the error record's position line
  * ("At line:1 char:1") and the lines of the block that follows it. */

@@ -246,6 +246,31 @@ static void test_tokenizers(void)
 	ok(shaped && ev.noise, "other programs in auth.log are skipped", "not skipped");
 	ev = tok(tok_sshd, "{\"MESSAGE\":\"Invalid user bob from 127.0.0.1 port 5\",\"_PID\":\"44\",\"SYSLOG_IDENTIFIER\":\"sshd\"}", &shaped);
 	ok(shaped && body_is(&ev, "Invalid user bob from 127.0.0.1 port 5") && ev.chlen == 2, "sshd journalctl -o json", "not parsed");
+	/* a log collector's prefix before a program's line */
+	{
+		static const struct { const char *line; size_t len; } cases[] = {
+			{ "2026-11-24T03:25:45.123456789Z Accepted publickey for u from 192.0.2.7 port 5 ssh2", 31 },
+			{ "2026-11-24T03:25:45.1234567Z debug1: Connecting to h [192.0.2.10] port 22.", 29 },
+			{ "2026-11-24T03:25:45Z ssh: connect to host h port 22: Connection refused", 21 },
+			{ "sftp-1  | Accepted password for foo from 172.18.0.1 port 41234 ssh2", 10 },
+			{ "sshd-1  | 2026-11-24T03:25:45.000000000Z Server listening on :: port 22.", 41 },
+			{ "web_1 |", 7 },
+			{ "[pod/sshd-7d9f6c/sshd] Accepted publickey for u from 10.0.0.3 port 5 ssh2", 23 },
+			{ "2026-11-22T03:57:19+00:00 host sshd[12]: Accepted publickey for u", 0 },
+			{ "2026-11-22T03:57:19.123456+0000 host sshd[12]: m", 0 },
+			{ "2026-11-24T03:25:45.Z x", 0 },
+			{ "2026-11-24T03:25:45.1234567890Z x", 0 },
+			{ "Nov 22 03:57:19 host sshd[7]: m", 0 },
+			{ "ssh: connect to host h | port 22", 0 },
+			{ "-x  | y", 0 },
+			{ "[pod/x y] z", 0 },
+		};
+		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+			char name[64];
+			snprintf(name, sizeof name, "collector prefix, case %zu", i + 1);
+			ok(collector_stamp(cases[i].line, strlen(cases[i].line)) == cases[i].len, name, cases[i].line);
+		}
+	}
 	/* a bare line (sshd -E / -D -e) names its connection by its peer, or names none */
 	{
 		static const struct { const char *line, *peer; } cases[] = {
