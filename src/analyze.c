@@ -27,8 +27,9 @@ struct pending {
  * connection's details first and the line naming its peer after ("Authentication refused: bad
  * ownership …", then "Connection closed by authenticating user U A port P"), so that is where
  * they belong; unless that line begins a connection ("Connection from …"): then they end the
- * one before ("User child is on pid N"). Bounded: past the bounds they go where the last line
- * went, as they would with no holding. */
+ * one before ("User child is on pid N"). An unnamed line that begins a session is not held: it
+ * is a session of its own. Bounded: past the bounds they go where the last line went, as they
+ * would with no holding. */
 #define HELD_LINES 64
 #define CHANNEL_MAX 320 /* a peer's name: a host name of 255 bytes and " port 65535" */
 #define HELD_BYTES (64 * 1024)
@@ -109,11 +110,15 @@ static void feed(struct run *r, struct event *ev)
 	if (ev->fam == FAM_PUTTY)
 		putty_interactor(ev, &r->proxy_asks);
 	if (ev->bare && !ev->noise && !ev->channel) {
-		if (hold_unnamed(r, ev))
+		/* a line that begins a session of its own ("… logging rate-limited: additional N
+		 * connections dropped") is no connection's: the held lines end the one before it */
+		bool starts = engine_starts_session(r->a->e, ev);
+		if (!starts && hold_unnamed(r, ev))
 			return;
 		release_held(r, NULL, 0);
 		char own[CHANNEL_MAX];
-		ev->channel = last_channel(r, own, sizeof own, &ev->chlen);
+		if (!starts)
+			ev->channel = last_channel(r, own, sizeof own, &ev->chlen);
 		engine_feed(r->a->e, r->a->tr, ev);
 		return;
 	} else if (r->held.n) {
