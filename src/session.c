@@ -969,16 +969,27 @@ static void fold_findings(struct session *s)
 }
 
 /* A problem seen before the session went on to succeed did not stop it. */
+/* The finding's latest line in input, 0 if it cites none there: in a client's session joined
+ * with the server's, the lines of the other input do not say when it happened. */
+static uint64_t last_line_in(const struct finding *f, unsigned input)
+{
+	uint64_t last = 0;
+	for (int i = 0; i < f->nev; i++)
+		if (f->ev[i].input == input && f->ev[i].line > last)
+			last = f->ev[i].line;
+	return last;
+}
+
 static void downgrade_before_success(struct session *s)
 {
 	if (s->outcome != OUT_SUCCESS)
 		return;
 	for (int i = 0; i < s->nfindings; i++) {
 		struct finding *f = &s->findings[i];
-		if (f->severity != SEV_ERROR || f->nev == 0)
+		if (f->severity != SEV_ERROR)
 			continue;
-		const struct evidence *last = &f->ev[f->nev - 1];
-		if (last->input == s->success_input && last->line < s->success_line) {
+		uint64_t last = last_line_in(f, s->success_input);
+		if (last && last < s->success_line) {
 			f->severity = SEV_WARNING;
 			f->downgraded = true;
 		}
@@ -987,8 +998,7 @@ static void downgrade_before_success(struct session *s)
 	 * password change closes the session it accepted) */
 	for (int i = 0; i < s->nfindings; i++) {
 		const struct finding *f = &s->findings[i];
-		if (f->severity == SEV_ERROR && !f->folded_by && f->nev > 0 &&
-		    f->ev[f->nev - 1].input == s->success_input && f->ev[f->nev - 1].line > s->success_line)
+		if (f->severity == SEV_ERROR && !f->folded_by && last_line_in(f, s->success_input) > s->success_line)
 			s->outcome = OUT_FAILED;
 	}
 }
