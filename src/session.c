@@ -968,7 +968,6 @@ static void fold_findings(struct session *s)
 	}
 }
 
-/* A problem seen before the session went on to succeed did not stop it. */
 /* The finding's latest line in input, 0 if it cites none there: in a client's session joined
  * with the server's, the lines of the other input do not say when it happened. */
 static uint64_t last_line_in(const struct finding *f, unsigned input)
@@ -980,6 +979,7 @@ static uint64_t last_line_in(const struct finding *f, unsigned input)
 	return last;
 }
 
+/* A problem seen before the session went on to succeed did not stop it. */
 static void downgrade_before_success(struct session *s)
 {
 	if (s->outcome != OUT_SUCCESS)

@@ -242,15 +242,11 @@ static bool connection_named(const char *b, size_t n, const char **ch, size_t *c
 			s--;
 		if (s < 2)
 			continue;
-		bool after_user = false;
-		if (!word_before(b, s - 1, "from\0by\0with\0for\0")) {
-			size_t u = s - 1;
-			while (u > 0 && b[u - 1] != ' ')
-				u--;
-			after_user = u >= 2 && word_before(b, u - 1, "user\0");
-			if (!after_user)
-				continue;
-		}
+		size_t u = s - 1; /* the word before the address: a user name after "user"? */
+		while (u > 0 && b[u - 1] != ' ')
+			u--;
+		if (!word_before(b, s - 1, "from\0by\0with\0for\0") && !(u >= 2 && word_before(b, u - 1, "user\0")))
+			continue;
 		*ch = b + s;
 		*chlen = e - s;
 		return true;
