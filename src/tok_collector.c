@@ -12,6 +12,8 @@
 #include "tokenize.h"
 #include "util.h"
 
+#include <string.h>
+
 /* "YYYY-MM-DDTHH:MM:SS[.fraction]Z " */
 static size_t zulu_stamp(const char *s, size_t n)
 {
@@ -47,16 +49,20 @@ static size_t source_name(const char *s, size_t n)
 			i++;
 		return i + 1 < n && s[i] == ']' && s[i + 1] == ' ' ? i + 2 : 0;
 	}
-	size_t i = 0;
-	while (i < n && i < 64 && name_char(s[i]))
-		i++;
-	if (i == 0 || i >= n || s[i] != ' ' || s[0] == '_' || s[0] == '.' || s[0] == '-')
+	/* the bar first: most lines have none near their start, and one memchr says so */
+	const char *bar = memchr(s, '|', n < 80 ? n : 80);
+	if (!bar || s[0] == '_' || s[0] == '.' || s[0] == '-')
 		return 0;
-	while (i < n && s[i] == ' ')
+	size_t i = 0, b = (size_t)(bar - s);
+	while (i < b && name_char(s[i]))
 		i++;
-	if (i >= n || s[i] != '|')
+	if (i == 0 || i == b || s[i] != ' ')
 		return 0;
-	return i + 1 == n ? n : s[i + 1] == ' ' ? i + 2 : 0;
+	while (i < b && s[i] == ' ')
+		i++;
+	if (i != b)
+		return 0;
+	return b + 1 == n ? n : s[b + 1] == ' ' ? b + 2 : 0;
 }
 
 size_t collector_stamp(const char *s, size_t n)
