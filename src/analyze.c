@@ -69,13 +69,8 @@ static void release_held(struct run *r, const char *ch, size_t chlen)
 {
 	struct held *h = &r->held;
 	char own[CHANNEL_MAX];
-	if (!ch) {
+	if (!ch) /* a named one lies in the current line, which outlives this */
 		ch = last_channel(r, own, sizeof own, &chlen);
-	} else {
-		chlen = chlen < sizeof own ? chlen : sizeof own - 1;
-		memcpy(own, ch, chlen);
-		ch = own;
-	}
 	for (size_t i = 0; i < h->n; i++) {
 		struct event *ev = &h->ev[i];
 		ev->raw = h->text.s + (size_t)(uintptr_t)ev->raw;
@@ -307,6 +302,17 @@ static bool syslog_line(const char *s, size_t n, struct event *ev)
 	return n > 15 && (s[3] == ' ' || s[4] == '-' || s[0] == '<' || s[0] == '{') && tok_sshd(s, n, ev);
 }
 
+/* A syslog or journal line, as it is or as a collector passed it on (st: the collector's stamp;
+ * after one, the word before a ':' is no syslog tag: "…Z error: …"). On false, ev is as new. */
+static bool syslog_event(const struct run *r, const char *s, size_t n, size_t st, uint64_t lineno,
+			 struct event *ev)
+{
+	if (syslog_line(s, n, ev) && !(st && ev->noise))
+		return true;
+	new_event(ev, r, s, n, lineno);
+	return st && syslog_line(s + st, n - st, ev);
+}
+
 static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno)
 {
 	struct event ev;
@@ -338,12 +344,9 @@ static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno
 	}
 	if (starts_with(t, tn, "Event Log: ")) {
 		tok_putty(t, tn, &ev);
-	} else if (syslog_line(s, n, &ev) && !(st && ev.noise)) {
-		/* syslog / journal line (after a collector's stamp, the word before a ':' is no tag) */
-	} else if (st && (new_event(&ev, r, s, n, lineno), syslog_line(t, tn, &ev))) {
-		/* a syslog line as a collector passed it on */
+	} else if (syslog_event(r, s, n, st, lineno, &ev)) {
+		/* syslog / journal line */
 	} else {
-		new_event(&ev, r, s, n, lineno);
 		if (r->textfam == FAM_WINSCP && starts_with(t, tn, "debug") && tn > 7 && t[6] == ':') {
 			tok_openssh(t, tn, &ev); /* ssh -v output pasted into a WinSCP ticket */
 		} else {
