@@ -137,6 +137,14 @@ static const struct sig sigs[] = {
 	{ "pam_unix(sshd:", true, FMT_SSHD, 5 },
 	{ "Starting session: ", false, FMT_SSHD, 5 },
 	{ "debug1: userauth-request for user", false, FMT_SSHD, 10 },
+	/* sshd that does not start, as `sshd -t` or `sshd -D -e` print it (its host-key warning
+	 * block is the client's, so the decisive line outweighs three of them) */
+	{ "sshd: no hostkeys available -- exiting.", false, FMT_SSHD, 30 },
+	{ "Unable to load host key", false, FMT_SSHD, 10 },
+	{ "Missing privilege separation directory: ", false, FMT_SSHD, 10 },
+	{ "Cannot bind any address.", false, FMT_SSHD, 10 },
+	{ "Bind to port ", false, FMT_SSHD, 3 },
+	{ "sshd_config", true, FMT_SSHD, 10 },
 };
 
 void detect_line(struct detector *d, const char *s, size_t n)
@@ -163,7 +171,7 @@ void detect_line(struct detector *d, const char *s, size_t n)
 		syslog = st && syslog_prefix(s, n, &off, &prog, &pl, &pid, &pidl);
 	}
 	if (syslog) {
-		if (pl >= 4 && memcmp(prog, "sshd", 4) == 0)
+		if ((pl >= 4 && memcmp(prog, "sshd", 4) == 0) || systemd_on_sshd(prog, pl, s + off, n - off))
 			d->score[FMT_SSHD_SYSLOG] += 5;
 		return;
 	}

@@ -663,6 +663,11 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 			else if (strcmp(caps[i].name, "source_port") == 0)
 				port = caps[i].value;
 		s = tracker_child_session(tr, ev, user, address, port);
+	} else if (r->session_service) {
+		/* a signal only adds to the server's story; a finding begins it */
+		s = tracker_service_session(tr, ev, !r->signal);
+		if (!s)
+			return;
 	} else {
 		/* a proxy hop's own start line (PuTTY's "proxy: Looking up host") is within the attempt */
 		s = tracker_session(tr, ev, r->session_start && !ev->hop);
@@ -670,12 +675,12 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 	session_apply(s, r, p->rule, ev, caps, ncaps);
 }
 
-/* 1 if pattern pi's rule decides the line's session ("session": "start" or "child"), 0 if not,
+/* 1 if pattern pi's rule decides the line's session ("session": "start", "child" or "service"), 0 if not,
  * -1 for a pattern of no rule. */
 static int picks_session(const struct ruletable *t, int pi)
 {
 	int r = t->pats[pi].rule;
-	return r < 0 ? -1 : t->rules[r].session_start || t->rules[r].session_child;
+	return r < 0 ? -1 : t->rules[r].session_start || t->rules[r].session_child || t->rules[r].session_service;
 }
 
 void engine_feed(struct engine *e, struct tracker *tr, const struct event *ev)

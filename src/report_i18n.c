@@ -44,6 +44,8 @@ static const char *const labels[L_COUNT][LANG_COUNT] = {
 				 "サーバーのログには、この接続試行と確実に対応づけられる接続がありません。共通する情報（ユーザー、ポート、鍵、接続元ポート）が足りないか、候補が複数あるか、別のサーバーや別の時刻のログか、接続が sshd まで届いていません。" },
 	[L_UNMATCHED_SERVER] = { "This connection could be tied to none of the client sessions given (too little in common, another attempt, client or time).",
 				 "この接続は、与えられたクライアント側のどのセッションとも確実には対応づけられません（共通する情報が足りない、別の接続試行、別のクライアント、または別の時刻）。" },
+	[L_SERVER_ITSELF] = { "the sshd server itself, not a connection", "sshd サーバー自体(接続ではありません)" },
+	[L_DOWNGRADED_SERVER] = { "(sshd started later)", "(その後 sshd は起動しました)" },
 };
 
 static const char *const phases[PH_COUNT][LANG_COUNT] = {

@@ -435,6 +435,7 @@ static void session(struct reporter *r, const struct session *s)
 	jnum(r, s->index);
 	jraw(r, ",\"channel\":");
 	jshown(r, s->channel);
+	jraw(r, s->service ? ",\"scope\":\"server\"" : ",\"scope\":\"connection\"");
 	jraw(r, ",\"client\":");
 	if (s->facts[F_CLIENT] && s->facts[F_CLIENT_VERSION]) { /* "WinSCP 6.5.5" */
 		oputc(r, '"');

@@ -104,7 +104,7 @@ static void finding(struct reporter *r, const struct session *s, const struct fi
 	fprintf(r->out, "\n  %d. %s%s%s%s %s%s%s  %s[%s, %s: %s]%s%s%s\n", rank, c(r, C_BOLD), c(r, sev_color(f->severity)),
 		sev_label(l, f->severity), c(r, C_OFF), c(r, C_BOLD), b.s, c(r, C_OFF), c(r, C_DIM), f->id,
 		label(l, L_CONFIDENCE), confidence_label(l, f->confidence), c(r, C_OFF),
-		f->downgraded ? " " : "", f->downgraded ? label(l, L_DOWNGRADED) : "");
+		f->downgraded ? " " : "", f->downgraded ? label(l, s->service ? L_DOWNGRADED_SERVER : L_DOWNGRADED) : "");
 	sb_clear(&b);
 	if (f->rule)
 		render_finding_text(&b, text_of(&f->rule->diagnosis, l), f, s, &r->o);
@@ -203,17 +203,21 @@ static void session(struct reporter *r, const struct session *s)
 	sb_init(&shown);
 	render_shown(&shown, cl.s, &r->o);
 	via_proxy(&b, s, &r->o);
-	fprintf(r->out, ": %s → %s; %s: %s; %s: %s%s%s\n", shown.s,
-		b.s,
-		label(l, L_REACHED), phase_label(l, s->phase, s->facts[F_PROTOCOL]), label(l, L_OUTCOME), c(r, oc),
-		outcome_label(l, s->outcome), c(r, C_OFF));
+	if (s->service) /* no client, target or phase: sshd's own start */
+		fprintf(r->out, ": %s; %s: %s%s%s\n", label(l, L_SERVER_ITSELF), label(l, L_OUTCOME), c(r, oc),
+			outcome_label(l, s->outcome), c(r, C_OFF));
+	else
+		fprintf(r->out, ": %s → %s; %s: %s; %s: %s%s%s\n", shown.s, b.s, label(l, L_REACHED),
+			phase_label(l, s->phase, s->facts[F_PROTOCOL]), label(l, L_OUTCOME), c(r, oc),
+			outcome_label(l, s->outcome), c(r, C_OFF));
 	if (s->facts[F_SERVER]) {
 		sb_clear(&shown);
 		render_shown(&shown, s->facts[F_SERVER], &r->o);
 		fprintf(r->out, "  %s: %s\n", label(l, L_SERVER), shown.s);
 	}
-	/* one input's evidence only: the other side's log had nothing for it */
-	if (r->o.paired && (s->inputs & (s->inputs - 1)) == 0)
+	/* one input's evidence only: the other side's log had nothing for it (sshd's own session
+	 * is no connection to tie) */
+	if (r->o.paired && !s->service && (s->inputs & (s->inputs - 1)) == 0)
 		fprintf(r->out, "  %s\n", label(l, s->fam == FAM_SSHD ? L_UNMATCHED_SERVER : L_UNMATCHED_CLIENT));
 	sb_free(&shown);
 	sb_free(&cl);

@@ -967,8 +967,10 @@ static void read_enums(struct loadctx *c, struct rule *r, const cJSON *o)
 			r->session_child = true;
 		else if (strcmp(s, "end") == 0)
 			r->session_end = true;
+		else if (strcmp(s, "service") == 0)
+			r->session_service = true;
 		else
-			load_error(c, "session must be \"start\", \"child\" or \"end\"");
+			load_error(c, "session must be \"start\", \"child\", \"end\" or \"service\"");
 		free(s);
 	}
 	const cJSON *ll = cJSON_GetObjectItemCaseSensitive(o, "last_line");

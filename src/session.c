@@ -445,6 +445,26 @@ struct session *tracker_child_session(struct tracker *tr, const struct event *ev
 	return adopt_child(tr, ev, best);
 }
 
+struct session *tracker_service_session(struct tracker *tr, const struct event *ev, bool open)
+{
+	for (int i = tr->newest; i >= 0; i = tr->open[i].older) {
+		struct session *s = tr->open[i].s;
+		if (tr->open[i].input != ev->input || !s->service)
+			continue;
+		/* the PID's next lines (a message that runs on) join it too */
+		if (ev->channel && !same_channel(s, ev) && find_alias(tr, ev, hash_bytes(ev->channel, ev->chlen)) != i)
+			add_alias(tr, i, ev->input, ev->channel, ev->chlen);
+		touch(tr, i);
+		tr->last = i;
+		return s;
+	}
+	if (!open)
+		return NULL;
+	struct session *s = tracker_session(tr, ev, false);
+	s->service = true;
+	return s;
+}
+
 /* The line as evidence; cap: NULL for a new string, else the room of the one to write over. */
 static void copy_evidence(struct session *s, struct evidence *e, const struct event *ev, uint16_t *cap)
 {

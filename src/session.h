@@ -79,6 +79,7 @@ struct session {
 	bool several_keys;              /* key_fingerprint took more than one value */
 	bool ended;                     /* a "session": "end" line: the login is over */
 	bool child_guessed;             /* its child_pid came from tracker_child_session */
+	bool service;                   /* the server's own story ("session": "service"), not a connection's */
 	unsigned char hops;             /* proxy hops logging in, one inside the other (-J a,b: 2) */
 	bool hop_up;                    /* the innermost has opened the way on ("hop": "up") */
 	bool hop_started;               /* the hop's own ssh printed its version line */
@@ -118,6 +119,10 @@ struct session *tracker_session(struct tracker *tr, const struct event *ev, bool
  * and ended at most CHILD_REACH lines before, and whose user is user when user is given. */
 struct session *tracker_child_session(struct tracker *tr, const struct event *ev, const char *user,
 				      const char *address, const char *port);
+/* The input's session of the server itself, for a line of a "session": "service" rule
+ * (sshd not starting: each try is a new PID): the open one, which the line's PID then joins,
+ * else, with open, the line's own session becomes it; NULL if none and not open. */
+struct session *tracker_service_session(struct tracker *tr, const struct event *ev, bool open);
 /* Close every open session (end of an input). */
 /* The channel of the session the last line of input went to (NULL: none, or none of input). */
 const char *tracker_last_channel(const struct tracker *tr, unsigned input);

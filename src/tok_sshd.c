@@ -133,6 +133,15 @@ static bool sshd_program(const char *p, size_t n)
 	       starts_with(p, n, "sftp-server") || starts_with(p, n, "internal-sftp");
 }
 
+/* systemd's words on the sshd service ("ssh.service: Control process exited, …", "Failed to
+ * start ssh.service - OpenBSD Secure Shell server."): a failed start is the server's story too. */
+bool systemd_on_sshd(const char *prog, size_t proglen, const char *b, size_t n)
+{
+	return proglen == 7 && memcmp(prog, "systemd", 7) == 0 &&
+	       (memmem(b, n, "ssh.service", 11) || memmem(b, n, "sshd.service", 12) ||
+		memmem(b, n, "OpenBSD Secure Shell server", 27) || memmem(b, n, "OpenSSH server daemon", 21));
+}
+
 static void sshd_body(const char *b, size_t bn, struct event *ev)
 {
 	ev->fam = FAM_SSHD;
@@ -197,7 +206,7 @@ bool tok_sshd(const char *s, size_t n, struct event *ev)
 		return journal_json(s, n, ev);
 	ev->ts = s;
 	ev->tslen = off;
-	if (!sshd_program(prog, proglen)) {
+	if (!sshd_program(prog, proglen) && !systemd_on_sshd(prog, proglen, s + off, n - off)) {
 		/* another program's line in the same log: not ours to judge */
 		ev->fam = FAM_SSHD;
 		ev->famask = 0;

@@ -1102,6 +1102,13 @@ if grep -q 'reported with the client sessions they were matched to' "$W/pair.txt
 else
 	fail "correlation: server log first, matched: no 'above', no unmatched note" "$(grep -e above -e 'matched' "$W/pair.txt" | head -n 2)"
 fi
+ll 30 "$W/pair.txt" "$W/e" testdata/mixed/server-not-started.ssh-v.log testdata/mixed/server-not-started.sshd.log
+if grep -q '^Session 1: the sshd server itself, not a connection; outcome: FAILED' "$W/pair.txt" &&
+	! grep -q 'This connection could be tied to none' "$W/pair.txt"; then
+	pass "correlation: sshd's own session (it did not start) is no connection left unpaired"
+else
+	fail "correlation: sshd's own session (it did not start) is no connection left unpaired" "$(grep -e '^Session' -e 'tied to none' "$W/pair.txt" | head -n 3)"
+fi
 ll 30 "$W/pair.txt" "$W/e" testdata/openssh/lab-password-wrong.ssh-v.log testdata/openssh/lab-unknown-user.ssh-v.log
 if grep -q 'Session 1' "$W/pair.txt" && ! grep -q 'matched' "$W/pair.txt"; then
 	pass "correlation: two client logs, no server log: no note about partners"
@@ -1665,6 +1672,8 @@ base = []
 for p in sys.argv[1:]:
     with open(p, "rb") as f:
         base += f.read().splitlines()
+# no blank lines: a lone CR before an empty line's LF would be one CRLF, one line, not two
+base = [l for l in base if l]
 out, lines, cut = [], 0, 0
 size, copy = 0, 0
 while size < 6_000_000:

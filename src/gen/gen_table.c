@@ -189,8 +189,8 @@ static void put_rule(int i, const struct rule *r)
 		fprintf(out, "\t\t.names_proxy = true,\n");
 	fprintf(out, "\t\t.phase = (enum phase)%d, .outcome = (enum outcome)%d, .session_start = %s, .last_line = %s,\n",
 		(int)r->phase, (int)r->outcome, tf(r->session_start), tf(r->last_line));
-	fprintf(out, "\t\t.latest_captures = %s, .session_child = %s, .session_end = %s,\n", tf(r->latest_captures),
-		tf(r->session_child), tf(r->session_end));
+	fprintf(out, "\t\t.latest_captures = %s, .session_child = %s, .session_end = %s, .session_service = %s,\n",
+		tf(r->latest_captures), tf(r->session_child), tf(r->session_end), tf(r->session_service));
 	put_string_field("auth_method", r->auth_method);
 	put_string_field("auth_key", r->auth_key);
 	put_string_field("auth_result", r->auth_result);

@@ -102,7 +102,7 @@ SCENARIOS=(
     proxy-ok proxy-dead proxy-auth proxy-bad-gateway proxy-closed proxy-ssh-hostkey proxy-ssh-auth
     proxy-ssh-ok proxy-ssh-target-hostkey hostkey-declined bad-host bad-user
     password-missing password-prompt-eof sftp-only second-factor second-factor-wrong
-    second-factor-ok overlap
+    second-factor-ok overlap sshd-bad-config
 )
 declare -A PORT
 i=0
@@ -329,6 +329,7 @@ server_kind() { # SCENARIO -> sshd|ftp|silent|close|reset|none
         proxy-auth) echo http-proxy-auth ;;
         proxy-dead|proxy-ssh-hostkey|proxy-ssh-auth|bad-host|bad-user) echo none ;;
         proxy-closed) echo close ;;
+        sshd-bad-config) echo sshd-broken ;;
         *) echo sshd ;;
     esac
 }
@@ -380,6 +381,17 @@ for s in "${ORDER[@]}"; do
             fi
             PIDS+=($!)
             ;;
+        sshd-broken)
+            # sshd_config with a misspelt keyword: what systemd's ExecStartPre (sshd -t) prints
+            # is the server's log; nothing listens, so the clients are refused.
+            mkdir -p "$LAB/sshd/$s"
+            conf=$LAB/sshd/$s/sshd_config
+            { sshd_config "$s"; echo "PermitRootLogn no"; } > "$conf"
+            if "$SSHD" -t -f "$conf" > "$LAB/sshd/$s.start.log" 2>&1; then
+                SERVER_ERR[$s]="sshd -t accepted a misspelt keyword"
+            fi
+            continue
+            ;;
         ftp|silent|close|reset|http-proxy|http-proxy-auth)
             "$PY" "$LAB/fakesrv.py" "$kind" "$p" </dev/null >"$LAB/sshd/$s.fake.log" 2>&1 &
             PIDS+=($!)
@@ -409,7 +421,7 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SSH_
         passphrase-wrong)  KEYS=$CH/.ssh/id_enc; PPK=$CH/.ssh/id_enc.ppk; BATCH=no; REPLY_=$WRONG_PASSPHRASE ;;
         hostkey-changed)   ;;
         hostkey-unverified) KH=empty ;;
-        refused)           ;;
+        refused|sshd-bad-config) ;;
         dns)               THOST=nosuchhost.invalid; TPORT=22; NS=dns ;;
         not-ssh)           ;;
         banner-timeout)    SSH_EXTRA=(-o ConnectTimeout=5); TMO=8 ;;
@@ -493,6 +505,7 @@ scenario_note() {
         hostkey-changed)    echo "server host keys replaced since the client stored the old ed25519 key" ;;
         hostkey-unverified) echo "host key not known to the client, batch mode" ;;
         refused)            echo "nothing listens on the port" ;;
+        sshd-bad-config)    echo "sshd_config has a misspelt keyword (PermitRootLogn): sshd -t refuses it, sshd does not start, nothing listens" ;;
         dns)                echo "host name does not resolve (private namespace, nsswitch hosts: files, .invalid name)" ;;
         not-ssh)            echo "an FTP-like listener on the port (220 greeting, 530 to every line, 421 after 2 s)" ;;
         banner-timeout)     echo "a listener that accepts and never speaks; ssh -o ConnectTimeout=5, plink/psftp killed after 5 s" ;;
@@ -698,6 +711,11 @@ s=socket.create_connection(("127.0.0.1",int(sys.argv[1])));s.recv(256);time.slee
                 cp "$OUT/meta/$s.$c.facts" "$OUT/meta/$s.sshd.facts"
                 echo "$c" > "$OUT/meta/$s.sshd.client"
             fi
+        fi
+        if [ $first = 1 ] && [ $s = sshd-bad-config ]; then
+            cp "$LAB/sshd/$s.start.log" "$OUT/$s.sshd.log"
+            cp "$OUT/meta/$s.$c.facts" "$OUT/meta/$s.sshd.facts"
+            echo "$c" > "$OUT/meta/$s.sshd.client"
         fi
         first=0
     done

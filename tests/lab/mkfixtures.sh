@@ -59,10 +59,11 @@ fixture() { # SCENARIO CLIENT ID
     facts=$dir/meta/$scen.$client.facts
     host=$(fact host "$facts"); port=$(fact port "$facts"); user=$(fact user "$facts")
     lvl=VERBOSE; grep -q 'debug1: ' "$src" && lvl=DEBUG1
-    case $client in
-        sshd) how="sshd 9.2p1 -E file (LogLevel $lvl), server side of the $(cat "$dir/meta/$scen.$client.client") attempt" ;;
-        sshd-syslog) how="sshd 9.2p1 syslog datagrams (LogLevel $lvl, server side of the $(cat "$dir/meta/$scen.$client.client") attempt) received on a /dev/log socket and written as rsyslog's RSYSLOG_TraditionalFileFormat does (host name loglens-lab inserted)" ;;
-        sshd-rfc3339) how="sshd 9.2p1 syslog datagrams (LogLevel $lvl, server side of the $(cat "$dir/meta/$scen.$client.client") attempt) received on a /dev/log socket and written as rsyslog's RSYSLOG_FileFormat (Debian 12 default) does: reception time, host name loglens-lab" ;;
+    case $scen.$client in
+        sshd-bad-config.sshd) how="what \`sshd -t -f …/sshd_config\` printed when the lab started the scenario's server (sshd 9.2p1)" ;;
+        *.sshd) how="sshd 9.2p1 -E file (LogLevel $lvl), server side of the $(cat "$dir/meta/$scen.$client.client") attempt" ;;
+        *.sshd-syslog) how="sshd 9.2p1 syslog datagrams (LogLevel $lvl, server side of the $(cat "$dir/meta/$scen.$client.client") attempt) received on a /dev/log socket and written as rsyslog's RSYSLOG_TraditionalFileFormat does (host name loglens-lab inserted)" ;;
+        *.sshd-rfc3339) how="sshd 9.2p1 syslog datagrams (LogLevel $lvl, server side of the $(cat "$dir/meta/$scen.$client.client") attempt) received on a /dev/log socket and written as rsyslog's RSYSLOG_FileFormat (Debian 12 default) does: reception time, host name loglens-lab" ;;
         *) how="$(cat "$dir/meta/$scen.$client.cmd")" ;;
     esac
     {
