@@ -138,7 +138,10 @@ static void touch(struct tracker *tr, int i)
 	}
 }
 
-static void close_at(struct tracker *tr, int i)
+static void close_at(struct tracker *tr, int i);
+
+/* Free slot i; its session is reported if report and touched, else dropped. */
+static void release_at(struct tracker *tr, int i, bool report)
 {
 	struct open_session *o = &tr->open[i];
 	struct session *s = o->s;
@@ -150,13 +153,18 @@ static void close_at(struct tracker *tr, int i)
 	tr->freeslots[tr->nfree++] = i;
 	tr->nopen--;
 	tr->last = -1;
-	if (s->touched) {
+	if (report && s->touched) {
 		s->index = tr->next_index++;
 		session_evaluate(s, tr->t);
 		tr->sink(s, tr->arg);
 	} else {
 		session_free(s);
 	}
+}
+
+static void close_at(struct tracker *tr, int i)
+{
+	release_at(tr, i, true);
 }
 
 const char *tracker_last_channel(const struct tracker *tr, unsigned input)
@@ -451,9 +459,18 @@ struct session *tracker_service_session(struct tracker *tr, const struct event *
 		struct session *s = tr->open[i].s;
 		if (tr->open[i].input != ev->input || !s->service)
 			continue;
-		/* the PID's next lines (a message that runs on) join it too */
-		if (ev->channel && !same_channel(s, ev) && find_alias(tr, ev, hash_bytes(ev->channel, ev->chlen)) != i)
-			add_alias(tr, i, ev->input, ev->channel, ev->chlen);
+		if (ev->channel && !same_channel(s, ev)) {
+			uint32_t h = hash_bytes(ev->channel, ev->chlen);
+			/* this try's own lines before (host-key warnings) repeat the first try's: the
+			 * session they began, which got nowhere, goes */
+			int own = find_open(tr, ev, h);
+			if (own >= 0 && own != i && tr->open[own].s->phase_seen == PH_NONE &&
+			    tr->open[own].s->outcome_seen == OUT_UNKNOWN)
+				release_at(tr, own, false);
+			/* the PID's next lines (a message that runs on) join it too */
+			if (find_alias(tr, ev, h) != i)
+				add_alias(tr, i, ev->input, ev->channel, ev->chlen);
+		}
 		touch(tr, i);
 		tr->last = i;
 		return s;
