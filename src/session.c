@@ -138,8 +138,6 @@ static void touch(struct tracker *tr, int i)
 	}
 }
 
-static void close_at(struct tracker *tr, int i);
-
 /* Free slot i; its session is reported if report and touched, else dropped. */
 static void release_at(struct tracker *tr, int i, bool report)
 {
