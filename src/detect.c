@@ -144,6 +144,7 @@ static const struct sig sigs[] = {
 	{ "Missing privilege separation directory: ", false, FMT_SSHD, 10 },
 	{ "Cannot bind any address.", false, FMT_SSHD, 10 },
 	{ "Bind to port ", false, FMT_SSHD, 3 },
+	{ "bad addr or host: ", false, FMT_SSHD, 10 },
 	{ "sshd_config", true, FMT_SSHD, 10 },
 };
 
