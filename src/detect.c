@@ -145,6 +145,9 @@ static const struct sig sigs[] = {
 	{ "Cannot bind any address.", false, FMT_SSHD, 10 },
 	{ "Bind to port ", false, FMT_SSHD, 3 },
 	{ "bad addr or host: ", false, FMT_SSHD, 10 },
+	/* systemctl status ssh: the service's processes, before any journal line */
+	{ " ExecStartPre=/usr/sbin/sshd -t ", true, FMT_SSHD, 10 },
+	{ " ExecStart=/usr/sbin/sshd ", true, FMT_SSHD, 10 },
 	{ "sshd_config", true, FMT_SSHD, 10 },
 };
 
