@@ -1111,6 +1111,9 @@ static void read_rule(struct ruletable *t, struct loadctx *c, const cJSON *o)
 	read_auth(c, r, cJSON_GetObjectItemCaseSensitive(o, "auth"));
 	read_when(c, r, cJSON_GetObjectItemCaseSensitive(o, "when"));
 	read_enums(c, r, o);
+	/* the server's own session is sshd's: a client's line has no server to be about */
+	if (r->session_service && r->famask != FAMBIT(FAM_SSHD))
+		load_error(c, "\"session\": \"service\" is for rules of the sshd family only");
 	r->requires = read_refs(c, cJSON_GetObjectItemCaseSensitive(o, "requires"), "requires", &r->nrequires);
 	r->requires_any = read_refs(c, cJSON_GetObjectItemCaseSensitive(o, "requires_any"), "requires_any", &r->nrequires_any);
 	r->excludes = read_refs(c, cJSON_GetObjectItemCaseSensitive(o, "excludes"), "excludes", &r->nexcludes);

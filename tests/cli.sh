@@ -506,6 +506,8 @@ printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"title"/"l
 rule_check "exit 4: a locks entry that is not a fact name" "$W/locks.json" "locks.json:2:" "cli-test" "hots"
 printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"title"/"hop": "start", "title"/')" > "$W/hop.json"
 rule_check "exit 4: a hop that is not begin, up or end" "$W/hop.json" "hop.json:2:" "cli-test" "hop must be"
+printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"title"/"session": "service", "title"/')" > "$W/service.json"
+rule_check "exit 4: \"session\": \"service\" on a rule not of the sshd family" "$W/service.json" "service.json:2:" "cli-test" "sshd family only"
 printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"title"/"priority": 50.5, "title"/')" > "$W/prio.json"
 rule_check "exit 4: a priority that is not a whole number" "$W/prio.json" "prio.json:2:" "priority"
 printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"title"/"marks": [], "title"/')" > "$W/marks.json"
