@@ -181,7 +181,8 @@ void detect_line(struct detector *d, const char *s, size_t n)
 	}
 	if (n == 0)
 		return;
-	if (s[0] == '{' && contains(s, n, "\"MESSAGE\"") && contains(s, n, "\"sshd")) {
+	if (s[0] == '{' && contains(s, n, "\"MESSAGE\"") &&
+	    (contains(s, n, "\"sshd") || contains(s, n, "ssh.service") || contains(s, n, "sshd.service"))) {
 		d->score[FMT_SSHD_JOURNAL] += 5;
 		return;
 	}

@@ -183,7 +183,8 @@ static bool journal_json(const char *s, size_t n, struct event *ev)
 		memcpy(jbuf, msg->valuestring, ml);
 		jbuf[ml] = '\0';
 		snprintf(jpid, sizeof jpid, "%s", cJSON_IsString(pid) ? pid->valuestring : "");
-		if (sshd_program(id->valuestring, strlen(id->valuestring))) {
+		size_t il = strlen(id->valuestring);
+		if (sshd_program(id->valuestring, il) || systemd_on_sshd(id->valuestring, il, jbuf, ml)) {
 			sshd_body(jbuf, ml, ev);
 			ev->channel = *jpid ? jpid : NULL;
 			ev->chlen = strlen(jpid);
