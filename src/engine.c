@@ -665,7 +665,7 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 		s = tracker_child_session(tr, ev, user, address, port);
 	} else if (r->session_service) {
 		/* a signal only adds to the server's story; a finding begins it */
-		s = tracker_service_session(tr, ev, !r->signal);
+		s = tracker_service_session(tr, ev, !r->signal, p->rule);
 		if (!s)
 			return;
 	} else {

@@ -451,14 +451,30 @@ struct session *tracker_child_session(struct tracker *tr, const struct event *ev
 	return adopt_child(tr, ev, best);
 }
 
-struct session *tracker_service_session(struct tracker *tr, const struct event *ev, bool open)
+/* Does the line begin another story of the server than the one in slot i: sshd started since, or
+ * a new try (a PID the story does not know; systemd's own, PID 1, never is one) fails for
+ * another cause (a rule the story has not seen) than the tries before it? */
+static bool new_server_story(const struct tracker *tr, int i, const struct event *ev, int rule, uint32_t h)
 {
+	const struct session *s = tr->open[i].s;
+	if (s->outcome_seen == OUT_SUCCESS)
+		return true;
+	return s->channel && ev->channel && !same_channel(s, ev) && !equals_n("1", ev->channel, ev->chlen) &&
+	       find_alias(tr, ev, h) != i && !session_rule_hit(s, rule, false);
+}
+
+struct session *tracker_service_session(struct tracker *tr, const struct event *ev, bool open, int rule)
+{
+	uint32_t h = ev->channel ? hash_bytes(ev->channel, ev->chlen) : 0;
 	for (int i = tr->newest; i >= 0; i = tr->open[i].older) {
 		struct session *s = tr->open[i].s;
 		if (tr->open[i].input != ev->input || !s->service)
 			continue;
+		if (open && new_server_story(tr, i, ev, rule, h)) {
+			close_at(tr, i);
+			break;
+		}
 		if (ev->channel && !same_channel(s, ev)) {
-			uint32_t h = hash_bytes(ev->channel, ev->chlen);
 			/* this try's own lines before (host-key warnings) repeat the first try's: the
 			 * session they began, which got nowhere, goes */
 			int own = find_open(tr, ev, h);

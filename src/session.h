@@ -121,8 +121,10 @@ struct session *tracker_child_session(struct tracker *tr, const struct event *ev
 				      const char *address, const char *port);
 /* The input's session of the server itself, for a line of a "session": "service" rule
  * (sshd not starting: each try is a new PID): the open one, which the line's PID then joins,
- * else, with open, the line's own session becomes it; NULL if none and not open. */
-struct session *tracker_service_session(struct tracker *tr, const struct event *ev, bool open);
+ * else, with open, the line's own session becomes it; NULL if none and not open. With open, a
+ * line that begins another story (sshd started since; a new try failing by another rule than
+ * the story's) closes the open one first. */
+struct session *tracker_service_session(struct tracker *tr, const struct event *ev, bool open, int rule);
 /* Close every open session (end of an input). */
 /* The channel of the session the last line of input went to (NULL: none, or none of input). */
 const char *tracker_last_channel(const struct tracker *tr, unsigned input);
