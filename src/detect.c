@@ -175,6 +175,7 @@ void detect_line(struct detector *d, const char *s, size_t n)
 		syslog = st && syslog_prefix(s, n, &off, &prog, &pl, &pid, &pidl);
 	}
 	if (syslog) {
+		d->syslog_lines++;
 		if ((pl >= 4 && memcmp(prog, "sshd", 4) == 0) || systemd_on_sshd(prog, pl, s + off, n - off))
 			d->score[FMT_SSHD_SYSLOG] += 5;
 		return;
@@ -200,6 +201,10 @@ enum format detect_decide(const struct detector *d)
 	for (int f = 1; f < FMT_COUNT; f++)
 		if (d->score[f] > d->score[best])
 			best = (enum format)f;
+	/* A whole system journal or syslog file begins with other programs' lines: nothing else
+	 * said, mostly syslog lines are a syslog, and sshd's come later. */
+	if (best == FMT_UNKNOWN && d->syslog_lines * 2 > d->lines)
+		best = FMT_SSHD_SYSLOG;
 	/* A PuTTY log file's event lines are PuTTY text. */
 	if (best == FMT_PUTTY && d->score[FMT_PUTTY_LOG] >= 30)
 		best = FMT_PUTTY_LOG;

@@ -15,6 +15,7 @@ enum format {
 struct detector {
 	long score[FMT_COUNT];
 	size_t lines;
+	size_t syslog_lines;         /* syslog lines of any program */
 };
 
 void detect_line(struct detector *d, const char *s, size_t n);
