@@ -183,7 +183,7 @@ void detect_line(struct detector *d, const char *s, size_t n)
 	if (n == 0)
 		return;
 	if (s[0] == '{' && contains(s, n, "\"MESSAGE\"") &&
-	    (contains(s, n, "\"sshd") || contains(s, n, "ssh.service") || contains(s, n, "sshd.service"))) {
+	    (contains(s, n, "\"sshd") || names_sshd_unit(s, n))) {
 		d->score[FMT_SSHD_JOURNAL] += 5;
 		return;
 	}

@@ -133,13 +133,17 @@ static bool sshd_program(const char *p, size_t n)
 	       starts_with(p, n, "sftp-server") || starts_with(p, n, "internal-sftp");
 }
 
+bool names_sshd_unit(const char *b, size_t n)
+{
+	return memmem(b, n, "ssh.service", 11) || memmem(b, n, "sshd.service", 12) ||
+	       memmem(b, n, "OpenBSD Secure Shell server", 27) || memmem(b, n, "OpenSSH server daemon", 21);
+}
+
 /* systemd's words on the sshd service ("ssh.service: Control process exited, …", "Failed to
  * start ssh.service - OpenBSD Secure Shell server."): a failed start is the server's story too. */
 bool systemd_on_sshd(const char *prog, size_t proglen, const char *b, size_t n)
 {
-	return proglen == 7 && memcmp(prog, "systemd", 7) == 0 &&
-	       (memmem(b, n, "ssh.service", 11) || memmem(b, n, "sshd.service", 12) ||
-		memmem(b, n, "OpenBSD Secure Shell server", 27) || memmem(b, n, "OpenSSH server daemon", 21));
+	return proglen == 7 && memcmp(prog, "systemd", 7) == 0 && names_sshd_unit(b, n);
 }
 
 static void sshd_body(const char *b, size_t bn, struct event *ev)

@@ -31,6 +31,9 @@ bool powershell_block_line(const char *s, size_t n);
 
 /* Cheap shape tests used by detection. */
 bool winscp_shape(const char *s, size_t n);
+/* Does the text name the sshd service: its unit (Debian's ssh.service, RHEL's sshd.service) or
+ * their descriptions? */
+bool names_sshd_unit(const char *b, size_t n);
 /* Is this systemd[1] line about the sshd service (its start failing)? */
 bool systemd_on_sshd(const char *prog, size_t proglen, const char *body, size_t n);
 bool syslog_prefix(const char *s, size_t n, size_t *msg_off, const char **prog, size_t *proglen,
