@@ -96,6 +96,8 @@ static const struct sig sigs[] = {
 	{ "pscp: ", false, FMT_PUTTY, 3 },
 	{ "unable to identify ", false, FMT_PUTTY, 3 }, /* pscp: a remote source it cannot stat */
 	{ "Remote working directory is ", false, FMT_PUTTY, 3 }, /* psftp's first words */
+	{ "unable to set file times: ", false, FMT_PUTTY, 3 },   /* pscp -p over a file it does not own */
+	{ " kB/s | ETA: ", true, FMT_PUTTY, 3 },            /* pscp's progress line */
 	{ "Offered public key", false, FMT_PUTTY, 3 },
 	{ "Initialised ", false, FMT_PUTTY, 2 },
 	{ "OpenSSH_", false, FMT_OPENSSH, 4 },

@@ -102,7 +102,7 @@ SCENARIOS=(
     proxy-ok proxy-dead proxy-auth proxy-bad-gateway proxy-closed proxy-ssh-hostkey proxy-ssh-auth
     proxy-ssh-ok proxy-ssh-target-hostkey hostkey-declined bad-host bad-user
     password-missing password-prompt-eof sftp-only second-factor second-factor-wrong
-    second-factor-ok overlap sshd-bad-config
+    second-factor-ok overlap sshd-bad-config upload-not-owner
 )
 declare -A PORT
 i=0
@@ -249,6 +249,11 @@ chmod 755 "$LAB/askpass"
 printf '%s\n' "$PASSWORD" > "$LAB/password-right"
 printf '%s\n' "$WRONG_PASSWORD" > "$LAB/password-wrong"
 printf 'pwd\n' > "$LAB/sftp-batch"
+# upload-not-owner: a file anyone may write but root owns (only root may set its time or mode)
+install -d -m 755 "$LAB/upload" && printf 'old\n' > "$LAB/upload/shared.txt" &&
+    chmod 666 "$LAB/upload/shared.txt" && printf 'new\n' > "$LAB/upload.txt" &&
+    chmod 644 "$LAB/upload.txt" || die "cannot create $LAB/upload"
+printf 'put -p %s %s\n' "$LAB/upload.txt" "$LAB/upload/shared.txt" > "$LAB/sftp-batch-put-p"
 cat > "$LAB/ssh_config" <<EOF
 # loglens lab client configuration (the lab never reads ~/.ssh/config or /etc/ssh/ssh_config)
 Host *
@@ -405,11 +410,11 @@ done
 # Clients.
 
 # What each scenario does: target user and host, auth, known hosts, namespace, options.
-scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SSH_EXTRA CMD TMO
+scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP_BATCH SSH_EXTRA CMD TMO
     TUSER=lltuser; THOST=127.0.0.1; TPORT=${PORT[$1]}
     AUTH=key; KEYS=""; PPK=$CH/.ssh/id_ed25519.ppk
     REPLY_=""; KH=known; NS=""; BATCH=yes; SSH_EXTRA=(); CMD="id -un"; TMO=20; PLINK_PW=""; PROXY_PORT=""
-    PROXY_METHOD=3; PROXY_USER=""; PROXY_KH=no; PROXY_JUMP=no; PLINK_BATCH=yes
+    PROXY_METHOD=3; PROXY_USER=""; PROXY_KH=no; PROXY_JUMP=no; PLINK_BATCH=yes; SFTP_BATCH=$LAB/sftp-batch
     case $1 in
         success) ;;
         success-password)  AUTH=password; REPLY_=$PASSWORD ;;
@@ -485,6 +490,7 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SSH_
         second-factor-ok)  BATCH=no; REPLY_=$PASSWORD; PLINK_PW=$LAB/password-right ;;
         # the client's key is refused while other connections overlap it (start_overlap)
         overlap)           KEYS=$CH/.ssh/id_other; PPK=$CH/.ssh/id_other.ppk ;;
+        upload-not-owner)  SFTP_BATCH=$LAB/sftp-batch-put-p ;;
         *) return 1 ;;
     esac
     [ "$AUTH" = password ] && BATCH=no
@@ -506,6 +512,7 @@ scenario_note() {
         hostkey-unverified) echo "host key not known to the client, batch mode" ;;
         refused)            echo "nothing listens on the port" ;;
         sshd-bad-config)    echo "sshd_config has a misspelt keyword (PermitRootLogn): sshd -t refuses it, sshd does not start, nothing listens" ;;
+        upload-not-owner)   echo "sftp 'put -p' over $LAB/upload/shared.txt, which root owns and anyone may write (mode 0666): the content is written, the time and mode are not" ;;
         dns)                echo "host name does not resolve (private namespace, nsswitch hosts: files, .invalid name)" ;;
         not-ssh)            echo "an FTP-like listener on the port (220 greeting, 530 to every line, 421 after 2 s)" ;;
         banner-timeout)     echo "a listener that accepts and never speaks; ssh -o ConnectTimeout=5, plink/psftp killed after 5 s" ;;
@@ -568,7 +575,7 @@ client_cmd() { # CLIENT RUNDIR
             for k in $KEYS; do CMDLINE+=(-i "$k"); done
             CMDLINE+=("${SSH_EXTRA[@]}")
             if [ $c = sftp-v ]; then
-                [ $BATCH = yes ] && CMDLINE+=(-b "$LAB/sftp-batch")
+                [ $BATCH = yes ] && CMDLINE+=(-b "$SFTP_BATCH")
                 CMDLINE+=("$TUSER@$THOST")
             else
                 CMDLINE+=("$TUSER@$THOST" "$CMD")
