@@ -114,6 +114,9 @@ static const struct sig sigs[] = {
 	{ "Unable to negotiate with ", false, FMT_OPENSSH, 3 },
 	{ "Load key \"", false, FMT_OPENSSH, 5 },
 	{ "client_loop: ", false, FMT_OPENSSH, 5 },
+	{ "ssh_dispatch_run_fatal: Connection to ", false, FMT_OPENSSH, 5 }, /* sshd's says "from" */
+	{ "Bad server host key: ", false, FMT_OPENSSH, 5 },
+	{ "load pubkey \"", false, FMT_OPENSSH, 5 },
 	{ "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@", false, FMT_OPENSSH, 3 },
 	{ "Warning: Permanently added", false, FMT_OPENSSH, 5 },
 	{ "Warning: Identity file ", false, FMT_OPENSSH, 5 },

@@ -102,7 +102,8 @@ SCENARIOS=(
     proxy-ok proxy-dead proxy-auth proxy-bad-gateway proxy-closed proxy-ssh-hostkey proxy-ssh-auth
     proxy-ssh-ok proxy-ssh-target-hostkey hostkey-declined bad-host bad-user
     password-missing password-prompt-eof sftp-only second-factor second-factor-wrong
-    second-factor-ok overlap sshd-bad-config upload-not-owner
+    second-factor-ok overlap sshd-bad-config upload-not-owner rsa-short-client rsa-short-server
+    rsa-short-hostkey
 )
 declare -A PORT
 i=0
@@ -294,6 +295,7 @@ sshd_config() { # SCENARIO -> prints the config
         maxstartups)       extra="MaxStartups 1" ;;
         sftp-only)         extra="ForceCommand internal-sftp" ;;
         second-factor*)    extra="AuthenticationMethods publickey,password" ;;
+        rsa-short-server)  extra="RequiredRSASize 4096" ;;
     esac
     cat <<EOF
 # loglens lab sshd: scenario $s
@@ -449,6 +451,11 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
         net-unreachable)   NS=unreach; THOST=192.0.2.10; TPORT=22 ;;
         maxstartups)       ;;
         sha1-refused)      KEYS=$CH/.ssh/id_rsa_legacy; SSH_EXTRA=(-o PubkeyAcceptedAlgorithms=ssh-rsa) ;;
+        # RequiredRSASize (OpenSSH 9.1+) above the 3072 bits of the lab's RSA keys: the client's
+        # own key, the server's limit on keys, the client's limit on the host key
+        rsa-short-client)  KEYS=$CH/.ssh/id_rsa_legacy; SSH_EXTRA=(-o RequiredRSASize=4096) ;;
+        rsa-short-server)  KEYS=$CH/.ssh/id_rsa_legacy ;;
+        rsa-short-hostkey) SSH_EXTRA=(-o HostKeyAlgorithms=rsa-sha2-512 -o RequiredRSASize=4096) ;;
         password-expired)  TUSER=lltexpired; AUTH=password; REPLY_=$PASSWORD ;;
         account-locked)    TUSER=lltlocked ;;
         pub-as-private-600) KEYS=$CH/.ssh/id_tight.pub ;;
@@ -537,6 +544,9 @@ scenario_note() {
         net-timeout)        echo "private network namespace, iptables DROP on the port; ssh -o ConnectTimeout=5, tcp_syn_retries 1" ;;
         net-unreachable)    echo "private network namespace with no route to 192.0.2.10" ;;
         sha1-refused)       echo "ssh -o PubkeyAcceptedAlgorithms=ssh-rsa with a registered RSA key; sshd 9.2 refuses SHA-1 signatures" ;;
+        rsa-short-client)   echo "ssh -o RequiredRSASize=4096 -i the registered 3072-bit RSA key: ssh skips its own key" ;;
+        rsa-short-server)   echo "server: RequiredRSASize 4096; ssh -i the registered 3072-bit RSA key: sshd refuses it" ;;
+        rsa-short-hostkey)  echo "ssh -o HostKeyAlgorithms=rsa-sha2-512 -o RequiredRSASize=4096: the server's 3072-bit RSA host key is too short for it" ;;
         password-expired)   echo "password of lltexpired expired (chage -d 0); password login" ;;
         account-locked)     echo "account lltlocked locked (usermod -L); key login" ;;
         pub-as-private-600) echo "ssh -i given a public key file (id_tight.pub, a copy of id_ed25519.pub) of mode 0600" ;;
