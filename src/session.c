@@ -152,8 +152,14 @@ static void release_at(struct tracker *tr, int i, bool report)
 	tr->nopen--;
 	tr->last = -1;
 	if (report && s->touched) {
-		s->index = tr->next_index++;
 		session_evaluate(s, tr->t);
+		/* touched only by findings whose conditions failed (an sshd's warning about a host
+		 * key it can do without): nothing to report, and no session to show */
+		if (s->phase_seen == PH_NONE && s->outcome_seen == OUT_UNKNOWN && s->nfindings == 0) {
+			session_free(s);
+			return;
+		}
+		s->index = tr->next_index++;
 		tr->sink(s, tr->arg);
 	} else {
 		session_free(s);
