@@ -103,7 +103,7 @@ SCENARIOS=(
     proxy-ssh-ok proxy-ssh-target-hostkey hostkey-declined bad-host bad-user
     password-missing password-prompt-eof sftp-only second-factor second-factor-wrong
     second-factor-ok overlap sshd-bad-config upload-not-owner rsa-short-client rsa-short-server
-    rsa-short-hostkey max-sessions-0
+    rsa-short-hostkey max-sessions-0 sftp-server-missing
 )
 declare -A PORT
 i=0
@@ -289,6 +289,7 @@ sshd_config() { # SCENARIO -> prints the config
         pubkey-disabled)   extra="PubkeyAuthentication no" ;;
         too-many-failures) extra="MaxAuthTries 2"; level=DEBUG1 ;;
         no-sftp)           subsystem="" ;;
+        sftp-server-missing) subsystem="Subsystem sftp /usr/libexec/openssh/sftp-server" ;;
         chroot)            match=$'Match User lltchroot\n    ChrootDirectory %h\n    ForceCommand internal-sftp' ;;
         chroot-info)       match=$'Match User lltchroot\n    ChrootDirectory %h\n    ForceCommand internal-sftp'; level=INFO ;;
         overlap)           level=INFO ;;
@@ -500,6 +501,7 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
         overlap)           KEYS=$CH/.ssh/id_other; PPK=$CH/.ssh/id_other.ppk ;;
         upload-not-owner)  SFTP_BATCH=$LAB/sftp-batch-put-p ;;
         max-sessions-0)    ;;
+        sftp-server-missing) ;;
         *) return 1 ;;
     esac
     [ "$AUTH" = password ] && BATCH=no
@@ -548,6 +550,7 @@ scenario_note() {
         sha1-refused)       echo "ssh -o PubkeyAcceptedAlgorithms=ssh-rsa with a registered RSA key; sshd 9.2 refuses SHA-1 signatures" ;;
         rsa-short-client)   echo "ssh -o RequiredRSASize=4096 -i the registered 3072-bit RSA key: ssh skips its own key" ;;
         rsa-short-server)   echo "server: RequiredRSASize 4096; ssh -i the registered 3072-bit RSA key: sshd refuses it" ;;
+        sftp-server-missing) echo "server: Subsystem sftp /usr/libexec/openssh/sftp-server (RHEL's path, absent on Debian): the subsystem exits 127" ;;
         max-sessions-0)     echo "server: MaxSessions 0 (forwarding only): the key login works, the session channel is refused" ;;
         rsa-short-hostkey)  echo "ssh -o HostKeyAlgorithms=rsa-sha2-512 -o RequiredRSASize=4096: the server's 3072-bit RSA host key is too short for it" ;;
         password-expired)   echo "password of lltexpired expired (chage -d 0); password login" ;;
