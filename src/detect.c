@@ -117,6 +117,7 @@ static const struct sig sigs[] = {
 	{ "ssh_dispatch_run_fatal: Connection to ", false, FMT_OPENSSH, 5 }, /* sshd's says "from" */
 	{ "Bad server host key: ", false, FMT_OPENSSH, 5 },
 	{ "load pubkey \"", false, FMT_OPENSSH, 5 },
+	{ "CreateProcessW failed error:", false, FMT_OPENSSH, 5 }, /* OpenSSH for Windows starting a program */
 	{ "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@", false, FMT_OPENSSH, 3 },
 	{ "Warning: Permanently added", false, FMT_OPENSSH, 5 },
 	{ "Warning: Identity file ", false, FMT_OPENSSH, 5 },
