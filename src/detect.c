@@ -118,6 +118,7 @@ static const struct sig sigs[] = {
 	{ "Bad server host key: ", false, FMT_OPENSSH, 5 },
 	{ "load pubkey \"", false, FMT_OPENSSH, 5 },
 	{ "CreateProcessW failed error:", false, FMT_OPENSSH, 5 }, /* OpenSSH for Windows starting a program */
+	{ "Couldn't read packet: ", false, FMT_OPENSSH, 3 },  /* sftp */
 	{ "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@", false, FMT_OPENSSH, 3 },
 	{ "Warning: Permanently added", false, FMT_OPENSSH, 5 },
 	{ "Warning: Identity file ", false, FMT_OPENSSH, 5 },
