@@ -234,7 +234,7 @@ static void input_end(struct reporter *r, const struct input_info *in)
 {
 	if (in->sessions == 0 && !in->error)
 		fprintf(r->out, "  %s (%llu %s)\n", label(r->o.lang, L_NO_SESSIONS), (unsigned long long)in->lines,
-			label(r->o.lang, L_LINES));
+			label(r->o.lang, in->lines == 1 ? L_LINE : L_LINES));
 	else if (r->shown_in_input == 0 && !in->error)
 		fprintf(r->out, "  %s\n", label(r->o.lang, L_MATCHED_ABOVE));
 	fputc('\n', r->out);
