@@ -94,6 +94,9 @@ static const struct sig sigs[] = {
 	{ "Password authentication failed", false, FMT_PUTTY, 3 },
 	{ "psftp: ", false, FMT_PUTTY, 3 },
 	{ "pscp: ", false, FMT_PUTTY, 3 },
+	{ "plink: ", false, FMT_PUTTY, 3 },
+	{ "Usage: plink [options]", false, FMT_PUTTY, 5 },
+	{ "Usage: pscp [options]", false, FMT_PUTTY, 5 },
 	{ "unable to identify ", false, FMT_PUTTY, 3 }, /* pscp: a remote source it cannot stat */
 	{ "Remote working directory is ", false, FMT_PUTTY, 3 }, /* psftp's first words */
 	{ "unable to set file times: ", false, FMT_PUTTY, 3 },   /* pscp -p over a file it does not own */
@@ -128,6 +131,15 @@ static const struct sig sigs[] = {
 	{ "subsystem request failed on channel", false, FMT_OPENSSH, 5 },
 	{ "hostname contains invalid characters", false, FMT_OPENSSH, 5 },
 	{ "remote username contains invalid characters", false, FMT_OPENSSH, 5 },
+	/* a command line ssh, sftp or scp refused before connecting (often the whole log) */
+	{ "usage: ssh [", false, FMT_OPENSSH, 5 },
+	{ "usage: sftp [", false, FMT_OPENSSH, 5 },
+	{ "usage: scp [", false, FMT_OPENSSH, 5 },
+	{ "Bad port '", false, FMT_OPENSSH, 5 },
+	{ "Bad port \"", false, FMT_OPENSSH, 5 },
+	{ "Unknown cipher type '", false, FMT_OPENSSH, 5 },
+	{ "Unknown mac type '", false, FMT_OPENSSH, 5 },
+	{ "Can't open user config file ", false, FMT_OPENSSH, 5 },
 	{ "Server listening on ", false, FMT_SSHD, 5 },
 	{ "debug1: sshd version ", false, FMT_SSHD, 20 },
 	{ "Failed password for ", false, FMT_SSHD, 5 },
