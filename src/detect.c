@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <string.h>
+#include <strings.h>
 
 static const char *const names[FMT_COUNT] = {
 	"unknown", "winscp", "winscp-xml", "putty", "putty-log", "openssh", "sshd-syslog",
@@ -46,15 +47,19 @@ enum family format_text_family(enum format f)
 	}
 }
 
-static bool contains(const char *s, size_t n, const char *p)
+/* Where p occurs in s, or NULL. */
+static const char *find(const char *s, size_t n, const char *p)
 {
 	size_t k = strlen(p);
-	if (k > n)
-		return false;
-	for (size_t i = 0; i + k <= n; i++)
+	for (size_t i = 0; k <= n && i + k <= n; i++)
 		if (s[i] == p[0] && memcmp(s + i, p, k) == 0)
-			return true;
-	return false;
+			return s + i;
+	return NULL;
+}
+
+static bool contains(const char *s, size_t n, const char *p)
+{
+	return find(s, n, p) != NULL;
 }
 
 struct sig {
@@ -96,6 +101,11 @@ static const struct sig sigs[] = {
 	{ "pscp: ", false, FMT_PUTTY, 3 },
 	{ "plink: ", false, FMT_PUTTY, 3 },
 	{ "Usage: plink [options]", false, FMT_PUTTY, 5 },
+	/* cmd's echo of a batch file's command line that runs a client by its path */
+	{ "\\plink.exe ", true, FMT_PUTTY, 3 },
+	{ "\\psftp.exe ", true, FMT_PUTTY, 3 },
+	{ "\\pscp.exe ", true, FMT_PUTTY, 3 },
+	{ "\\WinSCP.com ", true, FMT_WINSCP, 3 },
 	{ "Usage: pscp [options]", false, FMT_PUTTY, 5 },
 	{ "unable to identify ", false, FMT_PUTTY, 3 }, /* pscp: a remote source it cannot stat */
 	{ "Remote working directory is ", false, FMT_PUTTY, 3 }, /* psftp's first words */
@@ -170,6 +180,62 @@ static const struct sig sigs[] = {
 	{ "sshd_config", true, FMT_SSHD, 10 },
 };
 
+/* The format of the client a program name (as typed: a path, ".exe", any case) names. */
+static enum format client_format(const char *s, size_t n)
+{
+	static const struct { const char *name; enum format fmt; } clients[] = {
+		{ "ssh", FMT_OPENSSH }, { "sftp", FMT_OPENSSH }, { "scp", FMT_OPENSSH },
+		{ "plink", FMT_PUTTY }, { "psftp", FMT_PUTTY }, { "pscp", FMT_PUTTY }, { "putty", FMT_PUTTY },
+		{ "winscp", FMT_WINSCP },
+	};
+	for (size_t i = n; i > 0; i--)
+		if (s[i - 1] == '/' || s[i - 1] == '\\') {
+			s += i;
+			n -= i;
+			break;
+		}
+	if (n > 4 && (strncasecmp(s + n - 4, ".exe", 4) == 0 || strncasecmp(s + n - 4, ".com", 4) == 0))
+		n -= 4;
+	for (size_t i = 0; i < sizeof clients / sizeof clients[0]; i++)
+		if (strlen(clients[i].name) == n && strncasecmp(s, clients[i].name, n) == 0)
+			return clients[i].fmt;
+	return FMT_UNKNOWN;
+}
+
+/* The client a "no such program" message names, often the whole log of a run that never
+ * started: a shell's ("bash: ssh: command not found", "./up.sh: 3: sftp: not found", "zsh:
+ * command not found: ssh"), cmd's ("'ssh' is not recognized as an internal or external
+ * command,", "'ssh' は、内部コマンドまたは外部コマンド、") or PowerShell's ("The term 'ssh' is
+ * not recognized as …", "用語 'ssh' は、コマンドレット、…"). FMT_UNKNOWN for other lines. */
+static enum format missing_client(const char *s, size_t n)
+{
+	while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' '))
+		n--;
+	const char *q = find(s, n, "' is not recognized as ");
+	if (!q)
+		q = find(s, n, "' \xe3\x81\xaf\xe3\x80\x81"); /* "' は、" */
+	if (q) {
+		const char *open = q;
+		while (open > s && open[-1] != '\'')
+			open--;
+		return open > s ? client_format(open, (size_t)(q - open)) : FMT_UNKNOWN;
+	}
+	static const char zsh[] = "zsh: command not found: ";
+	if (n > sizeof zsh - 1 && memcmp(s, zsh, sizeof zsh - 1) == 0)
+		return client_format(s + sizeof zsh - 1, n - (sizeof zsh - 1));
+	static const char *const tails[] = { ": command not found", ": not found" };
+	for (size_t t = 0; t < 2; t++) {
+		size_t k = strlen(tails[t]);
+		if (n <= k || memcmp(s + n - k, tails[t], k) != 0)
+			continue;
+		size_t end = n - k, start = end;
+		while (start > 0 && !(start >= 2 && s[start - 2] == ':' && s[start - 1] == ' '))
+			start--;
+		return client_format(s + start, end - start);
+	}
+	return FMT_UNKNOWN;
+}
+
 void detect_line(struct detector *d, const char *s, size_t n)
 {
 	d->lines++;
@@ -211,6 +277,9 @@ void detect_line(struct detector *d, const char *s, size_t n)
 		if (g->anywhere ? contains(s, n, g->text) : starts_with(s, n, g->text))
 			d->score[g->fmt] += g->weight;
 	}
+	enum format missing = missing_client(s, n);
+	if (missing != FMT_UNKNOWN)
+		d->score[missing] += 5;
 }
 
 enum format detect_decide(const struct detector *d)
