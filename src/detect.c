@@ -76,6 +76,13 @@ static const struct sig sigs[] = {
 	{ "WinSCP.SessionRemoteException", true, FMT_WINSCP, 10 },
 	{ "Exception calling \"Open\" with ", true, FMT_WINSCP, 10 },
 	{ "WinSCP.SessionLocalException", true, FMT_WINSCP, 10 },
+	/* the .NET assembly before any connection: not found, not loaded, options refused */
+	{ "The winscp.exe executable was not found", true, FMT_WINSCP, 10 },
+	{ "WinSCPnet.dll", true, FMT_WINSCP, 5 },
+	{ "[WinSCP.", true, FMT_WINSCP, 5 },
+	{ "New-Object WinSCP.", true, FMT_WINSCP, 5 },
+	{ "SSH host key fingerprint \"", true, FMT_WINSCP, 5 },
+	{ "TLS host certificate fingerprint \"", true, FMT_WINSCP, 5 },
 	{ "Authentication log (see session log for details):", true, FMT_WINSCP, 5 },
 	{ "http://winscp.net/schema/session/1.0", true, FMT_WINSCP_XML, 30 },
 	{ "=~=~=~=~=~=~=~=~=~=~=~= PuTTY log ", false, FMT_PUTTY_LOG, 30 },
