@@ -5,6 +5,7 @@
  * everything after streams. WinSCP lines are held one line back, because a line with no mark
  * continues the line before it (forum wrapping, lost CRs) and must be matched as one. */
 #include "analyze.h"
+#include "redact.h"
 #include "tokenize.h"
 #include "util.h"
 
@@ -267,8 +268,11 @@ static enum family family_switch(const char *s, size_t n)
 static long powershell_wrapping(struct run *r, const char *s, size_t n, size_t k)
 {
 	if (r->ps_block) {
-		if (powershell_block_line(s, n))
+		if (powershell_block_line(s, n)) {
+			if (n > 2 && s[0] == '+' && s[1] == ' ') /* the command as typed: "-pw X" teaches X */
+				redact_learn_secrets(s, n);
 			return -1;
+		}
 		r->ps_block = false;
 		if (n == 0 || (n == 1 && s[0] == ' '))
 			return -1;

@@ -85,13 +85,18 @@ static pcre2_code *compile(const char *re)
 	return c;
 }
 
-static void init_secrets(void)
+static void compile_secrets(void)
 {
-	if (secret_md)
-		return;
 	for (size_t i = 0; i < sizeof secret_res / sizeof secret_res[0]; i++)
 		secret_code[i] = compile(secret_res[i]);
 	secret_md = pcre2_match_data_create(4, NULL);
+}
+
+/* Both threads use the codes (the reporters mask, the analysis learns): compiled once. */
+static void init_secrets(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, compile_secrets);
 }
 
 struct redactor *redactor_new(void)
@@ -355,9 +360,8 @@ static char *secrets[SECRETS_MAX];
 static _Atomic int nsecrets;
 static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void redact_secret_add(const char *s, size_t n)
+static void add_secret_locked(const char *s, size_t n)
 {
-	pthread_mutex_lock(&secrets_lock);
 	int k = atomic_load(&nsecrets);
 	bool known = false;
 	for (int i = 0; i < k && !known; i++)
@@ -366,7 +370,44 @@ void redact_secret_add(const char *s, size_t n)
 		secrets[k] = xstrndup(s, n);
 		atomic_store(&nsecrets, k + 1);
 	}
+}
+
+void redact_secret_add(const char *s, size_t n)
+{
+	pthread_mutex_lock(&secrets_lock);
+	add_secret_locked(s, n);
+	/* ssh lowercases the host name it was given: a password that stood there comes back so */
+	char *lower = xstrndup(s, n);
+	bool changed = false;
+	for (size_t i = 0; i < n; i++)
+		if (lower[i] >= 'A' && lower[i] <= 'Z') {
+			lower[i] = (char)(lower[i] - 'A' + 'a');
+			changed = true;
+		}
+	if (changed)
+		add_secret_locked(lower, n);
+	free(lower);
 	pthread_mutex_unlock(&secrets_lock);
+}
+
+void redact_learn_secrets(const char *s, size_t n)
+{
+	if (!may_hold_secret(s, n))
+		return;
+	init_secrets();
+	pcre2_match_data *md = pcre2_match_data_create(4, NULL);
+	if (!md)
+		return;
+	for (size_t i = 0; i < sizeof secret_res / sizeof secret_res[0]; i++) {
+		PCRE2_SIZE start = 0;
+		while (secret_code[i] && start < n && pcre2_match(secret_code[i], (PCRE2_SPTR)s, n, start, 0, md, NULL) >= 2) {
+			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+			if (ov[2] != PCRE2_UNSET && ov[3] - ov[2] >= SECRET_MIN)
+				redact_secret_add(s + ov[2], ov[3] - ov[2]);
+			start = ov[1] > start ? ov[1] : start + 1;
+		}
+	}
+	pcre2_match_data_free(md);
 }
 
 /* t with t[start, end) replaced by "********"; the offset just after the mask. */

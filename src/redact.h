@@ -22,6 +22,13 @@ bool looks_like_password(const char *s, size_t n);
 /* A password found where a user name stood (looks_like_password): from now on it is masked
  * wherever it appears, in any text of any thread (up to SECRETS_MAX of them). */
 void redact_secret_add(const char *s, size_t n);
+/* Secrets shorter than this are masked where their form stands ("-pw X") but not learned:
+ * masked everywhere, a password of a few letters would eat them from every word. */
+#define SECRET_MIN 4
+/* Learn the passwords a line holds in one of the secret forms ("-pw X", "sshpass -p X",
+ * "scheme://user:X@", …) so that every other place they appear is masked too: a line no rule
+ * reads (PowerShell's echo of the command line) teaches what a later line repeats. */
+void redact_learn_secrets(const char *s, size_t n);
 /* Append text with passwords masked and, if r is not NULL, pseudonyms applied. */
 void redact_text(struct redactor *r, struct sbuf *out, const char *text, size_t n);
 

@@ -1237,10 +1237,19 @@ fi
 
 # ---------------------------------------------------------------- secrets
 # A password in the log never reaches the report, the JSON, or the --redact-log copy.
+# Does file $1 hold text $2? A file with a UTF-16LE byte order mark (what PowerShell 5.1's 2>
+# writes) is decoded first, or grep would never find the text in it.
+holds_text() {
+	if [ "$(head -c 2 "$1" | od -An -tx1 | tr -d ' ')" = fffe ]; then
+		iconv -f UTF-16LE -t UTF-8 "$1" 2>/dev/null | grep -qF "$2"
+	else
+		grep -qF "$2" "$1"
+	fi
+}
 secret_check() {
 	_name=$1 _f=$2 _secret=$3
 	_why=
-	grep -qF "$_secret" "$_f" || { fail "$_name" "$_f does not contain $_secret"; return; }
+	holds_text "$_f" "$_secret" || { fail "$_name" "$_f does not contain $_secret"; return; }
 	for _opts in "" "--json" "--lang ja" "--json --lang ja" "--redact" "--json --redact"; do
 		# shellcheck disable=SC2086
 		ll 30 "$W/s.out" "$W/s.err" $_opts "$_f"
@@ -1254,7 +1263,7 @@ secret_check() {
 		ll 30 "$W/s.out" "$W/s.err" $_opts --redact-log "$W/s.redacted" "$_f"
 		if [ ! -s "$W/s.redacted" ]; then
 			_why="$_why --redact-log wrote nothing ($(why_rc));"
-		elif grep -qF "$_secret" "$W/s.redacted"; then
+		elif holds_text "$W/s.redacted" "$_secret"; then
 			_why="$_why in the --redact-log copy ($_opts): $(grep -F "$_secret" "$W/s.redacted" | head -n 1 | cut -c 1-100);"
 		fi
 	done
@@ -1267,6 +1276,12 @@ secret_check "secret never shown: a password typed as the user name (ssh -v)" "$
 secret_check "secret never shown: a password typed as the user name (plink -v)" "$H/secret-password-as-user.plink-v.log" 'Summer2024!'
 
 secret_check "secret never shown: sshpass -p" "$H/secret-sshpass.log" S3cretPass2
+# PuTTY's -pw given to ssh after a -p: the password is the host name ssh could not resolve,
+# lowercased; learned from the trace line, or from PowerShell's position block no rule reads
+secret_check "secret never shown: -pw as ssh's host (set -x trace)" testdata/openssh/putty-pw-as-host.trace.log S3cretPass7
+secret_check "secret never shown: -pw as ssh's host, lowercased (set -x trace)" testdata/openssh/putty-pw-as-host.trace.log s3cretpass7
+secret_check "secret never shown: -pw as ssh's host (PowerShell block)" "$H/secret-pw-as-host.ps1.log" S3cretPass8
+secret_check "secret never shown: -pw as ssh's host, lowercased (PowerShell block)" "$H/secret-pw-as-host.ps1.log" s3cretpass8
 secret_check "secret never shown: sftp://user:password@host/" "$H/secret-winscp-sftp-url.log" S3cretPass3
 secret_check "secret never shown: WinSCP 'Logging passwords' FTP PASS" "$H/secret-winscp-ftp-pass.log" S3cretPass4
 secret_check "secret never shown: WinSCP 'Logging passwords' session Password:" "$H/secret-winscp-ftp-pass.log" S3cretPass5

@@ -103,7 +103,7 @@ SCENARIOS=(
     proxy-ssh-ok proxy-ssh-target-hostkey hostkey-declined bad-host bad-user
     password-missing password-prompt-eof sftp-only second-factor second-factor-wrong
     second-factor-ok overlap sshd-bad-config upload-not-owner rsa-short-client rsa-short-server
-    rsa-short-hostkey max-sessions-0 sftp-server-missing
+    rsa-short-hostkey max-sessions-0 sftp-server-missing cmdline-putty-pw cmdline-ssh-option-to-putty
 )
 declare -A PORT
 i=0
@@ -337,6 +337,7 @@ server_kind() { # SCENARIO -> sshd|ftp|silent|close|reset|none
         proxy-ok|proxy-bad-gateway) echo http-proxy ;;
         proxy-auth) echo http-proxy-auth ;;
         proxy-dead|proxy-ssh-hostkey|proxy-ssh-auth|bad-host|bad-user) echo none ;;
+        cmdline-putty-pw|cmdline-ssh-option-to-putty) echo none ;;
         proxy-closed) echo close ;;
         sshd-bad-config) echo sshd-broken ;;
         *) echo sshd ;;
@@ -414,10 +415,10 @@ done
 # Clients.
 
 # What each scenario does: target user and host, auth, known hosts, namespace, options.
-scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP_BATCH SSH_EXTRA CMD TMO
+scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP_BATCH SSH_EXTRA PUTTY_EXTRA CMD TMO
     TUSER=lltuser; THOST=127.0.0.1; TPORT=${PORT[$1]}
     AUTH=key; KEYS=""; PPK=$CH/.ssh/id_ed25519.ppk
-    REPLY_=""; KH=known; NS=""; BATCH=yes; SSH_EXTRA=(); CMD="id -un"; TMO=20; PLINK_PW=""; PROXY_PORT=""
+    REPLY_=""; KH=known; NS=""; BATCH=yes; SSH_EXTRA=(); PUTTY_EXTRA=(); CMD="id -un"; TMO=20; PLINK_PW=""; PROXY_PORT=""
     PROXY_METHOD=3; PROXY_USER=""; PROXY_KH=no; PROXY_JUMP=no; PLINK_BATCH=yes; SFTP_BATCH=$LAB/sftp-batch
     case $1 in
         success) ;;
@@ -502,6 +503,9 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
         upload-not-owner)  SFTP_BATCH=$LAB/sftp-batch-put-p ;;
         max-sessions-0)    ;;
         sftp-server-missing) ;;
+        # a command line written for the other family: PuTTY's -pw to sftp, OpenSSH's -o to psftp
+        cmdline-putty-pw)  SSH_EXTRA=(-pw "$WRONG_PASSWORD") ;;
+        cmdline-ssh-option-to-putty) PUTTY_EXTRA=(-o StrictHostKeyChecking=no) ;;
         *) return 1 ;;
     esac
     [ "$AUTH" = password ] && BATCH=no
@@ -568,6 +572,8 @@ scenario_note() {
         hostkey-declined)   echo "host key not known to the client, no -batch: the 'Store key in cache?' question reads its answer from /dev/null" ;;
         bad-host)           echo "the host name given ends in a carriage return (a script saved with Windows line ends)" ;;
         bad-user)           echo "the user name given is 'lltuser' with its single quotes" ;;
+        cmdline-putty-pw)   echo "no server: sftp is given PuTTY's -pw PASSWORD (it reads -p and -w)" ;;
+        cmdline-ssh-option-to-putty) echo "no server: psftp is given OpenSSH's -o StrictHostKeyChecking=no" ;;
         password-missing)   echo "no key and no password given; the server wants a password, -batch cannot ask" ;;
         password-prompt-eof) echo "no key and no password given, no -batch: the password prompt reads /dev/null" ;;
         sftp-only)          echo "server: ForceCommand internal-sftp (an SFTP-only account); key login, then a command" ;;
@@ -610,6 +616,7 @@ client_cmd() { # CLIENT RUNDIR
                 [ -n "$PLINK_PW" ] && CMDLINE+=(-pwfile "$PLINK_PW")
             fi
             [ -n "$PROXY_PORT" ] && CMDLINE+=(-load lab-proxy)
+            CMDLINE+=("${PUTTY_EXTRA[@]}")
             if [ $c = plink-v ]; then CMDLINE+=("$THOST" "$CMD")
             else CMDLINE+=(-b "$LAB/sftp-batch" "$THOST"); fi
             ;;
