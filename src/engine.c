@@ -609,7 +609,8 @@ static int named_captures(const struct pattern *p, pcre2_match_data *md, const c
 		}
 		/* a password in one of its forms ("-pw X" in an echoed command line): learned, so that
 		 * the places that repeat it are masked too (ssh takes it as the host after a -p) */
-		else if (name[0] == 's' && strcmp(name, "secret") == 0 && used + 9 <= bufsz) {
+		else if (name[0] == 's' && name[1] == 'e' && name[2] == 'c' && strcmp(name, "secret") == 0 &&
+			 used + 9 <= bufsz) {
 			if (raw >= SECRET_MIN)
 				redact_secret_add(subject + ov[2 * group], raw);
 			memcpy(buf + used, "********", 9);
