@@ -319,6 +319,8 @@ static void add_required(struct engine *e, struct filter *fl, const struct patte
 	if (p->second && p->secondlen >= 4 && p->litlen >= 4) {
 		rarest_gram(ra, p->literal, p->litlen, &c1);
 		rarest_gram(ra, p->second, p->secondlen, &c2);
+	} else if (p->second && p->secondlen >= 4 && !p->anchored) {
+		c2 = 0; /* a short literal would go to the byte-pair index, scanned at every byte */
 	}
 	if (c2 < c1) {
 		e->need[pi] = (struct need){ p->literal, p->litlen, p->anchored };

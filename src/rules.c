@@ -1432,6 +1432,19 @@ static bool pattern_matches(struct ruletable *t, struct pattern *p, const char *
 	return rc >= 0;
 }
 
+/* Is the pattern keyed by a byte pair anywhere in the line (engine.c add_literal): a literal or an
+ * alternative of 2-3 bytes that does not begin the body, unless a second literal of 4+ bytes can
+ * be keyed instead? That index is scanned at every byte of every line of the families. */
+static bool pair_keyed(const struct pattern *p)
+{
+	if (p->literal)
+		return p->litlen < 4 && !p->anchored && !(p->second && p->secondlen >= 4);
+	for (int k = 0; k < p->nalts; k++)
+		if (strlen(p->alts[k]) < 4)
+			return true;
+	return false;
+}
+
 int rules_check(struct ruletable *t, bool verbose)
 {
 	int problems = 0;
@@ -1450,6 +1463,9 @@ int rules_check(struct ruletable *t, bool verbose)
 			}
 			else if (!p->literal && !p->alts)
 				fprintf(stderr, "%s: %s: rule '%s': note: pattern %d has no required literal; it runs on every line of its families\n",
+					progname, r->file, r->id, k + 1);
+			else if (pair_keyed(p))
+				fprintf(stderr, "%s: %s: rule '%s': note: pattern %d's prefilter key is shorter than 4 bytes; every line of its families is then scanned byte pair by byte pair (give a longer \"literal\")\n",
 					progname, r->file, r->id, k + 1);
 		}
 		for (int e = 0; e < r->nex_match; e++) {

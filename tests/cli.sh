@@ -539,6 +539,14 @@ if [ "$RC" -eq 4 ] && grep -q "literal.json: rule 'auth.key-refused/cli-test': t
 else
 	fail "exit 4: --check-rules reports a given literal that the example lacks" "$(why_rc), expected 4 naming rule and literal: $(head -n 2 "$W/e" | tr '\n' ' ')"
 fi
+# a key of 3 bytes that need not begin the line: a note (not a problem), naming the pattern
+printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"\^zzqq cli test line\$"/{"regex": "zzqq cli test line$", "literal": "zzq"}/')" > "$W/shortkey.json"
+ll 30 "$W/o" "$W/e" --check-rules --rules "$W/shortkey.json"
+if [ "$RC" -eq 0 ] && grep -q "shortkey.json: rule 'auth.key-refused/cli-test': note: pattern 1's prefilter key is shorter than 4 bytes" "$W/e"; then
+	pass "--check-rules notes a prefilter key shorter than 4 bytes (exit 0)"
+else
+	fail "--check-rules notes a prefilter key shorter than 4 bytes (exit 0)" "$(why_rc), expected 0 and the note: $(head -n 2 "$W/e" | tr '\n' ' ')"
+fi
 
 # A regex that backtracks catastrophically on a hostile line: the match limit must bound the run.
 cat > "$W/backtrack.json" <<'EOF'
