@@ -156,6 +156,7 @@ static const struct sig sigs[] = {
 	{ "Bad port \"", false, FMT_OPENSSH, 5 },
 	{ "Unknown cipher type '", false, FMT_OPENSSH, 5 },
 	{ "Unknown mac type '", false, FMT_OPENSSH, 5 },
+	{ " forwarding specification '", true, FMT_OPENSSH, 5 },
 	{ "Can't open user config file ", false, FMT_OPENSSH, 5 },
 	{ "ControlPath too long (", false, FMT_OPENSSH, 5 },
 	{ "Could not open a connection to your authentication agent.", false, FMT_OPENSSH, 5 }, /* ssh-add */
