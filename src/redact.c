@@ -362,6 +362,11 @@ static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void add_secret_locked(const char *s, size_t n)
 {
+	const char *nul = memchr(s, '\0', n);
+	if (nul) /* kept as a C string: the part before a NUL byte */
+		n = (size_t)(nul - s);
+	if (n < SECRET_MIN) /* masked everywhere, a short one would eat words (an empty one: forever) */
+		return;
 	int k = atomic_load(&nsecrets);
 	bool known = false;
 	for (int i = 0; i < k && !known; i++)
@@ -424,17 +429,43 @@ static size_t mask_span(struct sbuf *t, size_t start, size_t end)
 	return after;
 }
 
+/* Every occurrence of a learned secret, leftmost and longest first, in one pass: each secret's
+ * next occurrence is searched again only once the pass has gone past it, so a text with many
+ * occurrences costs its length times the number of secrets, not its length squared. */
 static void mask_found_secrets(struct sbuf *t)
 {
 	pthread_mutex_lock(&secrets_lock);
-	for (int i = 0; i < atomic_load(&nsecrets); i++) {
-		size_t n = strlen(secrets[i]);
-		for (size_t from = 0; from < t->len;) {
-			char *at = memmem(t->s + from, t->len - from, secrets[i], n);
-			if (!at)
-				break;
-			from = mask_span(t, (size_t)(at - t->s), (size_t)(at - t->s) + n);
+	int k = atomic_load(&nsecrets);
+	size_t len[SECRETS_MAX];
+	const char *next[SECRETS_MAX];
+	for (int i = 0; i < k; i++) {
+		len[i] = strlen(secrets[i]);
+		next[i] = memmem(t->s, t->len, secrets[i], len[i]);
+	}
+	struct sbuf o;
+	sb_init(&o);
+	size_t copied = 0;
+	for (;;) {
+		int best = -1;
+		for (int i = 0; i < k; i++) {
+			if (next[i] && (size_t)(next[i] - t->s) < copied) /* overlapped by a masked one */
+				next[i] = memmem(t->s + copied, t->len - copied, secrets[i], len[i]);
+			if (next[i] && (best < 0 || next[i] < next[best] || (next[i] == next[best] && len[i] > len[best])))
+				best = i;
 		}
+		if (best < 0)
+			break;
+		size_t at = (size_t)(next[best] - t->s);
+		sb_add(&o, t->s + copied, at - copied);
+		sb_adds(&o, "********");
+		copied = at + len[best];
+	}
+	if (copied > 0) {
+		sb_add(&o, t->s + copied, t->len - copied);
+		sb_free(t);
+		*t = o;
+	} else {
+		sb_free(&o);
 	}
 	pthread_mutex_unlock(&secrets_lock);
 }
