@@ -1,6 +1,7 @@
 /* rules.c — reading and validating rule files (cJSON), compiling patterns (PCRE2).
  * Every error names the file, the line and column, and the rule id. */
 #include "rules.h"
+#include "embedded.h"
 #include "regex.h"
 #include "template.h"
 #include "util.h"
@@ -246,9 +247,9 @@ static void load_error(struct loadctx *c, const char *fmt, ...)
 
 /* ---- field readers ---- */
 
-static char *get_string(struct loadctx *c, const cJSON *o, const char *key, bool required)
+/* v: the value of key, or NULL when absent. */
+static char *string_value(struct loadctx *c, const cJSON *v, const char *key, bool required)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	if (!v) {
 		if (required)
 			load_error(c, "missing \"%s\"", key);
@@ -259,6 +260,11 @@ static char *get_string(struct loadctx *c, const cJSON *o, const char *key, bool
 		return NULL;
 	}
 	return xstrdup(v->valuestring);
+}
+
+static char *get_string(struct loadctx *c, const cJSON *o, const char *key, bool required)
+{
+	return string_value(c, cJSON_GetObjectItemCaseSensitive(o, key), key, required);
 }
 
 /* A text, "sets" or "auth" template whose placeholders' filters are all known; else an error. */
@@ -517,15 +523,13 @@ static void compile_regex(const char *re, struct probe *pr, struct compiled *out
 
 /* ---- compiling a rule file's patterns ahead ----
  *
- * Compiling and probing is half the time a large rule file takes to load. A second thread
- * compiles the file's patterns, in the order they come, while this one reads the rules;
- * read_rule takes each result as it needs it, and while one is not ready this thread compiles
- * the next unclaimed pattern itself rather than wait. Errors are reported where read_rule
- * takes the result, so in file order. The regexes are listed from the parse tree first, by the
- * rules read_rule adds patterns for; a pattern that is not the next one listed is compiled
- * in place instead. */
-#define AHEAD_MIN 32             /* fewer patterns: not worth a thread */
-
+ * Compiling and probing is half the time a large rule file takes to load. The thread that
+ * parsed the file (prepare_file) goes on to compile its patterns, in the order they come,
+ * while this one reads the rules; read_rule takes each result as it needs it, and while one is
+ * not ready this thread compiles the next unclaimed pattern itself rather than wait. Errors
+ * are reported where read_rule takes the result, so in file order. The regexes are listed from
+ * the parse tree first, by the rules read_rule adds patterns for; a pattern that is not the
+ * next one listed is compiled in place instead. */
 struct ahead {
 	const char **re;             /* into the parse tree, which outlives the thread */
 	struct compiled *out;
@@ -533,7 +537,6 @@ struct ahead {
 	int n, next;                 /* next: the first result not taken */
 	_Atomic int claim;           /* the next pattern either thread may compile */
 	struct waiter reader;        /* where the reading thread sleeps for a result */
-	pthread_t thread;
 };
 
 /* Compile the next unclaimed pattern, if any is left. */
@@ -546,16 +549,6 @@ static bool compile_claimed(struct ahead *a, struct probe *pr)
 	atomic_store(&a->ready[k], true);
 	waiter_wake(&a->reader);
 	return true;
-}
-
-static void *compile_ahead(void *arg)
-{
-	struct ahead *a = arg;
-	struct probe pr = { 0 };
-	while (compile_claimed(a, &pr))
-		;
-	probe_free(&pr);
-	return NULL;
 }
 
 /* The regexes read_rule will add, in order: of each rule with a valid id, its non-empty regex
@@ -594,15 +587,12 @@ static void ahead_free(struct ahead *a)
 	free(a);
 }
 
-/* A thread compiling the file's patterns, or NULL (few patterns, LOGLENS_SYNC, no thread). */
-static struct ahead *ahead_start(const cJSON *rules)
+/* The file's patterns listed for compiling ahead, or NULL when it has none. */
+static struct ahead *ahead_new(const cJSON *rules)
 {
-	const char *sync = getenv("LOGLENS_SYNC");
-	if (sync && *sync)
-		return NULL;
 	const char **re;
 	int n = list_regexes(rules, &re);
-	if (n < AHEAD_MIN) {
+	if (n == 0) {
 		free(re);
 		return NULL;
 	}
@@ -612,10 +602,6 @@ static struct ahead *ahead_start(const cJSON *rules)
 	a->out = xcalloc((size_t)n, sizeof *a->out);
 	a->ready = xcalloc((size_t)n, sizeof *a->ready);
 	waiter_init(&a->reader);
-	if (pthread_create(&a->thread, NULL, compile_ahead, a) != 0) {
-		ahead_free(a);
-		return NULL;
-	}
 	return a;
 }
 
@@ -639,12 +625,11 @@ static bool ahead_take(struct ahead *a, const char *re, struct probe *pr, struct
 	return true;
 }
 
-/* Wait for the thread; free what was not taken. */
+/* Free what was not taken (the compiling thread has ended). */
 static void ahead_end(struct ahead *a)
 {
 	if (!a)
 		return;
-	pthread_join(a->thread, NULL);
 	for (int k = 0; k < a->n; k++)
 		pcre2_code_free(a->out[k].code);
 	ahead_free(a);
@@ -720,7 +705,13 @@ bool rules_compile(struct ruletable *t, struct pattern *p)
 	return true;
 }
 
-/* In strcmp order, for bsearch: every key of every rule is looked up. */
+/* A rule's keys, in strcmp order (for bsearch); enum rule_key follows it. */
+enum rule_key {
+	K_AUTH, K_CANDIDATES, K_COMMENT, K_CONFIDENCE, K_DIAGNOSIS, K_EXAMPLES, K_EXCLUDES,
+	K_EXPLAINS, K_FAMILIES, K_HOP, K_ID, K_KIND, K_LAST_LINE, K_LATEST_CAPTURES, K_LOCKS,
+	K_MARKS, K_OUTCOME, K_PATTERNS, K_PHASE, K_PRIORITY, K_REFERENCES, K_REMEDY, K_REQUIRES,
+	K_REQUIRES_ANY, K_SESSION, K_SETS, K_SETS_DEFAULT, K_SEVERITY, K_TITLE, K_WHEN, K_COUNT
+};
 static const char *const rule_keys[] = {
 	"auth", "candidates", "comment", "confidence", "diagnosis", "examples", "excludes",
 	"explains", "families", "hop", "id", "kind", "last_line", "latest_captures", "locks",
@@ -728,14 +719,31 @@ static const char *const rule_keys[] = {
 	"requires_any", "session", "sets", "sets_default", "severity", "title", "when",
 };
 
+_Static_assert(sizeof rule_keys / sizeof rule_keys[0] == K_COUNT, "rule_keys and enum rule_key differ");
+
+/* A rule object's members by key, found in one pass over it: cJSON finds a key by comparing
+ * it with every member in turn, and two dozen such lookups per rule cost more than the rest
+ * of reading it. As with cJSON's lookup, the first of a repeated key is the one read. */
+struct rule_fields {
+	const cJSON *v[K_COUNT];
+};
+
 static int cmp_key(const void *key, const void *elem)
 {
 	return strcmp(key, *(const char *const *)elem);
 }
 
-static bool known_rule_key(const char *k)
+/* Fill f from o; report each unknown key. */
+static void index_fields(struct loadctx *c, const cJSON *o, struct rule_fields *f)
 {
-	return bsearch(k, rule_keys, sizeof rule_keys / sizeof rule_keys[0], sizeof rule_keys[0], cmp_key) != NULL;
+	*f = (struct rule_fields){ 0 };
+	for (const cJSON *k = o->child; k; k = k->next) {
+		const char *const *at = bsearch(k->string, rule_keys, K_COUNT, sizeof rule_keys[0], cmp_key);
+		if (!at)
+			load_error(c, "unknown key \"%s\"", k->string);
+		else if (!f->v[at - rule_keys])
+			f->v[at - rule_keys] = k;
+	}
 }
 
 static bool valid_id(const char *id)
@@ -879,18 +887,18 @@ static bool texts_name_proxy(const struct rule *r)
 	return named;
 }
 
-static void read_finding_texts(struct loadctx *c, struct rule *r, const cJSON *o)
+static void read_finding_texts(struct loadctx *c, struct rule *r, const struct rule_fields *f)
 {
 	const cJSON *v;
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, "title")))
+	if ((v = f->v[K_TITLE]))
 		read_text(c, v, "title", &r->title);
 	else
 		load_error(c, "missing \"title\"");
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, "diagnosis")))
+	if ((v = f->v[K_DIAGNOSIS]))
 		read_text(c, v, "diagnosis", &r->diagnosis);
 	else
 		load_error(c, "missing \"diagnosis\"");
-	v = cJSON_GetObjectItemCaseSensitive(o, "remedy");
+	v = f->v[K_REMEDY];
 	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0) {
 		load_error(c, "missing \"remedy\" (a non-empty array of {\"en\",\"ja\"})");
 	} else {
@@ -898,7 +906,7 @@ static void read_finding_texts(struct loadctx *c, struct rule *r, const cJSON *o
 		const cJSON *e;
 		cJSON_ArrayForEach(e, v) read_text(c, e, "remedy step", &r->remedy[r->nremedy++]);
 	}
-	v = cJSON_GetObjectItemCaseSensitive(o, "candidates");
+	v = f->v[K_CANDIDATES];
 	if (v) {
 		if (!cJSON_IsArray(v)) {
 			load_error(c, "\"candidates\" must be an array");
@@ -934,10 +942,10 @@ static void read_examples(struct loadctx *c, struct rule *r, const cJSON *v)
 
 /* A key whose value is one of names[min..n): its index, or -1 when it is absent or (after an
  * error naming the allowed values) not one of them. */
-static int read_enum(struct loadctx *c, const cJSON *o, const char *key, const char *const *names, int n,
+static int read_enum(struct loadctx *c, const cJSON *v, const char *key, const char *const *names, int n,
 		     int min, const char *allowed)
 {
-	char *s = get_string(c, o, key, false);
+	char *s = string_value(c, v, key, false);
 	if (!s)
 		return -1;
 	int k = enum_lookup(s, names, n);
@@ -949,7 +957,7 @@ static int read_enum(struct loadctx *c, const cJSON *o, const char *key, const c
 	return k;
 }
 
-static void read_enums(struct loadctx *c, struct rule *r, const cJSON *o)
+static void read_enums(struct loadctx *c, struct rule *r, const struct rule_fields *f)
 {
 	static const char *const sev[] = { "info", "warning", "error" };
 	static const char *const conf[] = { "low", "medium", "high" };
@@ -960,18 +968,18 @@ static void read_enums(struct loadctx *c, struct rule *r, const cJSON *o)
 	r->confidence = CONF_HIGH;
 	r->priority = 50;
 	int k;
-	if ((k = read_enum(c, o, "severity", sev, 3, 0, "error, warning or info")) >= 0)
+	if ((k = read_enum(c, f->v[K_SEVERITY], "severity", sev, 3, 0, "error, warning or info")) >= 0)
 		r->severity = (enum severity)k;
-	if ((k = read_enum(c, o, "confidence", conf, 3, 0, "high, medium or low")) >= 0)
+	if ((k = read_enum(c, f->v[K_CONFIDENCE], "confidence", conf, 3, 0, "high, medium or low")) >= 0)
 		r->confidence = (enum confidence)k;
-	if ((k = read_enum(c, o, "outcome", outc, 3, 1, "success or failed")) >= 0)
+	if ((k = read_enum(c, f->v[K_OUTCOME], "outcome", outc, 3, 1, "success or failed")) >= 0)
 		r->outcome = (enum outcome)k;
-	if ((k = read_enum(c, o, "phase", phase_names, PH_COUNT, 1,
+	if ((k = read_enum(c, f->v[K_PHASE], "phase", phase_names, PH_COUNT, 1,
 			   "resolve, connect, banner, kex, hostkey, auth, session, sftp or transfer")) >= 0)
 		r->phase = (enum phase)k;
-	if ((k = read_enum(c, o, "hop", hops, 4, 1, "\"begin\", \"up\" or \"end\"")) >= 0)
+	if ((k = read_enum(c, f->v[K_HOP], "hop", hops, 4, 1, "\"begin\", \"up\" or \"end\"")) >= 0)
 		r->hop = (enum hop)k;
-	if ((s = get_string(c, o, "session", false))) {
+	if ((s = string_value(c, f->v[K_SESSION], "session", false))) {
 		if (strcmp(s, "start") == 0)
 			r->session_start = true;
 		else if (strcmp(s, "child") == 0)
@@ -984,15 +992,15 @@ static void read_enums(struct loadctx *c, struct rule *r, const cJSON *o)
 			load_error(c, "session must be \"start\", \"child\", \"end\" or \"service\"");
 		free(s);
 	}
-	const cJSON *ll = cJSON_GetObjectItemCaseSensitive(o, "last_line");
+	const cJSON *ll = f->v[K_LAST_LINE];
 	if (ll && !cJSON_IsBool(ll))
 		load_error(c, "last_line must be true or false");
 	r->last_line = cJSON_IsTrue(ll);
-	const cJSON *lc = cJSON_GetObjectItemCaseSensitive(o, "latest_captures");
+	const cJSON *lc = f->v[K_LATEST_CAPTURES];
 	if (lc && !cJSON_IsBool(lc))
 		load_error(c, "latest_captures must be true or false");
 	r->latest_captures = cJSON_IsTrue(lc);
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "priority");
+	const cJSON *p = f->v[K_PRIORITY];
 	if (p) {
 		if (!cJSON_IsNumber(p) || p->valuedouble < 0 || p->valuedouble > 100 || p->valuedouble != (double)p->valueint)
 			load_error(c, "priority must be a whole number from 0 to 100");
@@ -1071,9 +1079,8 @@ static void read_rule(struct ruletable *t, struct loadctx *c, const cJSON *o)
 	}
 	c->rule_id = idv->valuestring;
 	int before = c->errors;
-	for (const cJSON *k = o->child; k; k = k->next)
-		if (!known_rule_key(k->string))
-			load_error(c, "unknown key \"%s\"", k->string);
+	struct rule_fields f;
+	index_fields(c, o, &f);
 	int prev = find_rule(t, idv->valuestring);
 	if (prev >= 0 && strcmp(t->rules[prev].file, c->file) == 0)
 		load_error(c, "duplicate id in the same file");
@@ -1085,7 +1092,7 @@ static void read_rule(struct ruletable *t, struct loadctx *c, const cJSON *o)
 	const char *slash = strchr(r->id, '/');
 	r->diag = slash ? xstrndup(r->id, (size_t)(slash - r->id)) : xstrdup(r->id);
 	r->file = xstrdup(c->file);
-	char *kind = get_string(c, o, "kind", false);
+	char *kind = string_value(c, f.v[K_KIND], "kind", false);
 	if (kind && strcmp(kind, "signal") != 0 && strcmp(kind, "finding") != 0)
 		load_error(c, "kind must be \"finding\" or \"signal\"");
 	r->signal = kind && strcmp(kind, "signal") == 0;
@@ -1096,9 +1103,9 @@ static void read_rule(struct ruletable *t, struct loadctx *c, const cJSON *o)
 		load_error(c, "\"unexplained\" is made by the engine, not by a rule");
 	if (!r->signal && (!slash || !slash[1] || slash == r->id))
 		load_error(c, "a finding's id is \"diagnosis/variant\", e.g. \"auth.key-refused/putty\"");
-	r->famask = read_families(c, cJSON_GetObjectItemCaseSensitive(o, "families"));
-	r->markmask = read_marks(c, cJSON_GetObjectItemCaseSensitive(o, "marks"));
-	const cJSON *pats = cJSON_GetObjectItemCaseSensitive(o, "patterns");
+	r->famask = read_families(c, f.v[K_FAMILIES]);
+	r->markmask = read_marks(c, f.v[K_MARKS]);
+	const cJSON *pats = f.v[K_PATTERNS];
 	r->first_pat = t->npats;
 	if (!cJSON_IsArray(pats) || cJSON_GetArraySize(pats) == 0) {
 		load_error(c, "\"patterns\" must be a non-empty array");
@@ -1112,44 +1119,47 @@ static void read_rule(struct ruletable *t, struct loadctx *c, const cJSON *o)
 	 * that a bad regex is reported at load. */
 	for (int i = 0; t->eager && i < r->npats; i++)
 		compile_pattern(t, &t->pats[r->first_pat + i], c);
-	r->sets = read_sets(c, cJSON_GetObjectItemCaseSensitive(o, "sets"), "sets", &r->nsets);
-	r->defaults = read_sets(c, cJSON_GetObjectItemCaseSensitive(o, "sets_default"), "sets_default", &r->ndefaults);
-	r->locks = read_locks(c, cJSON_GetObjectItemCaseSensitive(o, "locks"));
-	read_auth(c, r, cJSON_GetObjectItemCaseSensitive(o, "auth"));
-	read_when(c, r, cJSON_GetObjectItemCaseSensitive(o, "when"));
-	read_enums(c, r, o);
+	r->sets = read_sets(c, f.v[K_SETS], "sets", &r->nsets);
+	r->defaults = read_sets(c, f.v[K_SETS_DEFAULT], "sets_default", &r->ndefaults);
+	r->locks = read_locks(c, f.v[K_LOCKS]);
+	read_auth(c, r, f.v[K_AUTH]);
+	read_when(c, r, f.v[K_WHEN]);
+	read_enums(c, r, &f);
 	/* the server's own session is sshd's: a client's line has no server to be about */
 	if (r->session_service && r->famask != FAMBIT(FAM_SSHD))
 		load_error(c, "\"session\": \"service\" is for rules of the sshd family only");
-	r->requires = read_refs(c, cJSON_GetObjectItemCaseSensitive(o, "requires"), "requires", &r->nrequires);
-	r->requires_any = read_refs(c, cJSON_GetObjectItemCaseSensitive(o, "requires_any"), "requires_any", &r->nrequires_any);
-	r->excludes = read_refs(c, cJSON_GetObjectItemCaseSensitive(o, "excludes"), "excludes", &r->nexcludes);
-	r->explains = read_strv(c, cJSON_GetObjectItemCaseSensitive(o, "explains"), "explains", &r->nexplains);
-	r->refs = read_strv(c, cJSON_GetObjectItemCaseSensitive(o, "references"), "references", &r->nrefs);
+	r->requires = read_refs(c, f.v[K_REQUIRES], "requires", &r->nrequires);
+	r->requires_any = read_refs(c, f.v[K_REQUIRES_ANY], "requires_any", &r->nrequires_any);
+	r->excludes = read_refs(c, f.v[K_EXCLUDES], "excludes", &r->nexcludes);
+	r->explains = read_strv(c, f.v[K_EXPLAINS], "explains", &r->nexplains);
+	r->refs = read_strv(c, f.v[K_REFERENCES], "references", &r->nrefs);
 	if (!r->signal)
-		read_finding_texts(c, r, o);
-	read_examples(c, r, cJSON_GetObjectItemCaseSensitive(o, "examples"));
+		read_finding_texts(c, r, &f);
+	read_examples(c, r, f.v[K_EXAMPLES]);
 	(void)before;
 }
 
+/* ---- reading rule files ----
+ *
+ * The files are read in order, and each one is made ready by a thread of its own while the
+ * rules of the one before are read: the file read, checked and parsed, then its patterns
+ * compiled in order (compile_claimed), the reading thread taking each result as read_rule
+ * needs it. Messages still come in file order: a thread only records why a file could not be
+ * parsed, and the reading thread prints it in the file's turn. */
+
 /* A rule file's parse tree lives in an arena and goes in one free: cJSON's node-by-node malloc
- * and delete cost as much as compiling the regexes of a large rule set. */
-static struct arena parse_mem = { .next_size = 64 * 1024 };
+ * and delete cost as much as compiling the regexes of a large rule set. cJSON's allocator is
+ * process-wide, so it points at each parsing thread's own arena. */
+static _Thread_local struct arena *parse_arena;
 
 static void *parse_alloc(size_t n)
 {
-	return arena_alloc(&parse_mem, n);
+	return arena_alloc(parse_arena, n);
 }
 
 static void parse_free(void *p)
 {
-	(void)p; /* all at once, in parse_release */
-}
-
-static void parse_release(void)
-{
-	arena_free(&parse_mem);
-	parse_mem.next_size = 64 * 1024;
+	(void)p; /* all at once, with the file's arena */
 }
 
 /* The offset of the first byte that is not well-formed UTF-8 (RFC 3629), or len. */
@@ -1172,84 +1182,231 @@ static size_t invalid_utf8_at(const char *text, size_t len)
 	return len;
 }
 
-int rules_load_text(struct ruletable *t, const char *file, const char *text, size_t len)
+/* One rule file on its way in. */
+struct rulefile {
+	char *name;                  /* as messages name it */
+	bool read;                   /* read the file `name` first; else text is given */
+	bool eager;                  /* compile its patterns now (a user's file) */
+	char *failure;               /* why it cannot be loaded, printed in its turn, or NULL */
+	int open_errno;              /* it could not be opened (strerror is the reader's to call) */
+	const char *text;
+	size_t len;
+	struct sbuf buf;             /* the text read */
+	struct arena mem;            /* the parse tree */
+	cJSON *root;
+	struct ahead *ahead;         /* its patterns listed for compiling, or NULL */
+	bool threaded;
+	pthread_t thread;
+	_Atomic bool parsed;
+	struct waiter parsing;       /* where the reading thread waits for `parsed` */
+};
+
+__attribute__((format(printf, 3, 4)))
+static void file_failure(struct rulefile *f, size_t at, const char *fmt, ...)
 {
-	if (t->borrowed) { /* its arrays are static: nothing may be added */
-		warnx_("%s: cannot load rules into the precompiled table", file);
-		return -1;
+	int line, col;
+	offset_to_linecol(f->text, at, &line, &col);
+	struct sbuf m;
+	sb_init(&m);
+	sb_printf(&m, "%s:%d:%d: ", f->name, line, col);
+	va_list ap;
+	va_start(ap, fmt);
+	char msg[128];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	sb_adds(&m, msg);
+	f->failure = sb_steal(&m);
+}
+
+static bool read_whole(struct rulefile *f)
+{
+	FILE *fp = fopen(f->name, "rb");
+	if (!fp) {
+		f->open_errno = errno;
+		return false;
 	}
-	struct loadctx c = { .file = file, .text = text, .len = len };
-	size_t bad = invalid_utf8_at(text, len);
-	if (bad < len) {
-		int line, col;
-		offset_to_linecol(text, bad, &line, &col);
-		fprintf(stderr, "%s: %s:%d:%d: invalid UTF-8 (byte 0x%02x)\n", progname, file, line, col,
-			(unsigned char)text[bad]);
-		return -1;
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		sb_add(&f->buf, chunk, n);
+	bool bad = ferror(fp);
+	fclose(fp);
+	if (bad) {
+		struct sbuf m;
+		sb_init(&m);
+		sb_printf(&m, "%s: read error", f->name);
+		f->failure = sb_steal(&m);
+		return false;
+	}
+	if (!f->buf.s)
+		sb_adds(&f->buf, "");
+	f->text = f->buf.s;
+	f->len = f->buf.len;
+	return true;
+}
+
+/* Read (if need be), check and parse f; list its patterns when they are to be compiled
+ * ahead. Touches nothing but f: it runs on f's own thread. */
+static void parse_file(struct rulefile *f, bool ahead)
+{
+	if (f->read && !read_whole(f))
+		return;
+	size_t bad = invalid_utf8_at(f->text, f->len);
+	if (bad < f->len) {
+		file_failure(f, bad, "invalid UTF-8 (byte 0x%02x)", (unsigned char)f->text[bad]);
+		return;
 	}
 	const char *end = NULL;
-	cJSON_Hooks hooks = { parse_alloc, parse_free };
-	cJSON_InitHooks(&hooks);
-	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
-	cJSON_InitHooks(NULL); /* other cJSON users (journal lines) get malloc again */
-	if (!root) {
-		parse_release();
-		int line, col;
-		offset_to_linecol(text, end ? (size_t)(end - text) : 0, &line, &col);
-		fprintf(stderr, "%s: %s:%d:%d: invalid JSON\n", progname, file, line, col);
-		return -1;
+	f->mem.next_size = 64 * 1024;
+	parse_arena = &f->mem;
+	/* one parse at a time: cJSON notes every parse's error position in a global */
+	static pthread_mutex_t parsing = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&parsing);
+	f->root = cJSON_ParseWithLengthOpts(f->text, f->len, &end, false);
+	pthread_mutex_unlock(&parsing);
+	parse_arena = NULL;
+	if (!f->root) {
+		file_failure(f, end ? (size_t)(end - f->text) : 0, "invalid JSON");
+		return;
 	}
-	size_t rest = (size_t)(end - text);
-	while (rest < len && strchr(" \t\r\n", text[rest]) && text[rest])
+	size_t rest = (size_t)(end - f->text);
+	while (rest < f->len && strchr(" \t\r\n", f->text[rest]) && f->text[rest])
 		rest++;
-	if (rest < len) {
-		parse_release();
-		int line, col;
-		offset_to_linecol(text, rest, &line, &col);
-		fprintf(stderr, "%s: %s:%d:%d: text after the JSON document\n", progname, file, line, col);
-		return -1;
+	if (rest < f->len) {
+		file_failure(f, rest, "text after the JSON document");
+		f->root = NULL;
+		return;
 	}
-	const cJSON *rules = cJSON_GetObjectItemCaseSensitive(root, "rules");
-	if (!cJSON_IsObject(root) || !cJSON_IsArray(rules)) {
-		load_error(&c, "a rule file is an object {\"rules\": [ … ]}");
+	const cJSON *rules = cJSON_GetObjectItemCaseSensitive(f->root, "rules");
+	if (ahead && f->eager && cJSON_IsArray(rules))
+		f->ahead = ahead_new(rules);
+}
+
+static void *prepare_file(void *arg)
+{
+	struct rulefile *f = arg;
+	parse_file(f, true);
+	atomic_store(&f->parsed, true);
+	waiter_wake(&f->parsing);
+	if (f->ahead) {
+		struct probe pr = { 0 };
+		while (compile_claimed(f->ahead, &pr))
+			;
+		probe_free(&pr);
+	}
+	return NULL;
+}
+
+/* Have f made ready on a thread of its own, or now on this one (LOGLENS_SYNC, no thread). */
+static void file_start(struct rulefile *f, bool threads)
+{
+	waiter_init(&f->parsing);
+	if (threads && pthread_create(&f->thread, NULL, prepare_file, f) == 0) {
+		f->threaded = true;
+		return;
+	}
+	parse_file(f, false);
+	atomic_store(&f->parsed, true);
+}
+
+static bool is_parsed(void *flag)
+{
+	return atomic_load((_Atomic bool *)flag);
+}
+
+/* Read f's rules into t, or say why it cannot be loaded; then let f go. */
+static int file_finish(struct ruletable *t, struct rulefile *f)
+{
+	waiter_sleep_until(&f->parsing, is_parsed, &f->parsed);
+	struct loadctx c = { .file = f->name, .text = f->text, .len = f->len };
+	if (f->open_errno) {
+		warnx_("%s: cannot open rule file: %s", f->name, strerror(f->open_errno));
+		c.errors++;
+	} else if (f->failure) {
+		warnx_("%s", f->failure);
+		c.errors++;
 	} else {
-		for (const cJSON *k = root->child; k; k = k->next)
-			if (strcmp(k->string, "rules") != 0 && strcmp(k->string, "comment") != 0)
-				load_error(&c, "unknown top-level key \"%s\"", k->string);
-		c.ahead = t->eager ? ahead_start(rules) : NULL;
-		const cJSON *e;
-		cJSON_ArrayForEach(e, rules) read_rule(t, &c, e);
-		ahead_end(c.ahead); /* before the tree goes: the thread reads the regexes there */
+		const cJSON *rules = cJSON_GetObjectItemCaseSensitive(f->root, "rules");
+		if (!cJSON_IsObject(f->root) || !cJSON_IsArray(rules)) {
+			load_error(&c, "a rule file is an object {\"rules\": [ … ]}");
+		} else {
+			for (const cJSON *k = f->root->child; k; k = k->next)
+				if (strcmp(k->string, "rules") != 0 && strcmp(k->string, "comment") != 0)
+					load_error(&c, "unknown top-level key \"%s\"", k->string);
+			if (f->eager)
+				t->eager = true;
+			c.ahead = f->ahead;
+			const cJSON *e;
+			cJSON_ArrayForEach(e, rules) read_rule(t, &c, e);
+		}
 	}
-	parse_release(); /* the tree: nothing read from it is kept */
+	if (f->threaded) /* before the tree goes: the thread reads the regexes there */
+		pthread_join(f->thread, NULL);
+	ahead_end(f->ahead);
+	waiter_destroy(&f->parsing);
+	arena_free(&f->mem); /* the tree: nothing read from it is kept */
+	sb_free(&f->buf);
+	free(f->failure);
+	free(f->name);
 	return c.errors ? -1 : 0;
 }
 
-static int load_file(struct ruletable *t, const char *path)
+/* Load files in order, each made ready while the one before is read. */
+static int load_files(struct ruletable *t, struct rulefile *files, size_t n)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		warnx_("%s: cannot open rule file: %s", path, strerror(errno));
-		return -1;
+	if (t->borrowed) { /* its arrays are static: nothing may be added */
+		for (size_t i = 0; i < n; i++) {
+			warnx_("%s: cannot load rules into the precompiled table", files[i].name);
+			free(files[i].name);
+		}
+		return n ? -1 : 0;
 	}
-	struct sbuf b;
-	sb_init(&b);
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		sb_add(&b, chunk, n);
-	bool bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		warnx_("%s: read error", path);
-		sb_free(&b);
-		return -1;
+	const char *sync = getenv("LOGLENS_SYNC");
+	bool threads = !(sync && *sync);
+	cJSON_Hooks hooks = { parse_alloc, parse_free };
+	cJSON_InitHooks(&hooks);
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0)
+			file_start(&files[0], threads);
+		if (i + 1 < n)
+			file_start(&files[i + 1], threads);
+		if (file_finish(t, &files[i]) < 0)
+			rc = -1;
 	}
-	if (!b.s)
-		sb_adds(&b, "");
-	int r = rules_load_text(t, path, b.s, b.len);
-	sb_free(&b);
-	return r;
+	cJSON_InitHooks(NULL); /* other cJSON users (journal lines) get malloc again */
+	return rc;
+}
+
+/* The list of files to load, growing. */
+struct filelist {
+	struct rulefile *v;
+	size_t n, cap;
+};
+
+static struct rulefile *add_file(struct filelist *l, char *name)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 32;
+		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+	}
+	struct rulefile *f = &l->v[l->n++];
+	memset(f, 0, sizeof *f);
+	f->name = name;
+	sb_init(&f->buf);
+	return f;
+}
+
+static void add_builtin(struct filelist *l)
+{
+	for (const struct embedded_file *e = embedded_rules; e->name; e++) {
+		struct sbuf name;
+		sb_init(&name);
+		sb_printf(&name, "(built-in) rules/%s", e->name);
+		struct rulefile *f = add_file(l, sb_steal(&name));
+		f->text = e->text;
+		f->len = e->len;
+	}
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -1257,47 +1414,75 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int rules_load_path(struct ruletable *t, const char *path)
+/* A file, or every *.json of a directory in name order. A path that cannot be opened is an
+ * entry too, so that its message comes in its turn. */
+static void add_path(struct filelist *l, const char *path)
 {
-	t->eager = true;
 	struct stat st;
 	if (stat(path, &st) != 0) {
-		warnx_("%s: cannot open rule file: %s", path, strerror(errno));
-		return -1;
+		add_file(l, xstrdup(path))->open_errno = errno;
+		return;
 	}
-	if (!S_ISDIR(st.st_mode))
-		return load_file(t, path);
+	if (!S_ISDIR(st.st_mode)) {
+		struct rulefile *f = add_file(l, xstrdup(path));
+		f->read = f->eager = true;
+		return;
+	}
 	DIR *d = opendir(path);
 	if (!d) {
-		warnx_("%s: cannot read rule directory: %s", path, strerror(errno));
-		return -1;
+		struct sbuf m;
+		sb_init(&m);
+		sb_printf(&m, "%s: cannot read rule directory: %s", path, strerror(errno));
+		add_file(l, xstrdup(path))->failure = sb_steal(&m);
+		return;
 	}
 	char **names = NULL;
 	size_t n = 0;
 	struct dirent *de;
+	size_t pl = strlen(path);
+	while (pl > 1 && path[pl - 1] == '/')
+		pl--;
 	while ((de = readdir(d))) {
 		size_t k = strlen(de->d_name);
 		if (k > 5 && strcmp(de->d_name + k - 5, ".json") == 0) {
 			names = xrealloc(names, (n + 1) * sizeof *names);
 			struct sbuf p;
 			sb_init(&p);
-			size_t pl = strlen(path);
-			while (pl > 1 && path[pl - 1] == '/')
-				pl--;
 			sb_printf(&p, "%.*s/%s", (int)pl, path, de->d_name);
 			names[n++] = sb_steal(&p);
 		}
 	}
 	closedir(d);
 	qsort(names, n, sizeof *names, cmp_str);
-	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (load_file(t, names[i]) < 0)
-			rc = -1;
-		free(names[i]);
+		struct rulefile *f = add_file(l, names[i]);
+		f->read = f->eager = true;
 	}
 	free(names);
+}
+
+int rules_load(struct ruletable *t, bool builtin, char *const *paths, int npaths)
+{
+	struct filelist l = { 0 };
+	if (builtin)
+		add_builtin(&l);
+	for (int i = 0; i < npaths; i++)
+		add_path(&l, paths[i]);
+	int rc = load_files(t, l.v, l.n);
+	free(l.v);
 	return rc;
+}
+
+int rules_load_embedded(struct ruletable *t)
+{
+	return rules_load(t, true, NULL, 0);
+}
+
+int rules_load_text(struct ruletable *t, const char *file, const char *text, size_t len)
+{
+	struct rulefile f = { .name = xstrdup(file), .text = text, .len = len };
+	sb_init(&f.buf);
+	return load_files(t, &f, 1);
 }
 
 /* The rules' indexes sorted by id, so that every id beginning with "diag/" is one run: a
@@ -1625,22 +1810,6 @@ char *regex_required_literal(const char *re)
 char *regex_second_literal(const char *re, const char *primary)
 {
 	return primary ? longest_run(re, 4, primary) : NULL;
-}
-
-#include "embedded.h"
-
-int rules_load_embedded(struct ruletable *t)
-{
-	int rc = 0;
-	for (const struct embedded_file *f = embedded_rules; f->name; f++) {
-		struct sbuf name;
-		sb_init(&name);
-		sb_printf(&name, "(built-in) rules/%s", f->name);
-		if (rules_load_text(t, name.s, f->text, f->len) < 0)
-			rc = -1;
-		sb_free(&name);
-	}
-	return rc;
 }
 
 struct ruletable *rules_borrow(const struct ruletable *pre)

@@ -157,8 +157,9 @@ struct ruletable *rules_new(void);
 void rules_free(struct ruletable *t);
 /* Load one JSON text; on error prints "file:line:col: …" and returns -1. */
 int rules_load_text(struct ruletable *t, const char *file, const char *text, size_t len);
-/* A file, or every *.json of a directory in name order. */
-int rules_load_path(struct ruletable *t, const char *path);
+/* The built-in rule files (builtin), then each path: a file, or every *.json of a directory in
+ * name order. Every problem is reported, in file order; -1 if there was any. */
+int rules_load(struct ruletable *t, bool builtin, char *const *paths, int npaths);
 int rules_load_embedded(struct ruletable *t);
 /* The embedded default table as gen_table loaded and linked it at build time, written out as
  * static data (build/rules_table.c). Linked into loglens and the unit tests; not into the

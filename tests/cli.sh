@@ -616,6 +616,36 @@ sorted=$(printf '%s\n' $order | sort -n | tr '\n' ' ')
 [ -z "$why" ] && pass "exit 4: a large rule file compiled on a second thread reports its errors in file order, as on one thread" ||
 	fail "exit 4: a large rule file compiled on a second thread reports its errors in file order, as on one thread" "$why"
 
+# Each rule file is read, parsed and compiled on a thread of its own while the rules of the file
+# before are read (rules.c): across files, directories and a missing path, every message must
+# still come in file order, the same as on one thread.
+mkdir -p "$W/multi"
+cp "$W/many.json" "$W/multi/a.json"
+printf '{"rules": [ {"id": "x.y/z",, } ]}\n' > "$W/multi/b.json"
+printf '{"rules": []} trailing\n' > "$W/multi/c.json"
+sed 's/cli-many-/cli-more-/g' "$W/many.json" > "$W/multi/d.json"
+printf '[1, 2]\n' > "$W/multi/e.json"
+ll 60 "$W/o" "$W/e" --check-rules --rules "$W/multi" --rules "$W/no-such-rules.json" --rules "$W/multi/b.json"
+rc_threaded=$RC
+cp "$W/e" "$W/multi.threaded.err"
+LOGLENS_SYNC=1 ll 60 "$W/o" "$W/e" --check-rules --rules "$W/multi" --rules "$W/no-such-rules.json" --rules "$W/multi/b.json"
+why=
+[ "$rc_threaded" -eq 4 ] && [ "$RC" -eq 4 ] || why="exit $rc_threaded (threaded) and $RC (one thread), expected 4"
+cmp -s "$W/e" "$W/multi.threaded.err" || why="${why:+$why; }stderr differs: $(diff "$W/e" "$W/multi.threaded.err" | head -n 4 | tr '\n' ' ')"
+order=
+for msg in "a.json:.*cli-many-10': bad regex" "a.json:.*cli-many-50': a pattern must be" "b.json:1:29: invalid JSON" \
+	"c.json:1:15: text after the JSON document" "d.json:.*cli-more-10': bad regex" "d.json:.*cli-more-50': a pattern must be" \
+	"e.json:1:1: a rule file is an object" "no-such-rules.json: cannot open rule file"; do
+	at=$(grep -n -e "$msg" "$W/multi.threaded.err" | head -n 1 | cut -d: -f1)
+	[ -n "$at" ] || { why="${why:+$why; }no \"$msg\" in stderr"; continue; }
+	order="$order $at"
+done
+sorted=$(printf '%s\n' $order | sort -n | tr '\n' ' ')
+[ "$(printf '%s\n' $order | tr '\n' ' ')" = "$sorted" ] || why="${why:+$why; }messages out of file order (lines$order)"
+[ "$(grep -c 'b.json:1:29: invalid JSON' "$W/multi.threaded.err")" -eq 2 ] || why="${why:+$why; }b.json, given twice, not reported twice"
+[ -z "$why" ] && pass "exit 4: rule files loaded on threads of their own report their errors in file order, as on one thread" ||
+	fail "exit 4: rule files loaded on threads of their own report their errors in file order, as on one thread" "$why"
+
 # ---------------------------------------------------------------- standard input
 ll 30 "$W/file.json" "$W/e" --json "$BAD_LOG"
 for how in dash none; do
