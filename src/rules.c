@@ -469,38 +469,111 @@ static void probe_free(struct probe *pr)
 	*pr = (struct probe){ 0 };
 }
 
+/* What PCRE2 looks at before it tries to match at all (its start-up optimizations): the
+ * shortest match, a code unit every match starts with, one every match holds. A subject that
+ * fails these gets no match attempt, so no backtracking either: most probes end so, and the
+ * call costs more than the look. PCRE2 does not say whether a code unit is caseless, so a
+ * letter counts in either case; a byte of a multi-byte character is not used. */
+struct prefail {
+	uint32_t minlen;
+	int first, req;              /* the code unit, or -1 */
+};
+
+static int ascii_unit(const pcre2_code *code, uint32_t what_type, uint32_t what_unit)
+{
+	uint32_t type = 0, unit = 0;
+	pcre2_pattern_info(code, what_type, &type);
+	if (type != 1)
+		return -1;
+	pcre2_pattern_info(code, what_unit, &unit);
+	return unit < 0x80 ? (int)unit : -1;
+}
+
+static void prefail_init(struct prefail *pf, const pcre2_code *code)
+{
+	*pf = (struct prefail){ 0, -1, -1 };
+	uint32_t opts = 0;
+	pcre2_pattern_info(code, PCRE2_INFO_ALLOPTIONS, &opts);
+	if (opts & PCRE2_NO_START_OPTIMIZE) /* (*NO_START_OPT): PCRE2 tries every position */
+		return;
+	pcre2_pattern_info(code, PCRE2_INFO_MINLENGTH, &pf->minlen);
+	pf->first = ascii_unit(code, PCRE2_INFO_FIRSTCODETYPE, PCRE2_INFO_FIRSTCODEUNIT);
+	pf->req = ascii_unit(code, PCRE2_INFO_LASTCODETYPE, PCRE2_INFO_LASTCODEUNIT);
+}
+
+static bool holds_unit(const char *s, size_t n, int unit)
+{
+	int other = unit >= 'a' && unit <= 'z' ? unit - 32 : unit >= 'A' && unit <= 'Z' ? unit + 32 : unit;
+	return memchr(s, unit, n) || memchr(s, other, n);
+}
+
+static bool prefails(const struct prefail *pf, const char *s, size_t n)
+{
+	return n < pf->minlen || (pf->first >= 0 && !holds_unit(s, n, pf->first)) ||
+	       (pf->req >= 0 && !holds_unit(s, n, pf->req));
+}
+
+/* Characters a regex gives a meaning to, and those that stand for themselves after a "\\". */
+static const bool regex_meta[256] = {
+	['\\'] = 1, ['^'] = 1, ['$'] = 1, ['.'] = 1, ['['] = 1, [']'] = 1, ['|'] = 1, ['('] = 1,
+	[')'] = 1, ['?'] = 1, ['*'] = 1, ['+'] = 1, ['{'] = 1, ['}'] = 1,
+};
+static const bool escaped_self[256] = {
+	['.'] = 1, ['^'] = 1, ['$'] = 1, ['|'] = 1, ['('] = 1, [')'] = 1, ['['] = 1, [']'] = 1,
+	['{'] = 1, ['}'] = 1, ['?'] = 1, ['*'] = 1, ['+'] = 1, ['\\'] = 1, ['/'] = 1, ['"'] = 1,
+	['\''] = 1, ['-'] = 1, [':'] = 1, ['='] = 1, ['@'] = 1, ['#'] = 1, ['%'] = 1, ['&'] = 1,
+	[','] = 1, [';'] = 1, ['<'] = 1, ['>'] = 1, ['!'] = 1, ['~'] = 1, ['`'] = 1, [' '] = 1,
+};
+
+/* The probes' traps: a unit repeated to just under 48 bytes, then "!". */
+#define PROBE_UNITS 11
+#define PROBE_SPAN 48
+static const char *const probe_units[PROBE_UNITS] = { "a", " ", "0", "a ", "ab", "-", ".", "a.", "\t", "/", "x:" };
+static char probe_fill[PROBE_UNITS][PROBE_SPAN];
+static size_t probe_fill_len[PROBE_UNITS];
+static pthread_once_t probe_fill_once = PTHREAD_ONCE_INIT;
+
+static void make_probe_fills(void)
+{
+	for (int u = 0; u < PROBE_UNITS; u++) {
+		size_t k = strlen(probe_units[u]), n = 0;
+		for (; n + k < PROBE_SPAN; n += k)
+			memcpy(probe_fill[u] + n, probe_units[u], k);
+		probe_fill_len[u] = n;
+	}
+}
+
 /* Does the regex backtrack catastrophically? Probe it, with a low match limit, on short
  * subjects that defeat nested quantifiers ("aaaa…!", "a a a …!", …); a sane log regex
  * needs a few hundred steps on 48 bytes. */
 static const char *backtracks(struct probe *pr, pcre2_code *code, const char *re)
 {
 	/* "^x(a|aa)+$" needs its "x" before the trap: copy the literal characters after "^" */
-	char lead[33];
+	char subject[32 + PROBE_SPAN + 2];
 	size_t leadlen = 0;
-	for (const char *p = re[0] == '^' ? re + 1 : re + strlen(re); *p && leadlen < 32; p++) {
-		if (*p == '\\' && p[1] && strchr(".^$|()[]{}?*+\\/\"'-:=@#%&,;<>!~` ", p[1]))
+	for (const unsigned char *p = (const unsigned char *)re + (re[0] == '^'); re[0] == '^' && *p && leadlen < 32; p++) {
+		if (*p == '\\' && p[1] && escaped_self[p[1]])
 			p++;
-		else if (strchr("\\^$.[]|()?*+{}", *p))
+		else if (regex_meta[*p])
 			break;
-		lead[leadlen++] = *p;
+		subject[leadlen++] = (char)*p;
 	}
-	static const char *const units[] = { "a", " ", "0", "a ", "ab", "-", ".", "a.", "\t", "/", "x:" };
+	pthread_once(&probe_fill_once, make_probe_fills);
 	probe_init(pr);
-	const char *verdict = NULL;
-	char subject[128];
-	for (size_t u = 0; u < sizeof units / sizeof units[0] && !verdict; u++) {
-		size_t k = strlen(units[u]), n = leadlen;
-		memcpy(subject, lead, leadlen);
-		for (; n + k < leadlen + 48; n += k) /* the unit repeated, byte by byte */
-			for (size_t j = 0; j < k; j++)
-				subject[n + j] = units[u][j];
+	struct prefail pf;
+	prefail_init(&pf, code);
+	for (int u = 0; u < PROBE_UNITS; u++) {
+		size_t n = leadlen + probe_fill_len[u];
+		memcpy(subject + leadlen, probe_fill[u], probe_fill_len[u]);
 		subject[n++] = '!';
 		subject[n] = '\0';
+		if (prefails(&pf, subject, n))
+			continue;
 		int rc = pcre2_match(code, (PCRE2_SPTR)subject, n, 0, PCRE2_NO_JIT, pr->md, pr->mctx);
 		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
-			verdict = units[u];
+			return probe_units[u];
 	}
-	return verdict;
+	return NULL;
 }
 
 /* What compiling one regex gave: the code, or PCRE2's error; for a rule file's pattern, also
@@ -1690,7 +1763,7 @@ int rules_check(struct ruletable *t, bool verbose)
 /* Characters that end a literal run, or need a look at what follows. */
 static bool is_meta(char c)
 {
-	return strchr("\\^$.[]|()?*+{}", c) != NULL;
+	return regex_meta[(unsigned char)c];
 }
 
 /* Every literal run at depth 0 of a regex (each one a match must contain); *top_alt is set
@@ -1729,7 +1802,7 @@ static char **literal_runs(const char *re, int *n, bool *top_alt_out)
 		char lc = c;
 		if (c == '\\' && p[1]) {
 			char esc = p[1];
-			if (strchr(".^$|()[]{}?*+\\/\"'-:=@#%&,;<>!~` ", esc)) {
+			if (escaped_self[(unsigned char)esc]) {
 				literal_char = true;
 				lc = esc;
 				p++;
@@ -2050,10 +2123,10 @@ char *regex_leading_literal(const char *re)
 	for (const char *p = re + 1; *p; p++) {
 		char c = *p;
 		const char *next = p + 1;
-		if (c == '\\' && p[1] && strchr(".^$|()[]{}?*+\\/\"'-:=@#%&,;<>!~` ", p[1])) {
+		if (c == '\\' && p[1] && escaped_self[(unsigned char)p[1]]) {
 			c = p[1];
 			next = p + 2;
-		} else if (strchr("\\^$.[]|()?*+{}", c)) {
+		} else if (regex_meta[(unsigned char)c]) {
 			break;
 		}
 		if (*next == '?' || *next == '*' || (*next == '{' && next[1] == '0'))
