@@ -133,6 +133,13 @@ static const struct sig sigs[] = {
 	{ "ssh_exchange_identification: ", false, FMT_OPENSSH, 5 },
 	{ "Unable to negotiate with ", false, FMT_OPENSSH, 3 },
 	{ "Load key \"", false, FMT_OPENSSH, 5 },
+	/* messages ssh prints before or without -v, often all a user pastes */
+	{ "Bad owner or permissions on ", false, FMT_OPENSSH, 5 },
+	{ "WARNING: UNPROTECTED PRIVATE KEY FILE!", true, FMT_OPENSSH, 5 },
+	{ "no such identity: ", false, FMT_OPENSSH, 5 },
+	{ "Enter passphrase for key '", false, FMT_OPENSSH, 3 },
+	{ "Connection timed out during banner exchange", false, FMT_OPENSSH, 5 },
+	{ "ssh_askpass: ", false, FMT_OPENSSH, 5 },
 	{ "client_loop: ", false, FMT_OPENSSH, 5 },
 	{ "ssh_dispatch_run_fatal: Connection to ", false, FMT_OPENSSH, 5 }, /* sshd's says "from" */
 	{ "Bad server host key: ", false, FMT_OPENSSH, 5 },
