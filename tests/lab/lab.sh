@@ -103,7 +103,8 @@ SCENARIOS=(
     proxy-ssh-ok proxy-ssh-target-hostkey hostkey-declined bad-host bad-user
     password-missing password-prompt-eof sftp-only second-factor second-factor-wrong
     second-factor-ok overlap sshd-bad-config upload-not-owner rsa-short-client rsa-short-server
-    rsa-short-hostkey max-sessions-0 sftp-server-missing cmdline-putty-pw cmdline-ssh-option-to-putty
+    rsa-short-hostkey max-sessions-0 sftp-server-missing cmdline-putty-pw cmdline-ssh-option-to-putty askpass-missing
+    askpass-missing-hostkey
 )
 declare -A PORT
 i=0
@@ -418,7 +419,7 @@ done
 scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP_BATCH SSH_EXTRA PUTTY_EXTRA CMD TMO
     TUSER=lltuser; THOST=127.0.0.1; TPORT=${PORT[$1]}
     AUTH=key; KEYS=""; PPK=$CH/.ssh/id_ed25519.ppk
-    REPLY_=""; KH=known; NS=""; BATCH=yes; SSH_EXTRA=(); PUTTY_EXTRA=(); CMD="id -un"; TMO=20; PLINK_PW=""; PROXY_PORT=""
+    REPLY_=""; NO_TTY_DISPLAY=no; KH=known; NS=""; BATCH=yes; SSH_EXTRA=(); PUTTY_EXTRA=(); CMD="id -un"; TMO=20; PLINK_PW=""; PROXY_PORT=""
     PROXY_METHOD=3; PROXY_USER=""; PROXY_KH=no; PROXY_JUMP=no; PLINK_BATCH=yes; SFTP_BATCH=$LAB/sftp-batch
     case $1 in
         success) ;;
@@ -506,6 +507,10 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
         # a command line written for the other family: PuTTY's -pw to sftp, OpenSSH's -o to psftp
         cmdline-putty-pw)  SSH_EXTRA=(-pw "$WRONG_PASSWORD") ;;
         cmdline-ssh-option-to-putty) PUTTY_EXTRA=(-o StrictHostKeyChecking=no) ;;
+        # ssh run from a desktop program (an IDE, a file manager): no terminal, DISPLAY set, no
+        # SSH_ASKPASS, and the default askpass program not installed
+        askpass-missing)   AUTH=password; NO_TTY_DISPLAY=yes ;;
+        askpass-missing-hostkey) KH=empty; BATCH=no; NO_TTY_DISPLAY=yes ;;
         *) return 1 ;;
     esac
     [ "$AUTH" = password ] && BATCH=no
@@ -526,6 +531,8 @@ scenario_note() {
         hostkey-changed)    echo "server host keys replaced since the client stored the old ed25519 key" ;;
         hostkey-unverified) echo "host key not known to the client, batch mode" ;;
         refused)            echo "nothing listens on the port" ;;
+        askpass-missing-hostkey) echo "host key not known to the client, ssh without a terminal and not in batch mode: DISPLAY=:0, no SSH_ASKPASS, $(command -v ssh-askpass >/dev/null 2>&1 && echo 'ssh-askpass INSTALLED (not the scenario)' || echo 'no ssh-askpass installed')" ;;
+        askpass-missing)    echo "password login from a program without a terminal: DISPLAY=:0, no SSH_ASKPASS, $(command -v ssh-askpass >/dev/null 2>&1 && echo 'ssh-askpass INSTALLED (not the scenario)' || echo 'no ssh-askpass installed')" ;;
         sshd-bad-config)    echo "sshd_config has a misspelt keyword (PermitRootLogn): sshd -t refuses it, sshd does not start, nothing listens" ;;
         upload-not-owner)   echo "sftp 'put -p' over $LAB/upload/shared.txt, which root owns and anyone may write (mode 0666): the content is written, the time and mode are not" ;;
         dns)                echo "host name does not resolve (private namespace, nsswitch hosts: files, .invalid name)" ;;
@@ -665,7 +672,8 @@ run_client() { # SCENARIO CLIENT
     case $c in
         plink-v|psftp-v) envv+=(HOME=$d/home PUTTYDIR=$d/home/.putty) ;;
         *) envv+=(HOME=$CH)
-           [ -n "$REPLY_" ] && envv+=(SSH_ASKPASS=$LAB/askpass SSH_ASKPASS_REQUIRE=force "LLT_ASKPASS_REPLY=$REPLY_") ;;
+           [ -n "$REPLY_" ] && envv+=(SSH_ASKPASS=$LAB/askpass SSH_ASKPASS_REQUIRE=force "LLT_ASKPASS_REPLY=$REPLY_")
+           [ $NO_TTY_DISPLAY = yes ] && envv+=(DISPLAY=:0) ;;
     esac
     local drop=(setpriv --reuid=$CLIENT --regid=$CLIENT --init-groups)
     printf '%q ' "${CMDLINE[@]}" > "$OUT/meta/$s.$c.cmd"; echo >> "$OUT/meta/$s.$c.cmd"
