@@ -104,7 +104,7 @@ SCENARIOS=(
     password-missing password-prompt-eof sftp-only second-factor second-factor-wrong
     second-factor-ok overlap sshd-bad-config upload-not-owner rsa-short-client rsa-short-server
     rsa-short-hostkey max-sessions-0 sftp-server-missing cmdline-putty-pw cmdline-ssh-option-to-putty askpass-missing
-    askpass-missing-hostkey
+    askpass-missing-hostkey cert-expired cert-principal
 )
 declare -A PORT
 i=0
@@ -209,6 +209,13 @@ export HOME=$LAB/putty PUTTYDIR=$LAB/putty/.putty
     ssh-keygen -q -t ed25519 -N '' -C "other3@lab" -f id_other3
     ssh-keygen -q -t ed25519 -N "$PASSPHRASE" -C "enc@lab" -f id_enc
     ssh-keygen -q -t rsa -b 3072 -N '' -C "legacy-rsa@lab" -f id_rsa_legacy
+    # user certificates (cert-*): a CA the cert scenarios' sshd trusts, one certificate that has
+    # expired, one issued for another principal
+    ssh-keygen -q -t ed25519 -N '' -C "lab-user-ca" -f "$LAB/user_ca"
+    ssh-keygen -q -t ed25519 -N '' -C "cert-old@lab" -f id_cert_old
+    ssh-keygen -q -s "$LAB/user_ca" -I lab-cert-old -n lltuser -V 20240101:20240102 id_cert_old.pub
+    ssh-keygen -q -t ed25519 -N '' -C "cert-other@lab" -f id_cert_other
+    ssh-keygen -q -s "$LAB/user_ca" -I lab-cert-other -n lltsomeone -V -1h:+1d id_cert_other.pub
     cp id_ed25519 id_open; cp id_ed25519.pub id_open.pub
     cp id_ed25519.pub id_tight.pub
     printf '%s\n' "$PASSPHRASE" > "$LAB/passphrase"
@@ -299,6 +306,7 @@ sshd_config() { # SCENARIO -> prints the config
         second-factor*)    extra="AuthenticationMethods publickey,password" ;;
         rsa-short-server)  extra="RequiredRSASize 4096" ;;
         max-sessions-0)    extra="MaxSessions 0" ;;
+        cert-*)            extra="TrustedUserCAKeys $LAB/user_ca.pub" ;;
     esac
     cat <<EOF
 # loglens lab sshd: scenario $s
@@ -511,6 +519,8 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
         # SSH_ASKPASS, and the default askpass program not installed
         askpass-missing)   AUTH=password; NO_TTY_DISPLAY=yes ;;
         askpass-missing-hostkey) KH=empty; BATCH=no; NO_TTY_DISPLAY=yes ;;
+        cert-expired)      KEYS=$CH/.ssh/id_cert_old ;;
+        cert-principal)    KEYS=$CH/.ssh/id_cert_other ;;
         *) return 1 ;;
     esac
     [ "$AUTH" = password ] && BATCH=no
@@ -531,6 +541,8 @@ scenario_note() {
         hostkey-changed)    echo "server host keys replaced since the client stored the old ed25519 key" ;;
         hostkey-unverified) echo "host key not known to the client, batch mode" ;;
         refused)            echo "nothing listens on the port" ;;
+        cert-expired)       echo "server: TrustedUserCAKeys; the client's key id_cert_old has a certificate of that CA for lltuser that expired in 2024 (not in authorized_keys)" ;;
+        cert-principal)     echo "server: TrustedUserCAKeys; the client's key id_cert_other has a valid certificate of that CA, issued for the principal lltsomeone, not lltuser" ;;
         askpass-missing-hostkey) echo "host key not known to the client, ssh without a terminal and not in batch mode: DISPLAY=:0, no SSH_ASKPASS, $(command -v ssh-askpass >/dev/null 2>&1 && echo 'ssh-askpass INSTALLED (not the scenario)' || echo 'no ssh-askpass installed')" ;;
         askpass-missing)    echo "password login from a program without a terminal: DISPLAY=:0, no SSH_ASKPASS, $(command -v ssh-askpass >/dev/null 2>&1 && echo 'ssh-askpass INSTALLED (not the scenario)' || echo 'no ssh-askpass installed')" ;;
         sshd-bad-config)    echo "sshd_config has a misspelt keyword (PermitRootLogn): sshd -t refuses it, sshd does not start, nothing listens" ;;
