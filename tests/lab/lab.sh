@@ -104,7 +104,8 @@ SCENARIOS=(
     password-missing password-prompt-eof sftp-only second-factor second-factor-wrong
     second-factor-ok overlap sshd-bad-config upload-not-owner rsa-short-client rsa-short-server
     rsa-short-hostkey max-sessions-0 sftp-server-missing cmdline-putty-pw cmdline-ssh-option-to-putty askpass-missing
-    askpass-missing-hostkey cert-expired cert-principal
+    askpass-missing-hostkey cert-expired cert-principal no-common-cipher no-common-mac hostkey-perms
+    sshd-no-address
 )
 declare -A PORT
 i=0
@@ -170,6 +171,10 @@ for t in ed25519 ecdsa rsa; do
     ssh-keygen -q -t $t -N '' -C "loglens-lab-host" -f "$LAB/hostkeys/ssh_host_${t}_key" || die "ssh-keygen"
     ssh-keygen -q -t $t -N '' -C "loglens-lab-host-new" -f "$LAB/hostkeys-new/ssh_host_${t}_key" || die "ssh-keygen"
 done
+# hostkey-perms: the same keys, the ed25519 one readable by everyone (sshd skips it, serves the rest)
+mkdir -p "$LAB/hostkeys-open"
+cp -p "$LAB"/hostkeys/ssh_host_* "$LAB/hostkeys-open/"
+chmod 644 "$LAB/hostkeys-open/ssh_host_ed25519_key"
 
 # ---------------------------------------------------------------------------------------
 # Users. Homes under /home, reset on every run. Only names starting with llt are touched.
@@ -287,6 +292,7 @@ PUTTY_HOSTKEY="$PX,$PY_"
 # Servers.
 sshd_config() { # SCENARIO -> prints the config
     local s=$1 p=${PORT[$1]} keys=$LAB/hostkeys level=VERBOSE subsystem="Subsystem sftp /usr/lib/openssh/sftp-server"
+    local listen=127.0.0.1
     local extra="" match=""
     case $s in
         hostkey-changed)   keys=$LAB/hostkeys-new ;;
@@ -307,13 +313,17 @@ sshd_config() { # SCENARIO -> prints the config
         rsa-short-server)  extra="RequiredRSASize 4096" ;;
         max-sessions-0)    extra="MaxSessions 0" ;;
         cert-*)            extra="TrustedUserCAKeys $LAB/user_ca.pub" ;;
+        no-common-cipher)  extra="Ciphers aes128-ctr" ;;
+        no-common-mac)     extra=$'Ciphers aes128-ctr\nMACs hmac-sha2-512' ;;
+        hostkey-perms)     keys=$LAB/hostkeys-open ;;
+        sshd-no-address)   listen=192.0.2.1 ;; # TEST-NET-1: not this host's
     esac
     cat <<EOF
 # loglens lab sshd: scenario $s
 # (sshd keeps the first value of a keyword: scenario settings come first)
 $extra
 Port $p
-ListenAddress 127.0.0.1
+ListenAddress $listen
 HostKey $keys/ssh_host_ed25519_key
 HostKey $keys/ssh_host_ecdsa_key
 HostKey $keys/ssh_host_rsa_key
@@ -349,6 +359,7 @@ server_kind() { # SCENARIO -> sshd|ftp|silent|close|reset|none
         cmdline-putty-pw|cmdline-ssh-option-to-putty) echo none ;;
         proxy-closed) echo close ;;
         sshd-bad-config) echo sshd-broken ;;
+        sshd-no-address) echo sshd-fails ;;
         *) echo sshd ;;
     esac
 }
@@ -409,6 +420,14 @@ for s in "${ORDER[@]}"; do
             if "$SSHD" -t -f "$conf" > "$LAB/sshd/$s.start.log" 2>&1; then
                 SERVER_ERR[$s]="sshd -t accepted a misspelt keyword"
             fi
+            continue
+            ;;
+        sshd-fails)
+            # sshd starts and exits (it cannot listen): its own log is the server's log
+            conf=$LAB/sshd/$s.conf
+            sshd_config "$s" > "$conf"
+            timeout 10 "$SSHD" -D -f "$conf" -E "$LAB/sshd/$s.start.log" </dev/null >/dev/null 2>&1 &&
+                SERVER_ERR[$s]="sshd started with ListenAddress 192.0.2.1"
             continue
             ;;
         ftp|silent|close|reset|http-proxy|http-proxy-auth)
@@ -521,6 +540,9 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
         askpass-missing-hostkey) KH=empty; BATCH=no; NO_TTY_DISPLAY=yes ;;
         cert-expired)      KEYS=$CH/.ssh/id_cert_old ;;
         cert-principal)    KEYS=$CH/.ssh/id_cert_other ;;
+        no-common-cipher)  SSH_EXTRA=(-c aes256-gcm@openssh.com) ;;
+        no-common-mac)     SSH_EXTRA=(-c aes128-ctr -m hmac-sha2-256) ;;
+        hostkey-perms|sshd-no-address) ;;
         *) return 1 ;;
     esac
     [ "$AUTH" = password ] && BATCH=no
@@ -541,6 +563,10 @@ scenario_note() {
         hostkey-changed)    echo "server host keys replaced since the client stored the old ed25519 key" ;;
         hostkey-unverified) echo "host key not known to the client, batch mode" ;;
         refused)            echo "nothing listens on the port" ;;
+        no-common-cipher)   echo "server: Ciphers aes128-ctr; client: -c aes256-gcm@openssh.com" ;;
+        no-common-mac)      echo "server: Ciphers aes128-ctr, MACs hmac-sha2-512; client: -c aes128-ctr -m hmac-sha2-256" ;;
+        hostkey-perms)      echo "server: its ed25519 host key file is mode 0644: sshd ignores it and serves the ecdsa and rsa keys" ;;
+        sshd-no-address)    echo "sshd_config: ListenAddress 192.0.2.1, an address this host does not have: sshd cannot bind and exits, nothing listens" ;;
         cert-expired)       echo "server: TrustedUserCAKeys; the client's key id_cert_old has a certificate of that CA for lltuser that expired in 2024 (not in authorized_keys)" ;;
         cert-principal)     echo "server: TrustedUserCAKeys; the client's key id_cert_other has a valid certificate of that CA, issued for the principal lltsomeone, not lltuser" ;;
         askpass-missing-hostkey) echo "host key not known to the client, ssh without a terminal and not in batch mode: DISPLAY=:0, no SSH_ASKPASS, $(command -v ssh-askpass >/dev/null 2>&1 && echo 'ssh-askpass INSTALLED (not the scenario)' || echo 'no ssh-askpass installed')" ;;
@@ -762,7 +788,7 @@ s=socket.create_connection(("127.0.0.1",int(sys.argv[1])));s.recv(256);time.slee
                 echo "$c" > "$OUT/meta/$s.sshd.client"
             fi
         fi
-        if [ $first = 1 ] && [ $s = sshd-bad-config ]; then
+        if [ $first = 1 ] && { [ $s = sshd-bad-config ] || [ $s = sshd-no-address ]; }; then
             cp "$LAB/sshd/$s.start.log" "$OUT/$s.sshd.log"
             cp "$OUT/meta/$s.$c.facts" "$OUT/meta/$s.sshd.facts"
             echo "$c" > "$OUT/meta/$s.sshd.client"
