@@ -105,7 +105,7 @@ SCENARIOS=(
     second-factor-ok overlap sshd-bad-config upload-not-owner rsa-short-client rsa-short-server
     rsa-short-hostkey max-sessions-0 sftp-server-missing cmdline-putty-pw cmdline-ssh-option-to-putty askpass-missing
     askpass-missing-hostkey cert-expired cert-principal no-common-cipher no-common-mac hostkey-perms
-    sshd-no-address
+    sshd-no-address disk-full
 )
 declare -A PORT
 i=0
@@ -268,6 +268,10 @@ install -d -m 755 "$LAB/upload" && printf 'old\n' > "$LAB/upload/shared.txt" &&
     chmod 666 "$LAB/upload/shared.txt" && printf 'new\n' > "$LAB/upload.txt" &&
     chmod 644 "$LAB/upload.txt" || die "cannot create $LAB/upload"
 printf 'put -p %s %s\n' "$LAB/upload.txt" "$LAB/upload/shared.txt" > "$LAB/sftp-batch-put-p"
+# disk-full: a 64 KiB file system (mounted in that sshd's own mount namespace) and 256 KiB to put
+install -d -m 1777 "$LAB/full" && head -c 262144 /dev/zero > "$LAB/big.bin" && chmod 644 "$LAB/big.bin" ||
+    die "cannot create $LAB/full"
+printf 'put %s %s\n' "$LAB/big.bin" "$LAB/full/big.bin" > "$LAB/sftp-batch-full"
 cat > "$LAB/ssh_config" <<EOF
 # loglens lab client configuration (the lab never reads ~/.ssh/config or /etc/ssh/ssh_config)
 Host *
@@ -316,6 +320,7 @@ sshd_config() { # SCENARIO -> prints the config
         no-common-cipher)  extra="Ciphers aes128-ctr" ;;
         no-common-mac)     extra=$'Ciphers aes128-ctr\nMACs hmac-sha2-512' ;;
         hostkey-perms)     keys=$LAB/hostkeys-open ;;
+        disk-full)         subsystem="Subsystem sftp /usr/lib/openssh/sftp-server -l VERBOSE" ;;
         sshd-no-address)   listen=192.0.2.1 ;; # TEST-NET-1: not this host's
     esac
     cat <<EOF
@@ -402,12 +407,19 @@ for s in "${ORDER[@]}"; do
             conf=$LAB/sshd/$s.conf
             sshd_config "$s" > "$conf"
             if ! err=$("$SSHD" -t -f "$conf" 2>&1); then SERVER_ERR[$s]="sshd -t: $err"; continue; fi
+            mnt=true
+            if [ $s = disk-full ]; then
+                mnt="mount -t tmpfs -o size=64k,mode=1777 lltfull $LAB/full"
+                unshare -m sh -c "$mnt" 2>/dev/null ||
+                    { SERVER_ERR[$s]="cannot mount a small tmpfs in a mount namespace (unshare -m)"; continue; }
+            fi
             if [ "$SYSLOG" = 1 ]; then
-                unshare -m sh -c "$MKDEV && exec \"\$@\"" "$LAB/sshd/$s.sock" \
+                unshare -m sh -c "$MKDEV && $mnt && exec \"\$@\"" "$LAB/sshd/$s.sock" \
                     "$SSHD" -D -f "$conf" </dev/null >"$LAB/sshd/$s.err" 2>&1 &
             else
                 : > "$LAB/sshd/$s.log"
-                "$SSHD" -D -f "$conf" -E "$LAB/sshd/$s.log" </dev/null >/dev/null 2>&1 &
+                unshare -m sh -c "$mnt && exec \"\$@\"" lab-sshd \
+                    "$SSHD" -D -f "$conf" -E "$LAB/sshd/$s.log" </dev/null >/dev/null 2>&1 &
             fi
             PIDS+=($!)
             ;;
@@ -448,6 +460,7 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
     AUTH=key; KEYS=""; PPK=$CH/.ssh/id_ed25519.ppk
     REPLY_=""; NO_TTY_DISPLAY=no; KH=known; NS=""; BATCH=yes; SSH_EXTRA=(); PUTTY_EXTRA=(); CMD="id -un"; TMO=20; PLINK_PW=""; PROXY_PORT=""
     PROXY_METHOD=3; PROXY_USER=""; PROXY_KH=no; PROXY_JUMP=no; PLINK_BATCH=yes; SFTP_BATCH=$LAB/sftp-batch
+    PSFTP_BATCH=$LAB/sftp-batch
     case $1 in
         success) ;;
         success-password)  AUTH=password; REPLY_=$PASSWORD ;;
@@ -543,6 +556,8 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
         no-common-cipher)  SSH_EXTRA=(-c aes256-gcm@openssh.com) ;;
         no-common-mac)     SSH_EXTRA=(-c aes128-ctr -m hmac-sha2-256) ;;
         hostkey-perms|sshd-no-address) ;;
+        disk-full)         SFTP_BATCH=$LAB/sftp-batch-full; PSFTP_BATCH=$LAB/sftp-batch-full
+                           CMD="head -c 262144 /dev/zero > $LAB/full/cmd.bin" ;;
         *) return 1 ;;
     esac
     [ "$AUTH" = password ] && BATCH=no
@@ -566,6 +581,7 @@ scenario_note() {
         no-common-cipher)   echo "server: Ciphers aes128-ctr; client: -c aes256-gcm@openssh.com" ;;
         no-common-mac)      echo "server: Ciphers aes128-ctr, MACs hmac-sha2-512; client: -c aes128-ctr -m hmac-sha2-256" ;;
         hostkey-perms)      echo "server: its ed25519 host key file is mode 0644: sshd ignores it and serves the ecdsa and rsa keys" ;;
+        disk-full)          echo "server: the upload directory $LAB/full is a 64 KiB file system (tmpfs in sshd's mount namespace); a 256 KiB file is put there (ssh: written by a remote command)" ;;
         sshd-no-address)    echo "sshd_config: ListenAddress 192.0.2.1, an address this host does not have: sshd cannot bind and exits, nothing listens" ;;
         cert-expired)       echo "server: TrustedUserCAKeys; the client's key id_cert_old has a certificate of that CA for lltuser that expired in 2024 (not in authorized_keys)" ;;
         cert-principal)     echo "server: TrustedUserCAKeys; the client's key id_cert_other has a valid certificate of that CA, issued for the principal lltsomeone, not lltuser" ;;
@@ -663,7 +679,7 @@ client_cmd() { # CLIENT RUNDIR
             [ -n "$PROXY_PORT" ] && CMDLINE+=(-load lab-proxy)
             CMDLINE+=("${PUTTY_EXTRA[@]}")
             if [ $c = plink-v ]; then CMDLINE+=("$THOST" "$CMD")
-            else CMDLINE+=(-b "$LAB/sftp-batch" "$THOST"); fi
+            else CMDLINE+=(-b "$PSFTP_BATCH" "$THOST"); fi
             ;;
     esac
 }
