@@ -105,7 +105,7 @@ SCENARIOS=(
     second-factor-ok overlap sshd-bad-config upload-not-owner rsa-short-client rsa-short-server
     rsa-short-hostkey max-sessions-0 sftp-server-missing cmdline-putty-pw cmdline-ssh-option-to-putty askpass-missing
     askpass-missing-hostkey cert-expired cert-principal no-common-cipher no-common-mac hostkey-perms
-    sshd-no-address disk-full
+    sshd-no-address disk-full http-server
 )
 declare -A PORT
 i=0
@@ -365,6 +365,7 @@ server_kind() { # SCENARIO -> sshd|ftp|silent|close|reset|none
         proxy-closed) echo close ;;
         sshd-bad-config) echo sshd-broken ;;
         sshd-no-address) echo sshd-fails ;;
+        http-server) echo http ;;
         *) echo sshd ;;
     esac
 }
@@ -441,6 +442,12 @@ for s in "${ORDER[@]}"; do
             timeout 10 "$SSHD" -D -f "$conf" -E "$LAB/sshd/$s.start.log" </dev/null >/dev/null 2>&1 &&
                 SERVER_ERR[$s]="sshd started with ListenAddress 192.0.2.1"
             continue
+            ;;
+        http)
+            # a web server on the port ssh is pointed at: Python's own http.server
+            mkdir -p "$LAB/www"
+            "$PY" -m http.server "$p" --bind 127.0.0.1 --directory "$LAB/www" </dev/null >"$LAB/sshd/$s.http.log" 2>&1 &
+            PIDS+=($!)
             ;;
         ftp|silent|close|reset|http-proxy|http-proxy-auth)
             "$PY" "$LAB/fakesrv.py" "$kind" "$p" </dev/null >"$LAB/sshd/$s.fake.log" 2>&1 &
@@ -555,7 +562,7 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
         cert-principal)    KEYS=$CH/.ssh/id_cert_other ;;
         no-common-cipher)  SSH_EXTRA=(-c aes256-gcm@openssh.com) ;;
         no-common-mac)     SSH_EXTRA=(-c aes128-ctr -m hmac-sha2-256) ;;
-        hostkey-perms|sshd-no-address) ;;
+        hostkey-perms|sshd-no-address|http-server) ;;
         disk-full)         SFTP_BATCH=$LAB/sftp-batch-full; PSFTP_BATCH=$LAB/sftp-batch-full
                            CMD="head -c 262144 /dev/zero > $LAB/full/cmd.bin" ;;
         *) return 1 ;;
@@ -582,6 +589,7 @@ scenario_note() {
         no-common-mac)      echo "server: Ciphers aes128-ctr, MACs hmac-sha2-512; client: -c aes128-ctr -m hmac-sha2-256" ;;
         hostkey-perms)      echo "server: its ed25519 host key file is mode 0644: sshd ignores it and serves the ecdsa and rsa keys" ;;
         disk-full)          echo "server: the upload directory $LAB/full is a 64 KiB file system (tmpfs in sshd's mount namespace); a 256 KiB file is put there (ssh: written by a remote command)" ;;
+        http-server)        echo "a web server (Python's http.server) listens on the port the client is pointed at" ;;
         sshd-no-address)    echo "sshd_config: ListenAddress 192.0.2.1, an address this host does not have: sshd cannot bind and exits, nothing listens" ;;
         cert-expired)       echo "server: TrustedUserCAKeys; the client's key id_cert_old has a certificate of that CA for lltuser that expired in 2024 (not in authorized_keys)" ;;
         cert-principal)     echo "server: TrustedUserCAKeys; the client's key id_cert_other has a valid certificate of that CA, issued for the principal lltsomeone, not lltuser" ;;
