@@ -105,7 +105,7 @@ SCENARIOS=(
     second-factor-ok overlap sshd-bad-config upload-not-owner rsa-short-client rsa-short-server
     rsa-short-hostkey max-sessions-0 sftp-server-missing cmdline-putty-pw cmdline-ssh-option-to-putty askpass-missing
     askpass-missing-hostkey cert-expired cert-principal no-common-cipher no-common-mac hostkey-perms
-    sshd-no-address disk-full http-server
+    sshd-no-address disk-full http-server passphrase-batch known-hosts-readonly
 )
 declare -A PORT
 i=0
@@ -300,7 +300,7 @@ sshd_config() { # SCENARIO -> prints the config
     local extra="" match=""
     case $s in
         hostkey-changed)   keys=$LAB/hostkeys-new ;;
-        passphrase-wrong)  extra="PasswordAuthentication no" ;;
+        passphrase-wrong|passphrase-batch) extra="PasswordAuthentication no" ;;
         deny-users)        extra="DenyUsers lltdeny" ;;
         no-common-alg)     extra=$'KexAlgorithms diffie-hellman-group14-sha1\nHostKeyAlgorithms ssh-rsa\nCiphers aes128-ctr\nMACs umac-128-etm@openssh.com' ;;
         legacy-hostkey)    extra="HostKeyAlgorithms ssh-rsa" ;;
@@ -563,6 +563,8 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
         no-common-cipher)  SSH_EXTRA=(-c aes256-gcm@openssh.com) ;;
         no-common-mac)     SSH_EXTRA=(-c aes128-ctr -m hmac-sha2-256) ;;
         hostkey-perms|sshd-no-address|http-server) ;;
+        passphrase-batch)  KEYS=$CH/.ssh/id_enc ;;
+        known-hosts-readonly) KH=readonly; SSH_EXTRA=(-o StrictHostKeyChecking=accept-new) ;;
         disk-full)         SFTP_BATCH=$LAB/sftp-batch-full; PSFTP_BATCH=$LAB/sftp-batch-full
                            CMD="head -c 262144 /dev/zero > $LAB/full/cmd.bin" ;;
         *) return 1 ;;
@@ -589,6 +591,8 @@ scenario_note() {
         no-common-mac)      echo "server: Ciphers aes128-ctr, MACs hmac-sha2-512; client: -c aes128-ctr -m hmac-sha2-256" ;;
         hostkey-perms)      echo "server: its ed25519 host key file is mode 0644: sshd ignores it and serves the ecdsa and rsa keys" ;;
         disk-full)          echo "server: the upload directory $LAB/full is a 64 KiB file system (tmpfs in sshd's mount namespace); a 256 KiB file is put there (ssh: written by a remote command)" ;;
+        passphrase-batch)   echo "encrypted key (id_enc, registered), ssh in batch mode cannot ask for its passphrase; server: PasswordAuthentication no" ;;
+        known-hosts-readonly) echo "host key not known; StrictHostKeyChecking=accept-new, but the known_hosts file belongs to root: ssh cannot save the key, and logs in" ;;
         http-server)        echo "a web server (Python's http.server) listens on the port the client is pointed at" ;;
         sshd-no-address)    echo "sshd_config: ListenAddress 192.0.2.1, an address this host does not have: sshd cannot bind and exits, nothing listens" ;;
         cert-expired)       echo "server: TrustedUserCAKeys; the client's key id_cert_old has a certificate of that CA for lltuser that expired in 2024 (not in authorized_keys)" ;;
@@ -727,6 +731,7 @@ run_client() { # SCENARIO CLIENT
             printf 'ssh-ed25519@%s:%s %s\n' "$PROXY_PORT" 127.0.0.1 "$PUTTY_HOSTKEY" >> "$d/home/.putty/sshhostkeys"
     fi
     chown -R $CLIENT:$CLIENT "$d"
+    [ $KH = readonly ] && chown root:root "$d/known_hosts" # empty, and the client may not write it
     client_cmd "$c" "$d"
     # plink has no connect/banner timeout: bound it by the scenario's own timeout.
     case $s.$c in banner-timeout.plink-v|banner-timeout.psftp-v) tmo=5 ;; esac

@@ -79,7 +79,9 @@ fixture() { # SCENARIO CLIENT ID
         # outcome and loglens's exit status are not asserted.
         killed=0; [ "$(cat "$dir/meta/$scen.$client.rc" 2>/dev/null)" = 124 ] && killed=1
         [ $killed = 1 ] && echo "# the client was killed by the lab's timeout: the log just stops"
-        if [ "$id" = none ]; then echo "exit = 0"
+        # the manifest says the login worked after all (a warning: accept-new could not save the key)
+        ok=0; case " $rest " in *" sessions[0].outcome=success "*) ok=1 ;; esac
+        if [ "$id" = none ] || [ $ok = 1 ]; then echo "exit = 0"
         elif [ $killed = 0 ] && outcome_failed "$id"; then echo "exit = 1"; fi
         case $client in
             sshd-syslog|sshd-rfc3339) echo "inputs[0].format ~ sshd" ;;
@@ -91,7 +93,8 @@ fixture() { # SCENARIO CLIENT ID
             echo "sessions[*].findings[*].severity != error"
         else
             echo "sessions[0].findings[0].id = $id"
-            [ $killed = 0 ] && outcome_failed "$id" && echo "sessions[0].outcome = failed"
+            if [ $ok = 1 ]; then echo "sessions[0].outcome = success"
+            elif [ $killed = 0 ] && outcome_failed "$id"; then echo "sessions[0].outcome = failed"; fi
         fi
         case $client in
             sshd*)
@@ -109,6 +112,7 @@ n=0
 while read -r scen client id _rest; do
     case $scen in ''|'#'*) continue ;; esac
     [ "$client" = ssh-vvv ] && case $VVV in *" $scen "*) ;; *) continue ;; esac
+    rest=$_rest
     fixture "$scen" "$client" "$id"
     if [ "$client" = sshd ]; then
         fixture "$scen" sshd-syslog "$id"
