@@ -120,7 +120,7 @@ while read -r scen client _id _rest; do
     [ -n "${PORT[$scen]+x}" ] || die "manifest: unknown scenario '$scen'"
     [ "$ONLY" = "  " ] || case $ONLY in *" $scen "*) ;; *) continue ;; esac
     [ "$client" = sshd ] && continue
-    case $client in ssh-v|ssh-vvv|sftp-v|plink-v|psftp-v) ;; *) die "manifest: bad client '$client'" ;; esac
+    case $client in ssh|sftp|ssh-v|ssh-vvv|sftp-v|plink-v|psftp-v) ;; *) die "manifest: bad client '$client'" ;; esac
     if [ -z "${CLIENTS[$scen]+x}" ]; then ORDER+=("$scen"); CLIENTS[$scen]=""; fi
     CLIENTS[$scen]="${CLIENTS[$scen]} $client"
 done < "$MANIFEST"
@@ -662,14 +662,19 @@ client_cmd() { # CLIENT RUNDIR
     local c=$1 d=$2 k
     CMDLINE=()
     case $c in
-        ssh-v|ssh-vvv|sftp-v)
-            if [ $c = sftp-v ]; then CMDLINE=(sftp -v -P "$TPORT"); else CMDLINE=(ssh -${c#ssh-} -p "$TPORT"); fi
+        ssh|sftp|ssh-v|ssh-vvv|sftp-v) # ssh and sftp: without -v, what most users have
+            case $c in
+                sftp) CMDLINE=(sftp -P "$TPORT") ;;
+                sftp-v) CMDLINE=(sftp -v -P "$TPORT") ;;
+                ssh) CMDLINE=(ssh -p "$TPORT") ;;
+                *) CMDLINE=(ssh -${c#ssh-} -p "$TPORT") ;;
+            esac
             CMDLINE+=(-F "$LAB/ssh_config" -o "UserKnownHostsFile=$d/known_hosts")
             [ $BATCH = yes ] && CMDLINE+=(-o BatchMode=yes)
             [ $AUTH = password ] && CMDLINE+=(-o PubkeyAuthentication=no)
             for k in $KEYS; do CMDLINE+=(-i "$k"); done
             CMDLINE+=("${SSH_EXTRA[@]}")
-            if [ $c = sftp-v ]; then
+            if [ $c = sftp-v ] || [ $c = sftp ]; then
                 [ $BATCH = yes ] && CMDLINE+=(-b "$SFTP_BATCH")
                 CMDLINE+=("$TUSER@$THOST")
             else
