@@ -28,8 +28,10 @@ struct pending {
  * connection's details first and the line naming its peer after ("Authentication refused: bad
  * ownership …", then "Connection closed by authenticating user U A port P"), so that is where
  * they belong; unless that line begins a connection ("Connection from …"): then they end the
- * one before ("User child is on pid N"). An unnamed line that begins a session is not held: it
- * is a session of its own. Bounded: past the bounds they go where the last line went, as they
+ * one before ("User child is on pid N"), all but a last run of "prelude" lines, which sshd
+ * logs for the connection that begins (9.x re-executes for each one and loads its host keys
+ * before it names the peer). An unnamed line that begins a session is not held: it is a
+ * session of its own. Bounded: past the bounds they go where the last line went, as they
  * would with no holding. */
 #define HELD_LINES 64
 #define CHANNEL_MAX 320 /* a peer's name: a host name of 255 bytes and " port 65535" */
@@ -65,14 +67,15 @@ static const char *last_channel(const struct run *r, char *buf, size_t size, siz
 	return buf;
 }
 
-/* Feed the held lines to the connection named ch[0..chlen) (NULL: where the last line went). */
-static void release_held(struct run *r, const char *ch, size_t chlen)
+/* Feed held lines [from, to) to the connection named ch[0..chlen) (NULL: where the last line
+ * went). */
+static void feed_held(struct run *r, size_t from, size_t to, const char *ch, size_t chlen)
 {
 	struct held *h = &r->held;
 	char own[CHANNEL_MAX];
 	if (!ch) /* a named one lies in the current line, which outlives this */
 		ch = last_channel(r, own, sizeof own, &chlen);
-	for (size_t i = 0; i < h->n; i++) {
+	for (size_t i = from; i < to; i++) {
 		struct event *ev = &h->ev[i];
 		ev->raw = h->text.s + (size_t)(uintptr_t)ev->raw;
 		ev->body = h->text.s + (size_t)(uintptr_t)ev->body;
@@ -80,6 +83,32 @@ static void release_held(struct run *r, const char *ch, size_t chlen)
 		ev->chlen = ch ? chlen : 0;
 		engine_feed(r->a->e, r->a->tr, ev);
 	}
+}
+
+static void release_held(struct run *r, const char *ch, size_t chlen)
+{
+	feed_held(r, 0, r->held.n, ch, chlen);
+	r->held.n = 0;
+	sb_clear(&r->held.text);
+}
+
+/* A line that begins the connection it names: the held lines end the one before, but for a
+ * last run of prelude lines, which go to the one that begins (fed first, in line order: the
+ * session they open is the one the beginning line joins). */
+static void release_held_at_start(struct run *r, const struct event *start)
+{
+	struct held *h = &r->held;
+	size_t k = h->n;
+	while (k > 0) {
+		struct event probe = h->ev[k - 1];
+		probe.raw = h->text.s + (size_t)(uintptr_t)probe.raw;
+		probe.body = h->text.s + (size_t)(uintptr_t)probe.body;
+		if (!engine_is_prelude(r->a->e, &probe))
+			break;
+		k--;
+	}
+	feed_held(r, 0, k, NULL, 0);
+	feed_held(r, k, h->n, start->channel, start->chlen);
 	h->n = 0;
 	sb_clear(&h->text);
 }
@@ -118,8 +147,13 @@ static void feed(struct run *r, struct event *ev)
 		engine_feed(r->a->e, r->a->tr, ev);
 		return;
 	} else if (r->held.n) {
-		bool named = ev->bare && ev->channel && !engine_starts_session(r->a->e, ev);
-		release_held(r, named ? ev->channel : NULL, named ? ev->chlen : 0);
+		bool starts = ev->bare && ev->channel && engine_starts_session(r->a->e, ev);
+		if (starts)
+			release_held_at_start(r, ev);
+		else if (ev->bare && ev->channel)
+			release_held(r, ev->channel, ev->chlen);
+		else
+			release_held(r, NULL, 0);
 	}
 	engine_feed(r->a->e, r->a->tr, ev);
 }

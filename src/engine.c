@@ -720,17 +720,31 @@ void engine_feed(struct engine *e, struct tracker *tr, const struct event *ev)
 	session_note_line(tracker_session(tr, ev, false), ev);
 }
 
-bool engine_starts_session(struct engine *e, const struct event *ev)
+/* Does a pattern of a rule with the property match the line? */
+static bool rule_kind_matches(struct engine *e, const struct event *ev, bool (*kind)(const struct rule *))
 {
 	if (ev->noise)
 		return false;
 	candidates(e, ev->famask, ev->body, ev->bodylen);
 	for (int i = 0; i < e->ncand; i++) {
 		int r = e->t->pats[e->cand[i]].rule;
-		if (r >= 0 && e->t->rules[r].session_start && pattern_matches(e, ev, e->cand[i], -1))
+		if (r >= 0 && kind(&e->t->rules[r]) && pattern_matches(e, ev, e->cand[i], -1))
 			return true;
 	}
 	return false;
+}
+
+static bool begins_session(const struct rule *r) { return r->session_start; }
+static bool comes_before_session(const struct rule *r) { return r->session_prelude; }
+
+bool engine_starts_session(struct engine *e, const struct event *ev)
+{
+	return rule_kind_matches(e, ev, begins_session);
+}
+
+bool engine_is_prelude(struct engine *e, const struct event *ev)
+{
+	return rule_kind_matches(e, ev, comes_before_session);
 }
 
 /* Would the prefilter let pattern pi reach its regex on this body, in a log of any of its

@@ -15,6 +15,8 @@ void engine_feed(struct engine *e, struct tracker *tr, const struct event *ev);
 
 /* Would one of the line's rules begin a session ("session": "start")? Nothing is recorded. */
 bool engine_starts_session(struct engine *e, const struct event *ev);
+/* Does a rule with "session": "prelude" match this line? */
+bool engine_is_prelude(struct engine *e, const struct event *ev);
 
 /* Check that every pattern matching a rule's "match" example gets past the prefilter on it;
  * prints each problem (and a PASS/FAIL line when verbose); returns the count. */

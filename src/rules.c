@@ -1061,8 +1061,10 @@ static void read_enums(struct loadctx *c, struct rule *r, const struct rule_fiel
 			r->session_end = true;
 		else if (strcmp(s, "service") == 0)
 			r->session_service = true;
+		else if (strcmp(s, "prelude") == 0)
+			r->session_prelude = true;
 		else
-			load_error(c, "session must be \"start\", \"child\", \"end\" or \"service\"");
+			load_error(c, "session must be \"start\", \"child\", \"end\", \"service\" or \"prelude\"");
 		free(s);
 	}
 	const cJSON *ll = f->v[K_LAST_LINE];
@@ -1199,7 +1201,7 @@ static void read_rule(struct ruletable *t, struct loadctx *c, const cJSON *o)
 	read_when(c, r, f.v[K_WHEN]);
 	read_enums(c, r, &f);
 	/* the server's own session is sshd's: a client's line has no server to be about */
-	if (r->session_service && r->famask != FAMBIT(FAM_SSHD))
+	if ((r->session_service || r->session_prelude) && r->famask != FAMBIT(FAM_SSHD))
 		load_error(c, "\"session\": \"service\" is for rules of the sshd family only");
 	r->requires = read_refs(c, f.v[K_REQUIRES], "requires", &r->nrequires);
 	r->requires_any = read_refs(c, f.v[K_REQUIRES_ANY], "requires_any", &r->nrequires_any);

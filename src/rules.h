@@ -112,6 +112,7 @@ struct rule {
 	bool session_child;      /* sshd's post-login child speaks: an unknown PID joins the login */
 	bool session_end;        /* the login ended (sshd's "Disconnected from user"): no child joins */
 	bool session_service;    /* about the server itself (sshd not starting), not one connection */
+	bool session_prelude;    /* sshd logs it for a connection before the connection's first line */
 	bool last_line;          /* only if it matched the session's last line (a log that stops there) */
 	bool latest_captures;    /* a later match's captures replace the first's, until one without */
 	bool names_proxy;        /* its texts name a proxy_ or forward_ fact (derived) */

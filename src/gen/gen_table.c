@@ -187,6 +187,8 @@ static void put_rule(int i, const struct rule *r)
 		fprintf(out, "\t\t.hop = %d,\n", (int)r->hop);
 	if (r->names_proxy)
 		fprintf(out, "\t\t.names_proxy = true,\n");
+	if (r->session_prelude)
+		fprintf(out, "\t\t.session_prelude = true,\n");
 	fprintf(out, "\t\t.phase = (enum phase)%d, .outcome = (enum outcome)%d, .session_start = %s, .last_line = %s,\n",
 		(int)r->phase, (int)r->outcome, tf(r->session_start), tf(r->last_line));
 	fprintf(out, "\t\t.latest_captures = %s, .session_child = %s, .session_end = %s, .session_service = %s,\n",
