@@ -568,6 +568,20 @@ case $RC in
 *) fail "a catastrophically backtracking rule is rejected or bounded" "$(why_rc) on 200 hostile lines";;
 esac
 
+# in_order FILE MSG...: each message (a grep pattern) is in FILE, and in that order; else adds
+# to $why.
+in_order() {
+	_f=$1 _order=
+	shift
+	for _msg in "$@"; do
+		_at=$(grep -n -e "$_msg" "$_f" | head -n 1 | cut -d: -f1)
+		[ -n "$_at" ] || { why="${why:+$why; }no \"$_msg\" in stderr"; continue; }
+		_order="$_order $_at"
+	done
+	_sorted=$(printf '%s\n' $_order | sort -n | tr '\n' ' ')
+	[ "$(printf '%s\n' $_order | tr '\n' ' ')" = "$_sorted" ] || why="${why:+$why; }messages out of file order (lines$_order)"
+}
+
 # A large rule file's patterns are compiled on a second thread while the rules are read
 # (rules.c): the errors must come out in file order, the same as on one thread (LOGLENS_SYNC=1).
 # 60 rules, some with errors the patterns' thread and the reader each find, some skipped whole.
@@ -601,18 +615,10 @@ LOGLENS_SYNC=1 ll 60 "$W/o" "$W/e" --check-rules --rules "$W/many.json"
 why=
 [ "$rc_threaded" -eq 4 ] && [ "$RC" -eq 4 ] || why="exit $rc_threaded (threaded) and $RC (one thread), expected 4"
 cmp -s "$W/e" "$W/many.threaded.err" || why="${why:+$why; }stderr differs: $(diff "$W/e" "$W/many.threaded.err" | head -n 4 | tr '\n' ' ')"
-# where each expected message is (line number in stderr), in file order
-order=
-for msg in "cli-many-10': bad regex at offset" "each entry of \"rules\" must be an object" "a rule needs an \"id\"" \
-	"cli-many-30': unknown key \"colour\"" "cli-many-30': a pattern must be a non-empty" \
+in_order "$W/many.threaded.err" "cli-many-10': bad regex at offset" "each entry of \"rules\" must be an object" \
+	"a rule needs an \"id\"" "cli-many-30': unknown key \"colour\"" "cli-many-30': a pattern must be a non-empty" \
 	"cli-many-40': regex backtracks catastrophically" "cli-many-40'.*nosuchfact" \
-	"cli-many-50': pattern: unknown key \"shade\"" "cli-many-50': a pattern must be a non-empty"; do
-	at=$(grep -n -e "$msg" "$W/many.threaded.err" | head -n 1 | cut -d: -f1)
-	[ -n "$at" ] || { why="${why:+$why; }no \"$msg\" in stderr"; continue; }
-	order="$order $at"
-done
-sorted=$(printf '%s\n' $order | sort -n | tr '\n' ' ')
-[ "$(printf '%s\n' $order | tr '\n' ' ')" = "$sorted" ] || why="${why:+$why; }messages out of file order (lines$order)"
+	"cli-many-50': pattern: unknown key \"shade\"" "cli-many-50': a pattern must be a non-empty"
 [ -z "$why" ] && pass "exit 4: a large rule file compiled on a second thread reports its errors in file order, as on one thread" ||
 	fail "exit 4: a large rule file compiled on a second thread reports its errors in file order, as on one thread" "$why"
 
@@ -632,16 +638,10 @@ LOGLENS_SYNC=1 ll 60 "$W/o" "$W/e" --check-rules --rules "$W/multi" --rules "$W/
 why=
 [ "$rc_threaded" -eq 4 ] && [ "$RC" -eq 4 ] || why="exit $rc_threaded (threaded) and $RC (one thread), expected 4"
 cmp -s "$W/e" "$W/multi.threaded.err" || why="${why:+$why; }stderr differs: $(diff "$W/e" "$W/multi.threaded.err" | head -n 4 | tr '\n' ' ')"
-order=
-for msg in "a.json:.*cli-many-10': bad regex" "a.json:.*cli-many-50': a pattern must be" "b.json:1:29: invalid JSON" \
-	"c.json:1:15: text after the JSON document" "d.json:.*cli-more-10': bad regex" "d.json:.*cli-more-50': a pattern must be" \
-	"e.json:1:1: a rule file is an object" "no-such-rules.json: cannot open rule file"; do
-	at=$(grep -n -e "$msg" "$W/multi.threaded.err" | head -n 1 | cut -d: -f1)
-	[ -n "$at" ] || { why="${why:+$why; }no \"$msg\" in stderr"; continue; }
-	order="$order $at"
-done
-sorted=$(printf '%s\n' $order | sort -n | tr '\n' ' ')
-[ "$(printf '%s\n' $order | tr '\n' ' ')" = "$sorted" ] || why="${why:+$why; }messages out of file order (lines$order)"
+in_order "$W/multi.threaded.err" "a.json:.*cli-many-10': bad regex" "a.json:.*cli-many-50': a pattern must be" \
+	"b.json:1:29: invalid JSON" "c.json:1:15: text after the JSON document" "d.json:.*cli-more-10': bad regex" \
+	"d.json:.*cli-more-50': a pattern must be" "e.json:1:1: a rule file is an object" \
+	"no-such-rules.json: cannot open rule file"
 [ "$(grep -c 'b.json:1:29: invalid JSON' "$W/multi.threaded.err")" -eq 2 ] || why="${why:+$why; }b.json, given twice, not reported twice"
 [ -z "$why" ] && pass "exit 4: rule files loaded on threads of their own report their errors in file order, as on one thread" ||
 	fail "exit 4: rule files loaded on threads of their own report their errors in file order, as on one thread" "$why"

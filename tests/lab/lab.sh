@@ -573,6 +573,12 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
     return 0
 }
 
+# The askpass-missing scenarios need the default askpass program absent.
+askpass_note() {
+    if command -v ssh-askpass >/dev/null 2>&1; then echo "ssh-askpass INSTALLED (not the scenario)"
+    else echo "no ssh-askpass installed"; fi
+}
+
 # One line on what each scenario sets up (goes into meta/*.facts and the fixtures' headers).
 scenario_note() {
     case $1 in
@@ -597,8 +603,8 @@ scenario_note() {
         sshd-no-address)    echo "sshd_config: ListenAddress 192.0.2.1, an address this host does not have: sshd cannot bind and exits, nothing listens" ;;
         cert-expired)       echo "server: TrustedUserCAKeys; the client's key id_cert_old has a certificate of that CA for lltuser that expired in 2024 (not in authorized_keys)" ;;
         cert-principal)     echo "server: TrustedUserCAKeys; the client's key id_cert_other has a valid certificate of that CA, issued for the principal lltsomeone, not lltuser" ;;
-        askpass-missing-hostkey) echo "host key not known to the client, ssh without a terminal and not in batch mode: DISPLAY=:0, no SSH_ASKPASS, $(command -v ssh-askpass >/dev/null 2>&1 && echo 'ssh-askpass INSTALLED (not the scenario)' || echo 'no ssh-askpass installed')" ;;
-        askpass-missing)    echo "password login from a program without a terminal: DISPLAY=:0, no SSH_ASKPASS, $(command -v ssh-askpass >/dev/null 2>&1 && echo 'ssh-askpass INSTALLED (not the scenario)' || echo 'no ssh-askpass installed')" ;;
+        askpass-missing-hostkey) echo "host key not known to the client, ssh without a terminal and not in batch mode: DISPLAY=:0, no SSH_ASKPASS, $(askpass_note)" ;;
+        askpass-missing)    echo "password login from a program without a terminal: DISPLAY=:0, no SSH_ASKPASS, $(askpass_note)" ;;
         sshd-bad-config)    echo "sshd_config has a misspelt keyword (PermitRootLogn): sshd -t refuses it, sshd does not start, nothing listens" ;;
         upload-not-owner)   echo "sftp 'put -p' over $LAB/upload/shared.txt, which root owns and anyone may write (mode 0666): the content is written, the time and mode are not" ;;
         dns)                echo "host name does not resolve (private namespace, nsswitch hosts: files, .invalid name)" ;;
