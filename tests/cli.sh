@@ -568,6 +568,20 @@ case $RC in
 *) fail "a catastrophically backtracking rule is rejected or bounded" "$(why_rc) on 200 hostile lines";;
 esac
 
+# threaded_as_sync ERRFILE ARGS...: run loglens ARGS threaded (its stderr kept in ERRFILE) and with
+# LOGLENS_SYNC=1; sets $why unless both exit 4 with the same stderr.
+threaded_as_sync() {
+	_keep=$1
+	shift
+	ll 60 "$W/o" "$W/e" "$@"
+	_rc=$RC
+	cp "$W/e" "$_keep"
+	LOGLENS_SYNC=1 ll 60 "$W/o" "$W/e" "$@"
+	why=
+	[ "$_rc" -eq 4 ] && [ "$RC" -eq 4 ] || why="exit $_rc (threaded) and $RC (one thread), expected 4"
+	cmp -s "$W/e" "$_keep" || why="${why:+$why; }stderr differs: $(diff "$W/e" "$_keep" | head -n 4 | tr '\n' ' ')"
+}
+
 # in_order FILE MSG...: each message (a grep pattern) is in FILE, and in that order; else adds
 # to $why.
 in_order() {
@@ -608,13 +622,7 @@ many_rule() { # N PATTERNS [MORE-KEYS]
 	done
 	printf '\n]}\n'
 } > "$W/many.json"
-ll 60 "$W/o" "$W/e" --check-rules --rules "$W/many.json"
-rc_threaded=$RC
-cp "$W/e" "$W/many.threaded.err"
-LOGLENS_SYNC=1 ll 60 "$W/o" "$W/e" --check-rules --rules "$W/many.json"
-why=
-[ "$rc_threaded" -eq 4 ] && [ "$RC" -eq 4 ] || why="exit $rc_threaded (threaded) and $RC (one thread), expected 4"
-cmp -s "$W/e" "$W/many.threaded.err" || why="${why:+$why; }stderr differs: $(diff "$W/e" "$W/many.threaded.err" | head -n 4 | tr '\n' ' ')"
+threaded_as_sync "$W/many.threaded.err" --check-rules --rules "$W/many.json"
 in_order "$W/many.threaded.err" "cli-many-10': bad regex at offset" "each entry of \"rules\" must be an object" \
 	"a rule needs an \"id\"" "cli-many-30': unknown key \"colour\"" "cli-many-30': a pattern must be a non-empty" \
 	"cli-many-40': regex backtracks catastrophically" "cli-many-40'.*nosuchfact" \
@@ -631,13 +639,8 @@ printf '{"rules": [ {"id": "x.y/z",, } ]}\n' > "$W/multi/b.json"
 printf '{"rules": []} trailing\n' > "$W/multi/c.json"
 sed 's/cli-many-/cli-more-/g' "$W/many.json" > "$W/multi/d.json"
 printf '[1, 2]\n' > "$W/multi/e.json"
-ll 60 "$W/o" "$W/e" --check-rules --rules "$W/multi" --rules "$W/no-such-rules.json" --rules "$W/multi/b.json"
-rc_threaded=$RC
-cp "$W/e" "$W/multi.threaded.err"
-LOGLENS_SYNC=1 ll 60 "$W/o" "$W/e" --check-rules --rules "$W/multi" --rules "$W/no-such-rules.json" --rules "$W/multi/b.json"
-why=
-[ "$rc_threaded" -eq 4 ] && [ "$RC" -eq 4 ] || why="exit $rc_threaded (threaded) and $RC (one thread), expected 4"
-cmp -s "$W/e" "$W/multi.threaded.err" || why="${why:+$why; }stderr differs: $(diff "$W/e" "$W/multi.threaded.err" | head -n 4 | tr '\n' ' ')"
+threaded_as_sync "$W/multi.threaded.err" --check-rules --rules "$W/multi" --rules "$W/no-such-rules.json" \
+	--rules "$W/multi/b.json"
 in_order "$W/multi.threaded.err" "a.json:.*cli-many-10': bad regex" "a.json:.*cli-many-50': a pattern must be" \
 	"b.json:1:29: invalid JSON" "c.json:1:15: text after the JSON document" "d.json:.*cli-more-10': bad regex" \
 	"d.json:.*cli-more-50': a pattern must be" "e.json:1:1: a rule file is an object" \
