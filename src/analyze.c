@@ -31,7 +31,8 @@ struct pending {
  * one before ("User child is on pid N"), all but a last run of "prelude" lines, which sshd
  * logs for the connection that begins (9.x re-executes for each one and loads its host keys
  * before it names the peer). An unnamed line that begins a session is not held: it is a
- * session of its own. Bounded: past the bounds they go where the last line went, as they
+ * session of its own; nor is a line of a login's child (a chroot that fails), which follows
+ * its login. Bounded: past the bounds they go where the last line went, as they
  * would with no holding. */
 #define HELD_LINES 64
 #define CHANNEL_MAX 320 /* a peer's name: a host name of 255 bytes and " port 65535" */
@@ -130,6 +131,28 @@ static bool hold_unnamed(struct run *r, const struct event *ev)
 	return true;
 }
 
+/* A line of a login's own process (a chroot that fails) comes after its login, not before a
+ * line that names a connection: not held, it joins the one login near it, else where the
+ * last line went. Held lines that came since that login's last line are its process's too
+ * ("User child is on pid N") and go first; else they wait on, details of a connection named
+ * later. */
+static void feed_child(struct run *r, struct event *ev, char *own, size_t size)
+{
+	const char *login = tracker_recent_login(r->a->tr, r->input, ev->line);
+	const char *last = tracker_last_channel(r->a->tr, r->input);
+	if (login && login == last)
+		release_held(r, NULL, 0);
+	if (login) {
+		ev->chlen = strnlen(login, size - 1);
+		memcpy(own, login, ev->chlen);
+		ev->channel = own;
+	} else {
+		release_held(r, NULL, 0);
+		ev->channel = last_channel(r, own, size, &ev->chlen);
+	}
+	engine_feed(r->a->e, r->a->tr, ev);
+}
+
 static void feed(struct run *r, struct event *ev)
 {
 	if (ev->fam == FAM_PUTTY)
@@ -138,10 +161,14 @@ static void feed(struct run *r, struct event *ev)
 		/* a line that begins a session of its own ("… logging rate-limited: additional N
 		 * connections dropped") is no connection's: the held lines end the one before it */
 		bool starts = engine_starts_session(r->a->e, ev);
+		char own[CHANNEL_MAX];
+		if (!starts && engine_is_child(r->a->e, ev)) {
+			feed_child(r, ev, own, sizeof own);
+			return;
+		}
 		if (!starts && hold_unnamed(r, ev))
 			return;
 		release_held(r, NULL, 0);
-		char own[CHANNEL_MAX];
 		if (!starts)
 			ev->channel = last_channel(r, own, sizeof own, &ev->chlen);
 		engine_feed(r->a->e, r->a->tr, ev);

@@ -736,6 +736,7 @@ static bool rule_kind_matches(struct engine *e, const struct event *ev, bool (*k
 
 static bool begins_session(const struct rule *r) { return r->session_start; }
 static bool comes_before_session(const struct rule *r) { return r->session_prelude; }
+static bool speaks_for_login(const struct rule *r) { return r->session_child; }
 
 bool engine_starts_session(struct engine *e, const struct event *ev)
 {
@@ -745,6 +746,11 @@ bool engine_starts_session(struct engine *e, const struct event *ev)
 bool engine_is_prelude(struct engine *e, const struct event *ev)
 {
 	return rule_kind_matches(e, ev, comes_before_session);
+}
+
+bool engine_is_child(struct engine *e, const struct event *ev)
+{
+	return rule_kind_matches(e, ev, speaks_for_login);
 }
 
 /* Would the prefilter let pattern pi reach its regex on this body, in a log of any of its

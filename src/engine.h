@@ -17,6 +17,8 @@ void engine_feed(struct engine *e, struct tracker *tr, const struct event *ev);
 bool engine_starts_session(struct engine *e, const struct event *ev);
 /* Does a rule with "session": "prelude" match this line? */
 bool engine_is_prelude(struct engine *e, const struct event *ev);
+/* Does a rule with "session": "child" match this line (a line of a login's own process)? */
+bool engine_is_child(struct engine *e, const struct event *ev);
 
 /* Check that every pattern matching a rule's "match" example gets past the prefilter on it;
  * prints each problem (and a PASS/FAIL line when verbose); returns the count. */

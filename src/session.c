@@ -421,6 +421,26 @@ static struct session *join_slot(struct tracker *tr, const struct event *ev, int
 	return s;
 }
 
+/* The slot of the one open, not ended sshd login of input of user (NULL: any user, that ended
+ * at most CHILD_REACH lines before line), with no child yet where childless; -1 if none or more
+ * than one. */
+static int sole_login(const struct tracker *tr, unsigned input, const char *user, uint64_t line, bool childless)
+{
+	int best = -1, candidates = 0;
+	for (int i = tr->newest; i >= 0; i = tr->open[i].older) {
+		const struct session *s = tr->open[i].s;
+		if (tr->open[i].input != input || s->fam != FAM_SSHD || s->outcome_seen != OUT_SUCCESS ||
+		    (childless && s->facts[F_CHILD_PID]) || s->ended)
+			continue;
+		if (user ? !s->facts[F_USER] || strcmp(s->facts[F_USER], user) != 0 : s->last_line + CHILD_REACH < line)
+			continue;
+		candidates++;
+		if (best < 0 || s->last_line > tr->open[best].s->last_line)
+			best = i;
+	}
+	return candidates == 1 ? best : -1;
+}
+
 /* At sshd's LogLevel INFO no "User child is on pid N" line ties the child to its login: the
  * child's first words (a chroot or subsystem failure) come soon after the login's lines. Only a
  * login that is sure: the one of the user the line names, or the only one near; never in a log
@@ -440,21 +460,16 @@ struct session *tracker_child_session(struct tracker *tr, const struct event *ev
 		return join_slot(tr, ev, find_peer(tr, ev, port ? NULL : user, address, port));
 	if (ev->input < 64 && tr->announced >> ev->input & 1)
 		return tracker_session(tr, ev, false);
-	int best = -1, candidates = 0;
-	for (int i = tr->newest; i >= 0; i = tr->open[i].older) {
-		const struct session *s = tr->open[i].s;
-		if (tr->open[i].input != ev->input || s->fam != FAM_SSHD || s->outcome_seen != OUT_SUCCESS ||
-		    s->facts[F_CHILD_PID] || s->ended)
-			continue;
-		if (named ? !s->facts[F_USER] || strcmp(s->facts[F_USER], user) != 0 : s->last_line + CHILD_REACH < ev->line)
-			continue;
-		candidates++;
-		if (best < 0 || s->last_line > tr->open[best].s->last_line)
-			best = i;
-	}
-	if (best < 0 || candidates > 1)
+	int best = sole_login(tr, ev->input, named ? user : NULL, ev->line, true);
+	if (best < 0)
 		return tracker_session(tr, ev, false);
 	return adopt_child(tr, ev, best);
+}
+
+const char *tracker_recent_login(const struct tracker *tr, unsigned input, uint64_t line)
+{
+	int i = sole_login(tr, input, NULL, line, false);
+	return i < 0 ? NULL : tr->open[i].s->channel;
 }
 
 /* Does the line begin another story of the server than the one in slot i: sshd started since, or

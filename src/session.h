@@ -128,6 +128,9 @@ struct session *tracker_service_session(struct tracker *tr, const struct event *
 /* Close every open session (end of an input). */
 /* The channel of the session the last line of input went to (NULL: none, or none of input). */
 const char *tracker_last_channel(const struct tracker *tr, unsigned input);
+/* The channel of the one login (Accepted, not ended) of input that ended at most CHILD_REACH
+ * lines before line; NULL if none or more than one. */
+const char *tracker_recent_login(const struct tracker *tr, unsigned input, uint64_t line);
 void tracker_flush(struct tracker *tr);
 
 void session_note_line(struct session *s, const struct event *ev);
