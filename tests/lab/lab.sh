@@ -120,7 +120,7 @@ while read -r scen client _id _rest; do
     [ -n "${PORT[$scen]+x}" ] || die "manifest: unknown scenario '$scen'"
     [ "$ONLY" = "  " ] || case $ONLY in *" $scen "*) ;; *) continue ;; esac
     [ "$client" = sshd ] && continue
-    case $client in ssh|sftp|ssh-v|ssh-vvv|sftp-v|plink-v|psftp-v) ;; *) die "manifest: bad client '$client'" ;; esac
+    case $client in ssh|sftp|ssh-v|ssh-vvv|sftp-v|plink|psftp|plink-v|psftp-v) ;; *) die "manifest: bad client '$client'" ;; esac
     if [ -z "${CLIENTS[$scen]+x}" ]; then ORDER+=("$scen"); CLIENTS[$scen]=""; fi
     CLIENTS[$scen]="${CLIENTS[$scen]} $client"
 done < "$MANIFEST"
@@ -687,9 +687,9 @@ client_cmd() { # CLIENT RUNDIR
                 CMDLINE+=("$TUSER@$THOST" "$CMD")
             fi
             ;;
-        plink-v|psftp-v)
-            if [ $c = plink-v ]; then CMDLINE=(plink); else CMDLINE=(psftp); fi
-            CMDLINE+=(-v)
+        plink|psftp|plink-v|psftp-v) # without -v: what a script's log holds
+            CMDLINE=("${c%-v}")
+            [ "$c" != "${c%-v}" ] && CMDLINE+=(-v)
             [ $PLINK_BATCH = yes ] && CMDLINE+=(-batch)
             CMDLINE+=(-P "$TPORT" -l "$TUSER")
             if [ $AUTH = password ]; then
@@ -701,7 +701,7 @@ client_cmd() { # CLIENT RUNDIR
             fi
             [ -n "$PROXY_PORT" ] && CMDLINE+=(-load lab-proxy)
             CMDLINE+=("${PUTTY_EXTRA[@]}")
-            if [ $c = plink-v ]; then CMDLINE+=("$THOST" "$CMD")
+            if [ "${c%-v}" = plink ]; then CMDLINE+=("$THOST" "$CMD")
             else CMDLINE+=(-b "$PSFTP_BATCH" "$THOST"); fi
             ;;
     esac
@@ -745,10 +745,10 @@ run_client() { # SCENARIO CLIENT
     [ $KH = readonly ] && chown root:root "$d/known_hosts" # empty, and the client may not write it
     client_cmd "$c" "$d"
     # plink has no connect/banner timeout: bound it by the scenario's own timeout.
-    case $s.$c in banner-timeout.plink-v|banner-timeout.psftp-v) tmo=5 ;; esac
+    case $s.$c in banner-timeout.plink*|banner-timeout.psftp*) tmo=5 ;; esac
     local envv=(env -i PATH=/usr/local/bin:/usr/bin:/bin USER=$CLIENT LOGNAME=$CLIENT LANG=C.UTF-8)
     case $c in
-        plink-v|psftp-v) envv+=(HOME=$d/home PUTTYDIR=$d/home/.putty) ;;
+        plink|psftp|plink-v|psftp-v) envv+=(HOME=$d/home PUTTYDIR=$d/home/.putty) ;;
         *) envv+=(HOME=$CH)
            [ -n "$REPLY_" ] && envv+=(SSH_ASKPASS=$LAB/askpass SSH_ASKPASS_REQUIRE=force "LLT_ASKPASS_REPLY=$REPLY_")
            [ $NO_TTY_DISPLAY = yes ] && envv+=(DISPLAY=:0) ;;

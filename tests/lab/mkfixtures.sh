@@ -12,7 +12,7 @@
 #     <scenario>.<client>.log -> testdata/<family>/lab-<scenario>.<client>.log
 # byte for byte and writes the .expect beside it: format, session count, top finding id,
 # outcome, and the target host / port / user where the transcript shows them.
-# family: ssh sftp ssh-v ssh-vvv sftp-v -> openssh; plink-v psftp-v -> putty; sshd* -> sshd.
+# family: ssh sftp ssh-v ssh-vvv sftp-v -> openssh; plink psftp plink-v psftp-v -> putty; sshd* -> sshd.
 
 set -u -o pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,7 +22,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 MANIFEST=$HERE/scenarios
 VVV=" success key-refused passphrase-wrong hostkey-changed too-many-failures "
 
-family() { case $1 in ssh|sftp|ssh-v|ssh-vvv|sftp-v) echo openssh ;; plink-v|psftp-v) echo putty ;; sshd*) echo sshd ;; esac; }
+family() { case $1 in ssh|sftp|ssh-v|ssh-vvv|sftp-v) echo openssh ;; plink|psftp|plink-v|psftp-v) echo putty ;; sshd*) echo sshd ;; esac; }
 
 find_in() { # FILE-NAME -> the directory of DIRS that has it
     local d

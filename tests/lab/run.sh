@@ -176,7 +176,7 @@ if bad:
     sys.exit(1)
 EOF
 
-family() { case $1 in ssh|sftp|ssh-v|ssh-vvv|sftp-v) echo openssh ;; plink-v|psftp-v) echo putty ;; sshd) echo sshd ;; esac; }
+family() { case $1 in ssh|sftp|ssh-v|ssh-vvv|sftp-v) echo openssh ;; plink|psftp|plink-v|psftp-v) echo putty ;; sshd) echo sshd ;; esac; }
 
 npass=0; nfail=0; nskip=0
 for c in "${CHECKS[@]}"; do
