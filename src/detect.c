@@ -146,6 +146,7 @@ static const struct sig sigs[] = {
 	{ "load pubkey \"", false, FMT_OPENSSH, 5 },
 	{ "CreateProcessW failed error:", false, FMT_OPENSSH, 5 }, /* OpenSSH for Windows starting a program */
 	{ "Couldn't read packet: ", false, FMT_OPENSSH, 3 },  /* sftp */
+	{ "sftp> ", false, FMT_OPENSSH, 3 },  /* sftp -b's echo of each command (psftp's prompt is "psftp> ") */
 	{ "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@", false, FMT_OPENSSH, 3 },
 	{ "Warning: Permanently added", false, FMT_OPENSSH, 5 },
 	{ "Warning: Identity file ", false, FMT_OPENSSH, 5 },
