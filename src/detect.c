@@ -167,6 +167,7 @@ static const struct sig sigs[] = {
 	{ " forwarding specification '", true, FMT_OPENSSH, 5 },
 	{ "Can't open user config file ", false, FMT_OPENSSH, 5 },
 	{ "ControlPath too long (", false, FMT_OPENSSH, 5 },
+	{ "jumphost loop via ", false, FMT_OPENSSH, 5 },
 	{ "Could not open a connection to your authentication agent.", false, FMT_OPENSSH, 5 }, /* ssh-add */
 	{ "Error connecting to agent: ", false, FMT_OPENSSH, 5 },
 	{ "Server listening on ", false, FMT_SSHD, 5 },
