@@ -13,7 +13,7 @@ LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 SRCS = src/main.c src/options.c src/util.c src/input.c src/detect.c src/event.c \
        src/tok_winscp.c src/tok_putty.c src/tok_openssh.c src/tok_sshd.c src/tok_powershell.c src/tok_collector.c \
        src/session.c src/template.c src/regex.c src/rules.c src/engine.c src/analyze.c src/correlate.c src/redact.c src/scan.c \
-       src/report_common.c src/report_i18n.c src/report_text.c src/report_json.c src/report_async.c src/readahead.c
+       src/report_common.c src/report_tally.c src/report_i18n.c src/report_text.c src/report_json.c src/report_async.c src/readahead.c
 LIB_SRCS = $(filter-out src/main.c,$(SRCS))
 B       ?= build
 BIN     ?= loglens

@@ -18,6 +18,30 @@ struct report_opts {
 	bool paired;               /* a client's log and a server's were given to be matched */
 };
 
+/* The run's tally for the closing summary (report_tally.c): sessions by outcome and, for each
+ * diagnosis (a session's first finding), how many sessions have it and the first of them.
+ * Bounded whatever the input: past TALLY_IDS diagnoses the sessions are only counted. */
+#define TALLY_IDS 128
+#define TALLY_REFS 5
+struct tally_ref {
+	unsigned pos;              /* in the report's order of sessions (the JSON's "sessions" array) */
+	unsigned index;            /* the session's own index (the text report's number - 1) */
+	unsigned input;            /* the input it is reported under */
+};
+struct tally_row {
+	const char *id;            /* the rule table's: it outlives the report */
+	enum severity severity;
+	unsigned sessions, nrefs;
+	struct tally_ref ref[TALLY_REFS];
+};
+struct tally {
+	unsigned sessions, outcome[3], no_finding, other_sessions, nrows;
+	struct tally_row row[TALLY_IDS];
+};
+void tally_session(struct tally *t, const struct session *s, unsigned pos, unsigned input);
+/* Order the rows: most sessions first, then by first appearance. */
+void tally_sort(struct tally *t);
+
 struct reporter {
 	void (*begin)(struct reporter *);
 	void (*input_begin)(struct reporter *, const struct input_info *);
@@ -33,6 +57,8 @@ struct reporter {
 	unsigned ninputs;
 	unsigned shown_in_input;   /* sessions printed since the last input_begin */
 	bool owns_sessions;        /* session() frees the sessions it is given (reporter_async) */
+	unsigned input_now;        /* the index of the input being reported */
+	struct tally tally;
 };
 
 void reporter_text_init(struct reporter *r);
@@ -50,7 +76,8 @@ enum label {
 	L_CONFIDENCE, L_INPUT_ERROR, L_LINES, L_UNEXPLAINED_TITLE, L_UNEXPLAINED_DIAG,
 	L_UNEXPLAINED_STEP1, L_UNEXPLAINED_STEP2, L_UNEXPLAINED_STEP3, L_NO_FINDINGS_UNKNOWN,
 	L_WARNING, L_ERROR, L_INFO, L_DOWNGRADED, L_MATCHED_ABOVE, L_UNMATCHED_CLIENT,
-	L_UNMATCHED_SERVER, L_SERVER_ITSELF, L_DOWNGRADED_SERVER, L_COUNT
+	L_UNMATCHED_SERVER, L_SERVER_ITSELF, L_DOWNGRADED_SERVER, L_SUMMARY, L_SUMMARY_NONE,
+	L_SUMMARY_OTHER, L_SESSIONS_WORD, L_COUNT
 };
 const char *label(enum lang l, enum label k);
 const char *phase_label(enum lang l, enum phase p, const char *protocol);

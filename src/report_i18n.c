@@ -46,6 +46,12 @@ static const char *const labels[L_COUNT][LANG_COUNT] = {
 				 "この接続は、与えられたクライアント側のどのセッションとも確実には対応づけられません（共通する情報が足りない、別の接続試行、別のクライアント、または別の時刻）。" },
 	[L_SERVER_ITSELF] = { "the sshd server itself, not a connection", "sshd サーバー自体(接続ではありません)" },
 	[L_DOWNGRADED_SERVER] = { "(sshd started later)", "(その後 sshd は起動しました)" },
+	/* printf formats: sessions, then failed, succeeded and unclear ones */
+	[L_SUMMARY] = { "Summary: %u sessions: %u failed, %u succeeded, %u unclear",
+			"まとめ: セッション %u 件(失敗 %u、成功 %u、不明 %u)" },
+	[L_SUMMARY_NONE] = { "%u without a finding", "問題の見つからないもの %u 件" },
+	[L_SUMMARY_OTHER] = { "%u with other diagnoses", "その他の診断 %u 件" },
+	[L_SESSIONS_WORD] = { "sessions", "セッション" },
 };
 
 static const char *const phases[PH_COUNT][LANG_COUNT] = {

@@ -153,8 +153,7 @@ static void begin(struct reporter *r)
 
 static void input_begin(struct reporter *r, const struct input_info *in)
 {
-	(void)r;
-	(void)in;
+	r->input_now = in->index;
 }
 
 static void evidence_array(struct reporter *r, const struct evidence *ev, int n, unsigned inputs_multi)
@@ -413,6 +412,7 @@ static void finding_object(struct reporter *r, const struct session *s, const st
 static void session(struct reporter *r, const struct session *s)
 {
 	learn_session(s, &r->o);
+	tally_session(&r->tally, s, r->nsessions, r->input_now);
 	if (r->nsessions++)
 		oputc(r, ',');
 	oputc(r, '{');
@@ -519,6 +519,28 @@ static void input_end(struct reporter *r, const struct input_info *in)
 	r->inputs[r->ninputs++] = in;
 }
 
+/* "summary": the sessions by outcome and the diagnoses by the number of sessions that have
+ * them, each with the positions (in "sessions") of its first ones. */
+static void summary(struct reporter *r)
+{
+	struct tally *t = &r->tally;
+	tally_sort(t);
+	oprintf(r, ",\"summary\":{\"sessions\":%u,\"failed\":%u,\"success\":%u,\"unknown\":%u,"
+		"\"without_finding\":%u,\"diagnoses\":[", t->sessions, t->outcome[OUT_FAILED],
+		t->outcome[OUT_SUCCESS], t->outcome[OUT_UNKNOWN], t->no_finding);
+	for (unsigned i = 0; i < t->nrows; i++) {
+		const struct tally_row *row = &t->row[i];
+		oprintf(r, "%s{\"id\":", i ? "," : "");
+		jstr(r, row->id);
+		oprintf(r, ",\"severity\":\"%s\",\"sessions\":%u,\"first_sessions\":[", severity_name(row->severity),
+			row->sessions);
+		for (unsigned k = 0; k < row->nrefs; k++)
+			oprintf(r, "%s%u", k ? "," : "", row->ref[k].pos);
+		jraw(r, "]}");
+	}
+	oprintf(r, "],\"other_sessions\":%u}", t->other_sessions);
+}
+
 static void end(struct reporter *r, int code)
 {
 	jraw(r, "],\"inputs\":[");
@@ -537,7 +559,9 @@ static void end(struct reporter *r, int code)
 		jshown(r, in->error);
 		oputc(r, '}');
 	}
-	oprintf(r, "],\"exit_code\":%d}\n", code);
+	oputc(r, ']');
+	summary(r);
+	oprintf(r, ",\"exit_code\":%d}\n", code);
 	oflush(r);
 	consts_free();
 	free(r->inputs);

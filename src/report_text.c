@@ -5,6 +5,7 @@
 #include "redact.h"
 #include "util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define C_BOLD "\033[1m"
@@ -28,6 +29,7 @@ static void begin(struct reporter *r)
 static void input_begin(struct reporter *r, const struct input_info *in)
 {
 	r->shown_in_input = 0;
+	r->input_now = in->index;
 	struct sbuf b;
 	sb_init(&b);
 	render_shown(&b, in->name, &r->o);
@@ -181,6 +183,7 @@ static void via_proxy(struct sbuf *b, const struct session *s, const struct repo
 static void session(struct reporter *r, const struct session *s)
 {
 	enum lang l = r->o.lang;
+	tally_session(&r->tally, s, r->nsessions, r->input_now);
 	r->nsessions++;
 	r->shown_in_input++;
 	learn_session(s, &r->o);
@@ -232,6 +235,8 @@ static void session(struct reporter *r, const struct session *s)
 
 static void input_end(struct reporter *r, const struct input_info *in)
 {
+	r->inputs = xrealloc(r->inputs, (r->ninputs + 1) * sizeof *r->inputs);
+	r->inputs[r->ninputs++] = in;
 	if (in->sessions == 0 && !in->error)
 		fprintf(r->out, "  %s (%llu %s)\n", label(r->o.lang, L_NO_SESSIONS), (unsigned long long)in->lines,
 			label(r->o.lang, in->lines == 1 ? L_LINE : L_LINES));
@@ -240,10 +245,68 @@ static void input_end(struct reporter *r, const struct input_info *in)
 	fputc('\n', r->out);
 }
 
+/* "3, 8, 11" (where there are several inputs, "a.log:3, 8, b.log:1"): the sessions a row names. */
+static void row_sessions(struct reporter *r, const struct tally_row *row)
+{
+	for (unsigned i = 0; i < row->nrefs; i++) {
+		const struct tally_ref *ref = &row->ref[i];
+		fputs(i ? ", " : " ", r->out);
+		if (r->ninputs > 1 && ref->input < r->ninputs && (i == 0 || row->ref[i - 1].input != ref->input)) {
+			struct sbuf b;
+			sb_init(&b);
+			render_shown(&b, r->inputs[ref->input]->name, &r->o);
+			fprintf(r->out, "%s:", b.s);
+			sb_free(&b);
+		}
+		fprintf(r->out, "%u", ref->index + 1);
+	}
+	if (row->sessions > row->nrefs)
+		fputs(", …", r->out);
+}
+
+/* A log of several sessions ends with what they amount to: how many failed, and the diagnoses
+ * by the number of sessions that have them, each with its first sessions. */
+static void summary(struct reporter *r)
+{
+	enum lang l = r->o.lang;
+	struct tally *t = &r->tally;
+	tally_sort(t);
+	fprintf(r->out, "%s", c(r, C_BOLD));
+	fprintf(r->out, label(l, L_SUMMARY), t->sessions, t->outcome[OUT_FAILED], t->outcome[OUT_SUCCESS],
+		t->outcome[OUT_UNKNOWN]);
+	fprintf(r->out, "%s\n", c(r, C_OFF));
+	int digits = snprintf(NULL, 0, "%u", t->nrows ? t->row[0].sessions : 0), idw = 0;
+	for (unsigned i = 0; i < t->nrows; i++)
+		if ((int)strlen(t->row[i].id) > idw)
+			idw = (int)strlen(t->row[i].id);
+	for (unsigned i = 0; i < t->nrows; i++) {
+		const struct tally_row *row = &t->row[i];
+		const char *sc = row->severity == SEV_ERROR ? C_RED : row->severity == SEV_WARNING ? C_YELLOW : C_CYAN;
+		enum label sev = row->severity == SEV_ERROR ? L_ERROR : row->severity == SEV_WARNING ? L_WARNING : L_INFO;
+		fprintf(r->out, "  %*u × %-*s  %s%s%s  %s", digits, row->sessions, idw, row->id, c(r, sc), label(l, sev),
+			c(r, C_OFF), label(l, L_SESSIONS_WORD));
+		row_sessions(r, row);
+		fputc('\n', r->out);
+	}
+	if (t->other_sessions) {
+		fputs("  ", r->out);
+		fprintf(r->out, label(l, L_SUMMARY_OTHER), t->other_sessions);
+		fputc('\n', r->out);
+	}
+	if (t->no_finding) {
+		fputs("  ", r->out);
+		fprintf(r->out, label(l, L_SUMMARY_NONE), t->no_finding);
+		fputc('\n', r->out);
+	}
+}
+
 static void end(struct reporter *r, int code)
 {
-	(void)r;
 	(void)code;
+	if (r->tally.sessions > 1)
+		summary(r);
+	free(r->inputs);
+	r->inputs = NULL;
 }
 
 void reporter_text_init(struct reporter *r)

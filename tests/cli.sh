@@ -198,6 +198,29 @@ elif cmd == "evfiles":          # a list of "JSON<TAB>LOG": every evidence line 
             print("FAIL evidence lines: %s: %s" % (log, "; ".join(bad[:4])))
         else:
             print("PASS evidence lines: %s (%d checked)" % (log, len(evs)))
+elif cmd == "tally":            # the closing summary agrees with the sessions it sums up
+    ss, sm = d["sessions"], d.get("summary")
+    rank = {"note": 0, "info": 0, "warning": 1, "error": 2}
+    rows, nofind = {}, 0
+    for i, x in enumerate(ss):
+        if not x["findings"]:
+            nofind += 1
+            continue
+        f = x["findings"][0]
+        r = rows.setdefault(f["id"], {"id": f["id"], "severity": f["severity"], "sessions": 0, "first_sessions": []})
+        r["sessions"] += 1
+        if len(r["first_sessions"]) < 5:
+            r["first_sessions"].append(i)
+        if rank[f["severity"]] > rank[r["severity"]]:
+            r["severity"] = f["severity"]
+    order = sorted(rows.values(), key=lambda r: (-r["sessions"], r["first_sessions"][0]))
+    want = {"sessions": len(ss), "without_finding": nofind, "diagnoses": order[:128],
+            "other_sessions": sum(r["sessions"] for r in order[128:])}
+    for o in ("failed", "success", "unknown"):
+        want[o] = sum(1 for x in ss if x["outcome"] == o)
+    if sm != want:
+        print("summary %s, sessions say %s" % (json.dumps(sm, sort_keys=True)[:300], json.dumps(want, sort_keys=True)[:300]))
+        sys.exit(1)
 elif cmd == "get":              # a dotted path: inputs.0.encoding
     v = d
     for k in sys.argv[3].split("."):
@@ -1718,7 +1741,7 @@ LOGLENS_SYNC=1 $LOGLENS --color=never $eight "$W/no-such-input.log" $eight > "$W
 # shellcheck disable=SC2086
 $LOGLENS --color=never $eight > "$W/first.only" 2>&1
 at=$(grep -n "no-such-input.log: cannot open" "$W/both.async" | cut -d: -f1)
-first=$(grep -c "" "$W/first.only")
+first=$(sed '/^Summary: /,$d' "$W/first.only" | grep -c "") # the report of the eight, without the closing summary
 if [ -n "$at" ] && [ "$at" -gt "$first" ] && cmp -s "$W/both.async" "$W/both.sync"; then
 	pass "writer thread: an unreadable input's error follows the report so far"
 else
@@ -1828,6 +1851,58 @@ if grep -q '^Session 1: .* → 127\.0\.0\.1:47702 (ssh) (via nobody@127\.0\.0\.1
 	pass "text: a session through a jump host names it (via / 経由)"
 else
 	fail "text: a session through a jump host names it (via / 経由)" "$(grep -h '^Session 1\|^セッション 1' "$W/via.txt" "$W/via-ja.txt" | tr '\n' ' ')"
+fi
+# The closing summary. JSON: it agrees with the sessions, whatever the log (one session, many,
+# several inputs, a client's log with the server's); text: it closes a report of two sessions or
+# more, after the last input, and no other.
+if need_py "summary: the JSON's agrees with its sessions"; then
+	why=
+	for args in "testdata/putty/lab-key-refused.plink-v.log" "testdata/sshd/info-accounts.sshd.log" \
+		"testdata/sshd/interleaved-verbose.sshd.log" "testdata/winscp/ftp-upload-550-second-folder.log" \
+		"testdata/sshd/info-accounts.sshd.log testdata/sshd/chroot-info-twice.sshd.log $H/base-lab-key-refused.ssh-v.log" \
+		"$H/base-lab-key-refused.ssh-v.log $H/base-lab-key-refused.sshd.log" "--lang ja --redact testdata/sshd/probes.sshd-syslog.log"; do
+		# shellcheck disable=SC2086
+		ll 60 "$W/tally.json" "$W/e" --json $args
+		out=$(jpy tally "$W/tally.json") || why="$why $args: $out;"
+	done
+	[ -z "$why" ] && pass "summary: the JSON's agrees with its sessions" || fail "summary: the JSON's agrees with its sessions" "$why"
+fi
+ll 30 "$W/sum1.txt" "$W/e" --color=never testdata/putty/lab-key-refused.plink-v.log
+ll 30 "$W/sum2.txt" "$W/e" --color=never testdata/sshd/info-accounts.sshd.log
+ll 30 "$W/sum3.txt" "$W/e" --color=never -l ja testdata/sshd/info-accounts.sshd.log testdata/sshd/chroot-info-twice.sshd.log
+if ! grep -q '^Summary:' "$W/sum1.txt" &&
+	[ "$(sed -n '/^Summary:/,$p' "$W/sum2.txt")" = "Summary: 11 sessions: 7 failed, 4 succeeded, 0 unclear
+  2 × auth.server-permissions  ERROR  sessions 1, 2
+  2 × auth.user-not-allowed    ERROR  sessions 3, 11
+  1 × auth.key-refused         ERROR  sessions 5
+  1 × account.locked           ERROR  sessions 8
+  1 × session.chroot           ERROR  sessions 9
+  4 without a finding" ] &&
+	grep -q '^まとめ: セッション 14 件(失敗 9、成功 5、不明 0)$' "$W/sum3.txt" &&
+	grep -q '^  3 × session.chroot  *エラー  セッション testdata/sshd/info-accounts.sshd.log:9, testdata/sshd/chroot-info-twice.sshd.log:1, 2$' "$W/sum3.txt" &&
+	[ "$(tail -n 1 "$W/sum3.txt")" = "  問題の見つからないもの 5 件" ]; then
+	pass "summary: the text report's closes a report of several sessions"
+else
+	fail "summary: the text report's closes a report of several sessions" "$(grep -h -A3 '^Summary\|^まとめ' "$W/sum1.txt" "$W/sum2.txt" "$W/sum3.txt" | tr '\n' ' ' | head -c 400)"
+fi
+# Bounded: past 128 diagnoses the sessions are counted, not listed (130 rules of a file of
+# our own, one session each).
+: > "$W/ids.log"
+printf '{"rules": [' > "$W/ids.json"
+i=1
+while [ $i -le 130 ]; do
+	[ $i -gt 1 ] && printf ',' >> "$W/ids.json"
+	printf '{"id": "t.id%s/x", "families": ["openssh"], "patterns": ["^tally case %s failed$"], "session": "start", "phase": "auth", "outcome": "failed", "severity": "error", "confidence": "high", "priority": 50, "title": {"en": "t", "ja": "t"}, "diagnosis": {"en": "d", "ja": "d"}, "remedy": [{"en": "r", "ja": "r"}], "examples": {"match": ["tally case %s failed"], "no_match": ["tally case %s0 failed"]}}' $i $i $i $i >> "$W/ids.json"
+	printf 'tally case %s failed\n' $i >> "$W/ids.log"
+	i=$((i + 1))
+done
+printf ']}\n' >> "$W/ids.json"
+ll 60 "$W/ids.out" "$W/e" --json --no-default-rules --rules "$W/ids.json" -f openssh "$W/ids.log"
+if jc ids "$W/ids.out" 1 "sessions# = 130" "summary.diagnoses# = 128" "summary.other_sessions = 2" \
+	"summary.diagnoses[0].id = t.id1" "summary.diagnoses[127].first_sessions[0] = 127"; then
+	pass "summary: at most 128 diagnoses, the rest counted"
+else
+	fail "summary: at most 128 diagnoses, the rest counted" "$JC_OUT $(head -c 200 "$W/e")"
 fi
 # The README's "Real output" example is this program's output, byte for byte: a changed rule text
 # must change the README too.
