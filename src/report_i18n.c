@@ -51,6 +51,7 @@ static const char *const labels[L_COUNT][LANG_COUNT] = {
 			"まとめ: セッション %u 件(失敗 %u、成功 %u、不明 %u)" },
 	[L_SUMMARY_NONE] = { "%u without a finding", "問題の見つからないもの %u 件" },
 	[L_SUMMARY_OTHER] = { "%u with other diagnoses", "その他の診断 %u 件" },
+	[L_SESSION_WORD] = { "session", "セッション" },
 	[L_SESSIONS_WORD] = { "sessions", "セッション" },
 };
 

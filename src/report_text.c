@@ -284,7 +284,7 @@ static void summary(struct reporter *r)
 		const char *sc = row->severity == SEV_ERROR ? C_RED : row->severity == SEV_WARNING ? C_YELLOW : C_CYAN;
 		enum label sev = row->severity == SEV_ERROR ? L_ERROR : row->severity == SEV_WARNING ? L_WARNING : L_INFO;
 		fprintf(r->out, "  %*u × %-*s  %s%s%s  %s", digits, row->sessions, idw, row->id, c(r, sc), label(l, sev),
-			c(r, C_OFF), label(l, L_SESSIONS_WORD));
+			c(r, C_OFF), label(l, row->sessions == 1 ? L_SESSION_WORD : L_SESSIONS_WORD));
 		row_sessions(r, row);
 		fputc('\n', r->out);
 	}

@@ -1874,9 +1874,9 @@ if ! grep -q '^Summary:' "$W/sum1.txt" &&
 	[ "$(sed -n '/^Summary:/,$p' "$W/sum2.txt")" = "Summary: 11 sessions: 7 failed, 4 succeeded, 0 unclear
   2 × auth.server-permissions  ERROR  sessions 1, 2
   2 × auth.user-not-allowed    ERROR  sessions 3, 11
-  1 × auth.key-refused         ERROR  sessions 5
-  1 × account.locked           ERROR  sessions 8
-  1 × session.chroot           ERROR  sessions 9
+  1 × auth.key-refused         ERROR  session 5
+  1 × account.locked           ERROR  session 8
+  1 × session.chroot           ERROR  session 9
   4 without a finding" ] &&
 	grep -q '^まとめ: セッション 14 件(失敗 9、成功 5、不明 0)$' "$W/sum3.txt" &&
 	grep -q '^  3 × session.chroot  *エラー  セッション testdata/sshd/info-accounts.sshd.log:9, testdata/sshd/chroot-info-twice.sshd.log:1, 2$' "$W/sum3.txt" &&
