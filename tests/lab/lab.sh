@@ -106,6 +106,7 @@ SCENARIOS=(
     rsa-short-hostkey max-sessions-0 sftp-server-missing cmdline-putty-pw cmdline-ssh-option-to-putty askpass-missing
     askpass-missing-hostkey cert-expired cert-principal no-common-cipher no-common-mac hostkey-perms
     sshd-no-address disk-full http-server passphrase-batch known-hosts-readonly
+    jump-hostkey jump-denied jump-loop
 )
 declare -A PORT
 i=0
@@ -287,6 +288,14 @@ chmod 600 "$LAB/password-right" "$LAB/password-wrong"
 
 # Known host entries, as the clients would have stored them on an earlier visit.
 HOSTPUB=$(cut -d' ' -f1-2 "$LAB/hostkeys/ssh_host_ed25519_key.pub")
+# jump-denied: the jump host's ssh (-J), which gets -F but no -o, finds its key here
+printf '[127.0.0.1]:%s %s\n' "${PORT[jump-denied]}" "$HOSTPUB" > "$LAB/jump_known_hosts"
+cat >> "$LAB/ssh_config" <<EOF
+Host lab-jump
+    HostName 127.0.0.1
+    UserKnownHostsFile $LAB/jump_known_hosts
+    BatchMode yes
+EOF
 read -r PX PY_ < <(puttygen "$LAB/hostkeys/ssh_host_ed25519_key.pub" -O text 2>/dev/null |
     sed -n 's/^public_affine_x=//p; s/^public_affine_y=//p' | tr '\n' ' ')
 [ -n "$PX" ] && [ -n "$PY_" ] || die "puttygen could not dump the host key"
@@ -565,6 +574,14 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
         hostkey-perms|sshd-no-address|http-server) ;;
         passphrase-batch)  KEYS=$CH/.ssh/id_enc ;;
         known-hosts-readonly) KH=readonly; SSH_EXTRA=(-o StrictHostKeyChecking=accept-new) ;;
+        # OpenSSH's ProxyJump (-J) with this scenario's sshd as the jump host, to a port where
+        # nothing listens (never reached). The jump host's ssh gets -F but not the -o options:
+        # it checks ~/.ssh/known_hosts, which lacks the key, and cannot ask; with the key known
+        # (Host lab-jump in the lab's config), it logs in as a user that does not exist; with
+        # the jump host, port and user of the target itself, ssh stops at once
+        jump-hostkey)      SSH_EXTRA=(-J "lltuser@127.0.0.1:$TPORT"); TPORT=${PORT[refused]} ;;
+        jump-denied)       SSH_EXTRA=(-J "lltnosuch@lab-jump:$TPORT"); TPORT=${PORT[refused]} ;;
+        jump-loop)         SSH_EXTRA=(-J "lltuser@127.0.0.1:$TPORT") ;;
         disk-full)         SFTP_BATCH=$LAB/sftp-batch-full; PSFTP_BATCH=$LAB/sftp-batch-full
                            CMD="head -c 262144 /dev/zero > $LAB/full/cmd.bin" ;;
         *) return 1 ;;
@@ -598,6 +615,9 @@ scenario_note() {
         hostkey-perms)      echo "server: its ed25519 host key file is mode 0644: sshd ignores it and serves the ecdsa and rsa keys" ;;
         disk-full)          echo "server: the upload directory $LAB/full is a 64 KiB file system (tmpfs in sshd's mount namespace); a 256 KiB file is put there (ssh: written by a remote command)" ;;
         passphrase-batch)   echo "encrypted key (id_enc, registered), ssh in batch mode cannot ask for its passphrase; server: PasswordAuthentication no" ;;
+        jump-hostkey)       echo "ssh -J lltuser@127.0.0.1:PORT (this scenario's sshd as the jump host) to a port where nothing listens; the jump host's key is in no known_hosts its ssh reads (-o options do not reach it)" ;;
+        jump-denied)        echo "ssh -J lltnosuch@lab-jump:PORT (Host lab-jump in the -F config: the key known, BatchMode) to a port where nothing listens; the jump host has no user lltnosuch" ;;
+        jump-loop)          echo "ssh -J lltuser@127.0.0.1:PORT to lltuser@127.0.0.1 -p PORT: the jump host is the target itself" ;;
         known-hosts-readonly) echo "host key not known; StrictHostKeyChecking=accept-new, but the known_hosts file belongs to root: ssh cannot save the key, and logs in" ;;
         http-server)        echo "a web server (Python's http.server) listens on the port the client is pointed at" ;;
         sshd-no-address)    echo "sshd_config: ListenAddress 192.0.2.1, an address this host does not have: sshd cannot bind and exits, nothing listens" ;;
