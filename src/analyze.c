@@ -364,7 +364,7 @@ static void new_event(struct event *ev, const struct run *r, const char *s, size
 
 static bool syslog_line(const char *s, size_t n, struct event *ev)
 {
-	return n > 15 && (s[3] == ' ' || s[4] == '-' || s[0] == '<' || s[0] == '{') && tok_sshd(s, n, ev);
+	return n > 15 && (s[3] == ' ' || s[4] == '-' || s[0] == '<' || s[0] == '{' || is_digit(s[0])) && tok_sshd(s, n, ev);
 }
 
 /* A syslog or journal line, as it is or as a collector passed it on (st: the collector's stamp;

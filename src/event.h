@@ -47,6 +47,7 @@ struct event {
 	bool is_error;           /* worth quoting when nothing else explains a failure */
 	bool noise;              /* hex dump / socket chatter: no rule runs */
 	bool hop;                /* a proxy hop's own line (PuTTY's SSH proxy: "proxy: …") */
+	bool win32;              /* a line of Win32-OpenSSH's own log file: the server is Windows */
 	bool bare;               /* an sshd line without PID: with no peer named, its connection is
 				  * the next line's (analyze.c holds it back until then) */
 };

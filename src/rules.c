@@ -31,7 +31,7 @@ static const char *const fact_names[F_COUNT] = {
 	"session_name", "proxy", "tunnel", "ftps", "passive", "password_configured",
 	"keyfile_configured", "exit_status", "key_fingerprint", "child_pid", "certificate_fingerprint",
 	"negotiation", "proxy_host", "proxy_port", "proxy_user", "proxy_server", "proxy_hostkey_type",
-	"proxy_hostkey_fingerprint", "forward_host", "forward_port",
+	"proxy_hostkey_fingerprint", "forward_host", "forward_port", "server_os",
 };
 
 static const char *const phase_names[PH_COUNT] = {

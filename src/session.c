@@ -533,6 +533,9 @@ void session_note_line(struct session *s, const struct event *ev)
 	if (!is_blank(ev->body, ev->bodylen) || s->last_line == 0)
 		s->last_line = ev->line;
 	s->inputs |= 1u << (ev->input & 31);
+	/* the log's own form says it: rules may hold advice for Windows' sshd ("when": server_os) */
+	if (ev->win32 && !s->facts[F_SERVER_OS])
+		set_fact(s, F_SERVER_OS, "windows");
 	if (!ev->is_error)
 		return;
 	copy_evidence(s, &s->errs[s->errpos], ev, &s->errcap[s->errpos]);

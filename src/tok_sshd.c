@@ -1,5 +1,6 @@
 /* tok_sshd.c — sshd's own log lines: classic syslog ("Mon DD HH:MM:SS host sshd[PID]: …"),
  * RFC 3339 (journalctl -o short-iso, rsyslog's file format), RFC 5424, journalctl -o json,
+ * Win32-OpenSSH's log file ("PID YYYY-MM-DD HH:MM:SS.mmm …"),
  * and the bare lines of sshd -E / -d / -D -e (docker logs, journalctl -o cat). A connection's
  * lines share the PID, which becomes the event's channel so that the tracker keeps each
  * connection apart; a bare line has no PID, and its channel is the peer it names, if any. */
@@ -63,10 +64,47 @@ static size_t tag(const char *s, size_t n, const char **prog, size_t *proglen, c
 	return i + 2;
 }
 
+/* Does t (n bytes) begin with shape ('d': a digit, else that byte)? */
+static bool shaped(const char *t, size_t n, const char *shape)
+{
+	size_t i = 0;
+	for (; shape[i]; i++)
+		if (i >= n || (shape[i] == 'd' ? !is_digit(t[i]) : t[i] != shape[i]))
+			return false;
+	return true;
+}
+
+/* Win32-OpenSSH's own log file (SyslogFacility LOCAL0: %ProgramData%\ssh\logs\sshd.log, one
+ * file per program): "PID YYYY-MM-DD HH:MM:SS.mmm message" (w32log.c syslog_file), before 8.x
+ * "PID HH:MM:SS:mmm message". The file is the program's own, so it names no program: its lines
+ * are sshd's. */
+static bool win32_prefix(const char *s, size_t n, size_t *msg_off, const char **prog, size_t *proglen,
+			 const char **pid, size_t *pidlen)
+{
+	static const char *const shapes[] = { "dddd-dd-dd dd:dd:dd.ddd ", "dd:dd:dd:ddd " };
+	size_t d = 0;
+	while (d < n && d < 11 && is_digit(s[d]))
+		d++;
+	if (d == 0 || d + 1 >= n || s[d] != ' ')
+		return false;
+	for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
+		if (shaped(s + d + 1, n - d - 1, shapes[k])) {
+			*prog = "sshd";
+			*proglen = 4;
+			*pid = s;
+			*pidlen = d;
+			*msg_off = d + 1 + strlen(shapes[k]);
+			return true;
+		}
+	return false;
+}
+
 bool syslog_prefix(const char *s, size_t n, size_t *msg_off, const char **prog, size_t *proglen,
 		   const char **pid, size_t *pidlen)
 {
 	size_t off = 0;
+	if (n > 15 && is_digit(s[0]) && win32_prefix(s, n, msg_off, prog, proglen, pid, pidlen))
+		return true;
 	if (n > 3 && s[0] == '<') { /* a raw datagram's <PRI> */
 		size_t i = 1;
 		while (i < n && i < 5 && is_digit(s[i]))
@@ -207,8 +245,10 @@ bool tok_sshd(const char *s, size_t n, struct event *ev)
 	size_t off;
 	const char *prog, *pid;
 	size_t proglen, pidlen;
-	if (!syslog_prefix(s, n, &off, &prog, &proglen, &pid, &pidlen))
+	bool win32 = n > 15 && is_digit(s[0]) && win32_prefix(s, n, &off, &prog, &proglen, &pid, &pidlen);
+	if (!win32 && !syslog_prefix(s, n, &off, &prog, &proglen, &pid, &pidlen))
 		return journal_json(s, n, ev);
+	ev->win32 = win32;
 	ev->ts = s;
 	ev->tslen = off;
 	if (!sshd_program(prog, proglen) && !systemd_on_sshd(prog, proglen, s + off, n - off)) {
