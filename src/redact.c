@@ -117,9 +117,11 @@ struct redactor *redactor_new(void)
 	r->field_host = compile("(?|^(?:<\\d+>)?(?:[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d|\\d{4}-\\d\\d-\\d\\dT\\S+) (\\S+) (?=[\\w.-]+(?:\\[\\d+\\])?: )"
 				"|\"_HOSTNAME\":\"([^\"\\\\]+)\")"); /* journald's JSON */
 	/* PuTTY's key comment is usually user@machine; Win32-OpenSSH's "DOMAIN\name" of an
-	 * account (S-1-5-21-…), not a well-known one (NT AUTHORITY\Authenticated Users, S-1-5-11) */
+	 * account (S-1-5-21-…), not a well-known one (NT AUTHORITY\Authenticated Users, S-1-5-11),
+	 * and that account's SID, which names its machine or domain */
 	r->field_user = compile("(?|Local account: (\\S+)|with public key \"([^\"]+)\""
-				"|Try removing permissions for user: (.+?) \\(S-1-5-21-)");
+				"|Try removing permissions for user: (.+?) (?=\\(S-1-5-21-)"
+				"|(?<=\\(|user: )(S-1-5-21-[\\d-]+)(?=\\)| on file ))");
 	/* not an algorithm's name: chacha20-poly1305@openssh.com, curve25519-sha256@libssh.org */
 	r->re[PK_EMAIL] = compile("[A-Za-z0-9._%+-]+@(?!(?:openssh\\.com|libssh\\.org)(?![\\w.-]))[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+");
 	/* with their prefix; hex pairs (MD5, SHA-1, a certificate's SHA-256); WinSCP's raw host
@@ -137,11 +139,12 @@ struct redactor *redactor_new(void)
 	 * host. Not "~/…" nor "%USERPROFILE%\…": they name no one (whoever runs the client), and a
 	 * default key's name (~/.ssh/id_ed25519) is what the reader needs to see; a key file given
 	 * there is learned from the session (learn_session) like any other. */
-	r->re[PK_PATH] = compile("[A-Za-z]:(?:\\\\{1,2}|/)Users(?:\\\\{1,2}|/)[^\\\\/\"'\\r\\n<>|?*:]{1,64}[\\\\/][^\\s\"':,)<>|]*"
+	r->re[PK_PATH] = compile("(?:[A-Za-z]:(?:\\\\{1,2}|/)Users(?:\\\\{1,2}|/)[^\\\\/\"'\\r\\n<>|?*:]{1,64}[\\\\/][^\\s\"':,)<>|]*"
 				 "|/Volumes/[^/\"'\\r\\n:,()]{1,64}/[^\\s\"':,)]*"
 				 "|(?:/home/|/Users/|/Volumes/|/root/|/srv/|/tmp/|[A-Za-z]:(?:\\\\{1,2}|/)Users(?:\\\\{1,2}|/))[^\\s\"':,)<>|]+"
 				 "|(?<![\\w~])~[A-Za-z_][\\w.-]*(?:/[^\\s\"':,)]*)?"
-				 "|(?<![\\w:\\\\])\\\\\\\\[A-Za-z0-9][\\w.$-]*\\\\[^\\s\"':,)]*");
+				 "|(?<![\\w:\\\\])\\\\\\\\[A-Za-z0-9][\\w.$-]*\\\\[^\\s\"':,)]*)"
+				 "(?<!\\.)"); /* a sentence's full stop is not the path's */
 	r->re[PK_HOST] = compile("(?<![\\w.@-])(?!(?i:winscp\\.com)\\b)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+(?i:com|net|org|jp|io|info|biz|dev|app|cloud|local|lan|internal|corp|company|tech|online|site|arpa|example|invalid|test|[a-z]{2})(?![\\w.-])");
 	r->md = pcre2_match_data_create(4, NULL);
 	return r;

@@ -44,12 +44,16 @@ static void learn_captures(struct redactor *r, const struct session *s)
 	};
 	for (int i = 0; i < s->nfindings; i++) {
 		const struct hit *h = s->findings[i].hit;
-		for (int k = 0; h && k < h->ncaps; k++)
-			for (size_t j = 0; j < sizeof known / sizeof known[0]; j++) {
-				const char *v = h->caps[k].value;
-				if (strcmp(h->caps[k].name, known[j].name) == 0 && *v && !default_key_name(v))
+		for (int k = 0; h && k < h->ncaps; k++) {
+			const char *name = h->caps[k].name, *v = h->caps[k].value;
+			for (size_t j = 0; j < sizeof known / sizeof known[0]; j++)
+				if (strcmp(name, known[j].name) == 0 && *v && !default_key_name(v))
 					redactor_learn(r, known[j].kind, v);
-			}
+			/* a Windows account's SID names its machine or domain (S-1-5-21-…); a
+			 * well-known one (S-1-5-11, Authenticated Users) names no one */
+			if (strcmp(name, "sid") == 0 && strncmp(v, "S-1-5-21-", 9) == 0)
+				redactor_learn(r, PK_USER, v);
+		}
 	}
 }
 

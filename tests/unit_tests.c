@@ -952,13 +952,18 @@ static void test_redact_paths(void)
 		    "Bad owner or permissions on /path-4");
 	redact_case(r, "redact: Win32-OpenSSH's account and C:/Users/x/…",
 		    "Bad permissions. Try removing permissions for user: DESKTOP-7QK2P\\kobayashi (S-1-5-21-3623811015-3361044348-30300820-1013) on file C:/Users/kobayashi/.ssh/id_ed25519.",
-		    "Bad permissions. Try removing permissions for user: user-1 (S-1-5-21-3623811015-3361044348-30300820-1013) on file /path-5");
+		    "Bad permissions. Try removing permissions for user: user-1 (user-2) on file /path-5.");
+	redact_case(r, "redact: … the SID alone (before 8.x)",
+		    "debug3: Bad permissions. Try removing permissions for user: S-1-5-21-3623811015-3361044348-30300820-1013 on file C:/ProgramData/ssh/administrators_authorized_keys.",
+		    "debug3: Bad permissions. Try removing permissions for user: user-2 on file C:/ProgramData/ssh/administrators_authorized_keys.");
 	redact_case(r, "redact: … the account alone (a finding's field)", "DESKTOP-7QK2P\\kobayashi", "user-1");
 	redact_case(r, "redact: a well-known account stays",
 		    "Bad permissions. Try removing permissions for user: NT AUTHORITY\\Authenticated Users (S-1-5-11) on file",
 		    "Bad permissions. Try removing permissions for user: NT AUTHORITY\\Authenticated Users (S-1-5-11) on file");
 	redact_case(r, "redact: a path found from its middle is taken whole", "Load key \"/export/home/yoshida/.ssh/id_rsa\": bad permissions",
 		    "Load key \"/path-6\": bad permissions");
+	redact_case(r, "redact: a sentence's full stop stays out of the path", "Load key \"x\": see /home/yoshida/keys/id_rsa.",
+		    "Load key \"x\": see /path-7.");
 	redact_case(r, "redact: ~/.ssh/id_ed25519 names no one and stays",
 		    "Warning: Identity file ~/.ssh/id_ed25519 not accessible: No such file or directory.",
 		    "Warning: Identity file ~/.ssh/id_ed25519 not accessible: No such file or directory.");
