@@ -87,6 +87,7 @@ struct engine {
 	pcre2_match_data *md;
 	struct engine_stats st;
 	uint64_t *runs, *hits;       /* per pattern, for LOGLENS_STATS=2 */
+	signed char *os_gate;        /* per rule: see server_os_gates */
 };
 
 /* The 3 bytes at p as a number. */
@@ -402,6 +403,25 @@ static void find_always(struct engine *e)
 	}
 }
 
+/* A rule's "when" on server_os is decided by the line itself: the reader sets that fact from
+ * the log's form (a line of Win32-OpenSSH's log file) and no rule may set it, so a line not of
+ * that form can never make the rule hold: its patterns are not run there, and leave no hit to
+ * keep in every Linux session (the Windows variants repeat the Linux ones' patterns). Per rule:
+ * 0 no such condition, 1 only on such lines, -1 never ("windows" fails the regex). */
+static signed char *server_os_gates(const struct ruletable *t)
+{
+	signed char *g = xcalloc((size_t)t->nrules + 1, 1);
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	for (int i = 0; i < t->nrules; i++)
+		for (int k = 0; k < t->rules[i].nwhen; k++) {
+			const struct fact_cond *fc = &t->rules[i].when[k];
+			if (fc->fact == F_SERVER_OS)
+				g[i] = fc->code && pcre2_match(fc->code, (PCRE2_SPTR) "windows", 7, 0, 0, md, NULL) >= 0 ? 1 : -1;
+		}
+	pcre2_match_data_free(md);
+	return g;
+}
+
 struct engine *engine_new(struct ruletable *t)
 {
 	struct engine *e = xcalloc(1, sizeof *e);
@@ -414,6 +434,7 @@ struct engine *engine_new(struct ruletable *t)
 	e->md = pcre2_match_data_create(PATTERN_MAX_GROUPS + 1, NULL);
 	e->runs = xcalloc((size_t)t->npats + 1, sizeof *e->runs);
 	e->hits = xcalloc((size_t)t->npats + 1, sizeof *e->hits);
+	e->os_gate = server_os_gates(t);
 	return e;
 }
 
@@ -449,6 +470,7 @@ void engine_free(struct engine *e)
 		report_wasted(e);
 	free(e->runs);
 	free(e->hits);
+	free(e->os_gate);
 	for (unsigned m = 0; m < 1u << FAM_COUNT; m++)
 		if (e->filter[m].built) {
 			index_free(&e->filter[m].grams);
@@ -652,6 +674,8 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 {
 	struct ruletable *t = e->t;
 	struct pattern *p = &t->pats[pi];
+	if (p->rule >= 0 && e->os_gate[p->rule] && !(e->os_gate[p->rule] > 0 && ev->win32))
+		return;
 	if (!pattern_matches(e, ev, pi, *last_rule))
 		return;
 	const struct rule *r = &t->rules[p->rule];

@@ -845,6 +845,10 @@ static struct fact_set *read_sets(struct loadctx *c, const cJSON *v, const char 
 			load_error(c, "%s: \"%s\" is not a fact name with a string template", key, k->string);
 			continue;
 		}
+		if (f == F_SERVER_OS) { /* the engine decides "when" on it line by line (engine.c) */
+			load_error(c, "%s: \"server_os\" is the reader's, from the log's form: no rule sets it", key);
+			continue;
+		}
 		if (!template_ok(c, key, k->valuestring))
 			continue;
 		out[*n].fact = (enum fact)f;

@@ -515,6 +515,8 @@ printf '{"rules": [\n  %s,\n  %s\n]}\n' "$GOOD_RULE" "$GOOD_RULE" > "$W/dup.json
 rule_check "exit 4: a duplicate id in one file" "$W/dup.json" "dup.json" "auth.key-refused/cli-test" "[Dd]uplicate"
 printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"families"/"familys": ["putty"], "families"/')" > "$W/unknown-key.json"
 rule_check "exit 4: an unknown key" "$W/unknown-key.json" "unknown-key.json" "cli-test" "familys"
+printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"families"/"sets": {"server_os": "windows"}, "families"/')" > "$W/sets-os.json"
+rule_check "exit 4: a rule that sets server_os (the reader's fact)" "$W/sets-os.json" "sets-os.json" "cli-test" "server_os.*reader"
 printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/\^zzqq cli test line\$/^zzqq (cli[/')" > "$W/bad-regex.json"
 # PCRE2's own text for this error, and the offset where it stops (the end of the pattern)
 rule_check "exit 4: a regex that does not compile (PCRE2 text, offset)" "$W/bad-regex.json" "bad-regex.json" "cli-test" \
