@@ -139,17 +139,17 @@ static bool hold_unnamed(struct run *r, const struct event *ev)
 static void feed_child(struct run *r, struct event *ev, char *own, size_t size)
 {
 	const char *login = tracker_recent_login(r->a->tr, r->input, ev->line);
-	const char *last = tracker_last_channel(r->a->tr, r->input);
-	if (login && login == last)
-		release_held(r, NULL, 0);
+	bool held_are_its = !login || login == tracker_last_channel(r->a->tr, r->input);
+	/* copied first: feeding the held lines may close sessions and free their names */
 	if (login) {
 		ev->chlen = strnlen(login, size - 1);
 		memcpy(own, login, ev->chlen);
 		ev->channel = own;
-	} else {
-		release_held(r, NULL, 0);
-		ev->channel = last_channel(r, own, size, &ev->chlen);
 	}
+	if (held_are_its)
+		release_held(r, NULL, 0);
+	if (!login)
+		ev->channel = last_channel(r, own, size, &ev->chlen);
 	engine_feed(r->a->e, r->a->tr, ev);
 }
 

@@ -99,12 +99,11 @@ static bool win32_prefix(const char *s, size_t n, size_t *msg_off, const char **
 	return false;
 }
 
-bool syslog_prefix(const char *s, size_t n, size_t *msg_off, const char **prog, size_t *proglen,
-		   const char **pid, size_t *pidlen)
+/* A syslog line's prefix without the Win32 form (syslog_prefix below adds it). */
+static bool plain_syslog_prefix(const char *s, size_t n, size_t *msg_off, const char **prog, size_t *proglen,
+				const char **pid, size_t *pidlen)
 {
 	size_t off = 0;
-	if (n > 15 && is_digit(s[0]) && win32_prefix(s, n, msg_off, prog, proglen, pid, pidlen))
-		return true;
 	if (n > 3 && s[0] == '<') { /* a raw datagram's <PRI> */
 		size_t i = 1;
 		while (i < n && i < 5 && is_digit(s[i]))
@@ -161,6 +160,13 @@ bool syslog_prefix(const char *s, size_t n, size_t *msg_off, const char **prog, 
 		return false;
 	*msg_off = off + t;
 	return true;
+}
+
+bool syslog_prefix(const char *s, size_t n, size_t *msg_off, const char **prog, size_t *proglen,
+		   const char **pid, size_t *pidlen)
+{
+	return (n > 15 && is_digit(s[0]) && win32_prefix(s, n, msg_off, prog, proglen, pid, pidlen)) ||
+	       plain_syslog_prefix(s, n, msg_off, prog, proglen, pid, pidlen);
 }
 
 /* sshd and its helpers: the per-connection processes (9.8+) and the SFTP server, whose
@@ -246,7 +252,7 @@ bool tok_sshd(const char *s, size_t n, struct event *ev)
 	const char *prog, *pid;
 	size_t proglen, pidlen;
 	bool win32 = n > 15 && is_digit(s[0]) && win32_prefix(s, n, &off, &prog, &proglen, &pid, &pidlen);
-	if (!win32 && !syslog_prefix(s, n, &off, &prog, &proglen, &pid, &pidlen))
+	if (!win32 && !plain_syslog_prefix(s, n, &off, &prog, &proglen, &pid, &pidlen))
 		return journal_json(s, n, ev);
 	ev->win32 = win32;
 	ev->ts = s;
