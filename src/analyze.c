@@ -157,6 +157,10 @@ static void feed(struct run *r, struct event *ev)
 {
 	if (ev->fam == FAM_PUTTY)
 		putty_interactor(ev, &r->proxy_asks);
+	if (ev->bare && ev->noise) { /* an event list's headings: no connection's, they hold nothing up */
+		engine_feed(r->a->e, r->a->tr, ev);
+		return;
+	}
 	if (ev->bare && !ev->noise && !ev->channel) {
 		/* a line that begins a session of its own ("… logging rate-limited: additional N
 		 * connections dropped") is no connection's: the held lines end the one before it */
@@ -424,13 +428,6 @@ static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno
 	feed(r, &ev);
 }
 
-struct window {
-	struct sbuf text;
-	size_t *off, *len;
-	uint64_t *no;
-	size_t n;
-};
-
 /* input_next(), ending at a->line_limit: a log that grew since the first reading is read
  * again only as far as that reading went. */
 static int next_line(const struct analyzer *a, struct input *in, struct line *ln)
@@ -438,6 +435,105 @@ static int next_line(const struct analyzer *a, struct input *in, struct line *ln
 	int rc = input_next(in, ln);
 	return rc > 0 && a->line_limit && ln->no > a->line_limit ? 0 : rc;
 }
+
+struct window {
+	struct sbuf text;
+	size_t *off, *len;
+	uint64_t *no;
+	size_t n, cap;
+};
+
+static void window_add(struct window *w, const struct line *ln)
+{
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : WINDOW_LINES;
+		w->off = xrealloc(w->off, w->cap * sizeof *w->off);
+		w->len = xrealloc(w->len, w->cap * sizeof *w->len);
+		w->no = xrealloc(w->no, w->cap * sizeof *w->no);
+	}
+	w->off[w->n] = w->text.len;
+	w->len[w->n] = ln->len;
+	w->no[w->n++] = ln->no;
+	sb_add(&w->text, ln->s, ln->len);
+}
+
+/* Event lists run newest first (Event Viewer, Get-WinEvent), and a connection's lines then
+ * from its end to its beginning. The window votes: each connection's first two lines (the
+ * kinds of its lines go beginning < middle < end in time), and two events of one day whose
+ * times differ, one after the other. */
+enum conn_part { PART_BEGIN, PART_MIDDLE, PART_END };
+
+static enum conn_part conn_part(const char *b, size_t n)
+{
+	if (starts_with(b, n, "Connection from "))
+		return PART_BEGIN;
+	if (starts_with(b, n, "Connection closed by ") || starts_with(b, n, "Connection reset by ") ||
+	    starts_with(b, n, "Disconnected from ") || starts_with(b, n, "Received disconnect from ") ||
+	    starts_with(b, n, "Disconnecting "))
+		return PART_END;
+	return PART_MIDDLE;
+}
+
+#define VOTERS 32
+
+static bool newest_first(const struct window *w)
+{
+	struct { char name[CHANNEL_MAX]; size_t len; enum conn_part first; bool voted; } seen[VOTERS];
+	size_t nseen = 0;
+	long votes = 0; /* > 0: newest first */
+	const char *day = NULL;
+	size_t daylen = 0;
+	long then = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		const char *s = w->text.s + w->off[i], *date;
+		size_t datelen;
+		long secs;
+		if (winevent_time(s, w->len[i], &date, &datelen, &secs)) {
+			if (day && daylen == datelen && memcmp(day, date, datelen) == 0 && secs != then)
+				votes += secs < then ? 1 : -1;
+			day = date;
+			daylen = datelen;
+			then = secs;
+		}
+		struct event ev = { 0 };
+		tok_sshd_bare(s, w->len[i], &ev);
+		if (!ev.win32 || !ev.channel || ev.chlen >= CHANNEL_MAX)
+			continue;
+		enum conn_part part = conn_part(ev.body, ev.bodylen);
+		size_t k = 0;
+		while (k < nseen && !(seen[k].len == ev.chlen && memcmp(seen[k].name, ev.channel, ev.chlen) == 0))
+			k++;
+		if (k == nseen) {
+			if (nseen < VOTERS) {
+				memcpy(seen[nseen].name, ev.channel, ev.chlen);
+				seen[nseen].len = ev.chlen;
+				seen[nseen].first = part;
+				seen[nseen++].voted = false;
+			}
+		} else if (!seen[k].voted && part != seen[k].first) {
+			votes += part < seen[k].first ? 1 : -1;
+			seen[k].voted = true;
+		}
+	}
+	return votes > 0;
+}
+
+/* The rest of a newest-first list, to be read from its last line up: bounded, since it is
+ * held whole. Returns true if lines remain past the bounds (they are then read as written). */
+#define REVERSE_LINES (64 * 1024)
+#define REVERSE_BYTES (4u << 20)
+
+static bool read_rest(const struct analyzer *a, struct input *in, struct window *w, int *rc)
+{
+	struct line ln;
+	while ((*rc = next_line(a, in, &ln)) > 0) {
+		window_add(w, &ln);
+		if (w->n == REVERSE_LINES || w->text.len >= REVERSE_BYTES)
+			return true;
+	}
+	return false;
+}
+
 
 int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 		  void (*on_format)(const struct input_info *, void *), void *arg)
@@ -458,9 +554,6 @@ int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 	sb_init(&r.held.text);
 	struct window w = { 0 };
 	sb_init(&w.text);
-	w.off = xmalloc(WINDOW_LINES * sizeof *w.off);
-	w.len = xmalloc(WINDOW_LINES * sizeof *w.len);
-	w.no = xmalloc(WINDOW_LINES * sizeof *w.no);
 	struct detector d = { 0 };
 	struct line ln;
 	int rc;
@@ -468,10 +561,7 @@ int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 	while ((rc = next_line(a, &in, &ln)) > 0) {
 		size_t k = powershell_prefix(ln.s, ln.len);
 		detect_line(&d, ln.s + k, ln.len - k);
-		w.off[w.n] = w.text.len;
-		w.len[w.n] = ln.len;
-		w.no[w.n++] = ln.no;
-		sb_add(&w.text, ln.s, ln.len);
+		window_add(&w, &ln);
 		if (w.n == WINDOW_LINES || w.text.len >= WINDOW_BYTES) {
 			more = true;
 			break;
@@ -480,12 +570,27 @@ int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 	r.fmt = a->forced_format >= 0 ? (enum format)a->forced_format : detect_decide(&d);
 	r.textfam = format_text_family(r.fmt);
 	info->format = r.fmt;
+	info->order = ORDER_AS_WRITTEN;
+	if (r.fmt == FMT_SSHD && newest_first(&w)) {
+		more = more && rc > 0 && read_rest(a, &in, &w, &rc);
+		info->order = more ? ORDER_NEWEST_FIRST : ORDER_REVERSED;
+	}
 	info->encoding = input_encoding_name(&in);
 	info->gzip = in.gz;
-	if (on_format)
-		on_format(info, arg);
-	for (size_t i = 0; i < w.n; i++)
-		process_line(&r, w.text.s + w.off[i], w.len[i], w.no[i]);
+	if (info->order == ORDER_REVERSED) {
+		/* fed last line first, numbered so that numbers grow in time: base - n, which the
+		 * sink turns back (session_renumber) */
+		info->reverse_base = w.n ? w.no[0] + w.no[w.n - 1] : 0;
+		if (on_format)
+			on_format(info, arg);
+		for (size_t i = w.n; i-- > 0;)
+			process_line(&r, w.text.s + w.off[i], w.len[i], info->reverse_base - w.no[i]);
+	} else {
+		if (on_format)
+			on_format(info, arg);
+		for (size_t i = 0; i < w.n; i++)
+			process_line(&r, w.text.s + w.off[i], w.len[i], w.no[i]);
+	}
 	sb_free(&w.text);
 	free(w.off);
 	free(w.len);

@@ -9,6 +9,13 @@
 #include "input.h"
 #include "session.h"
 
+/* The order of an input's lines in time: OpenSSH for Windows' event lists run newest first. */
+enum order {
+	ORDER_AS_WRITTEN,
+	ORDER_REVERSED,          /* newest first: read from the last line up */
+	ORDER_NEWEST_FIRST       /* newest first, but too long to hold: read as written */
+};
+
 struct input_info {
 	unsigned index;
 	char *name;
@@ -16,6 +23,8 @@ struct input_info {
 	const char *encoding;
 	bool gzip;
 	uint64_t lines, bytes, truncated_lines, invalid_utf8, nul_bytes;
+	enum order order;
+	uint64_t reverse_base;   /* ORDER_REVERSED: a line numbered n was fed as base - n */
 	char *error;             /* NULL, or the one-line reason the input could not be read fully */
 	unsigned sessions;
 };

@@ -292,6 +292,13 @@ void detect_line(struct detector *d, const char *s, size_t n)
 		d->score[FMT_SSHD_JOURNAL] += 5;
 		return;
 	}
+	bool ours;
+	size_t m = winevent_message(s, n, &ours); /* OpenSSH for Windows' event log */
+	if (m) {
+		d->score[FMT_SSHD] += ours ? 5 : 1;
+		s += m;
+		n -= m;
+	}
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		const struct sig *g = &sigs[i];
 		if (g->anywhere ? contains(s, n, g->text) : starts_with(s, n, g->text))

@@ -52,6 +52,8 @@ static void emit(struct sink *k, struct session *s)
 static void on_session(struct session *s, void *arg)
 {
 	struct sink *k = arg;
+	if (k->cur && k->cur->order == ORDER_REVERSED)
+		session_renumber(s, k->cur->index, k->cur->reverse_base);
 	if (k->cur)
 		k->cur->sessions++;
 	if (k->pass == SURVEY) {

@@ -53,6 +53,10 @@ static const char *const labels[L_COUNT][LANG_COUNT] = {
 	[L_SUMMARY_OTHER] = { "%u with other diagnoses", "その他の診断 %u 件" },
 	[L_SESSION_WORD] = { "session", "セッション" },
 	[L_SESSIONS_WORD] = { "sessions", "セッション" },
+	[L_ORDER_REVERSED] = { "newest event first: read from the last line up",
+			       "新しいイベントが先頭の一覧のため、最後の行から読みました" },
+	[L_ORDER_NEWEST_FIRST] = { "newest event first, too long to turn round (4 MB): read as written, a connection's lines in reverse",
+				   "新しいイベントが先頭の一覧ですが、長すぎて（4 MB 超）逆順にできません。書かれた順に読んだため、接続ごとの行の順序が逆です" },
 };
 
 static const char *const phases[PH_COUNT][LANG_COUNT] = {

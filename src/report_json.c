@@ -551,11 +551,13 @@ static void end(struct reporter *r, int code)
 		oprintf(r, "{\"index\":%u,\"name\":", in->index);
 		jshown(r, in->name);
 		oprintf(r, ",\"format\":\"%s\",\"encoding\":\"%s\",\"compression\":%s,\"lines\":%llu,"
-			"\"bytes\":%llu,\"sessions\":%u,\"truncated_lines\":%llu,\"invalid_utf8\":%llu,\"error\":",
+			"\"bytes\":%llu,\"sessions\":%u,\"truncated_lines\":%llu,\"invalid_utf8\":%llu,"
+			"\"order\":\"%s\",\"error\":",
 			format_name(in->format), in->encoding ? in->encoding : "unknown",
 			in->gzip ? "\"gzip\"" : "null", (unsigned long long)in->lines,
 			(unsigned long long)in->bytes, in->sessions, (unsigned long long)in->truncated_lines,
-			(unsigned long long)in->invalid_utf8);
+			(unsigned long long)in->invalid_utf8,
+			in->order == ORDER_REVERSED ? "reversed" : in->order == ORDER_NEWEST_FIRST ? "newest-first" : "as-written");
 		jshown(r, in->error);
 		oputc(r, '}');
 	}

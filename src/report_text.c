@@ -35,6 +35,9 @@ static void input_begin(struct reporter *r, const struct input_info *in)
 	render_shown(&b, in->name, &r->o);
 	fprintf(r->out, "%s== %s: %s (%s)%s\n", c(r, C_BOLD), b.s, format_label(r->o.lang, in->format),
 		in->encoding, c(r, C_OFF));
+	if (in->order != ORDER_AS_WRITTEN)
+		fprintf(r->out, "   (%s)\n",
+			label(r->o.lang, in->order == ORDER_REVERSED ? L_ORDER_REVERSED : L_ORDER_NEWEST_FIRST));
 	sb_free(&b);
 }
 

@@ -1133,6 +1133,36 @@ void session_free(struct session *s)
 	free(s);
 }
 
+static void renumber_evidence(struct evidence *ev, int n, unsigned input, uint64_t base)
+{
+	for (int i = 0; i < n; i++)
+		if (ev[i].input == input && ev[i].line)
+			ev[i].line = base - ev[i].line;
+}
+
+void session_renumber(struct session *s, unsigned input, uint64_t base)
+{
+	for (int i = 0; i < s->nhits; i++) {
+		renumber_evidence(s->hits[i].ev, s->hits[i].nev, input, base);
+		if (s->first_input == input && s->hits[i].last)
+			s->hits[i].last = base - s->hits[i].last;
+	}
+	for (int i = 0; i < s->nfindings; i++)
+		renumber_evidence(s->findings[i].ev, s->findings[i].nev, input, base);
+	renumber_evidence(s->errs, s->nerr < ERR_RING ? s->nerr : ERR_RING, input, base);
+	for (int i = 0; i < s->nauth; i++)
+		if (s->auth[i].input == input && s->auth[i].line)
+			s->auth[i].line = base - s->auth[i].line;
+	if (s->first_input == input) {
+		/* the span's ends swap: the first line in time is the last in the file */
+		uint64_t first = s->first_line, last = s->last_line;
+		s->first_line = last ? base - last : 0;
+		s->last_line = first ? base - first : 0;
+	}
+	if (s->success_input == input && s->success_line)
+		s->success_line = base - s->success_line;
+}
+
 size_t session_bytes(const struct session *s)
 {
 	return sizeof(struct session_alloc) + s->mem.bytes + (size_t)s->caphits * sizeof *s->hits;

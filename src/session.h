@@ -141,6 +141,9 @@ void session_evaluate(struct session *s, const struct ruletable *t);
  * evaluate s again. src is left empty; free it. */
 void session_merge(struct session *dst, struct session *src, const struct ruletable *t);
 void session_free(struct session *s);
+/* Lines of input were fed as base - n (a newest-first list read from its end): give them
+ * their numbers in the input back. */
+void session_renumber(struct session *s, unsigned input, uint64_t base);
 /* About the memory s takes (to hold sessions within a budget). */
 size_t session_bytes(const struct session *s);
 /* Release the sessions this thread keeps for reuse (at exit). */

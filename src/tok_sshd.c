@@ -326,8 +326,158 @@ static bool connection_named(const char *b, size_t n, const char **ch, size_t *c
 	return false;
 }
 
+/* Is p[0..n) a program of OpenSSH for Windows followed by ": "? The length with it, or 0. */
+static size_t winevent_program(const char *p, size_t n, bool *ours)
+{
+	static const struct { const char *name; bool ours; } progs[] = {
+		{ "sshd: ", true }, { "sshd-session: ", true }, { "sshd-auth: ", true },
+		{ "sftp-server: ", true }, { "ssh-agent: ", false },
+	};
+	for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++)
+		if (starts_with(p, n, progs[i].name)) {
+			*ours = progs[i].ours;
+			return strlen(progs[i].name);
+		}
+	return 0;
+}
+
+/* OpenSSH for Windows' event log (ETW provider "OpenSSH"; Applications and Services Logs >
+ * OpenSSH > Operational): an event's message is "PROGRAM: MESSAGE" (the manifest's "%1: %2"),
+ * with no PID and no time of its own. It is pasted as the messages alone (the General tab,
+ * `(Get-WinEvent …).Message`), as Event Viewer's tab-separated list ("Information<TAB>DATE
+ * TIME<TAB>OpenSSH<TAB>4<TAB>None<TAB>sshd: …", its words in the system's language), as
+ * Get-WinEvent's table ("TIME   4 Information   sshd: …") or its list ("Message      : sshd:
+ * …"). The offset of MESSAGE, or 0 for no such line; *ours is false for ssh-agent's. sshd
+ * writes its own name in one message ("sshd: no hostkeys available -- exiting.", sshd.c): on
+ * its own, that is sshd's stderr, not an event. */
+size_t winevent_message(const char *s, size_t n, bool *ours)
+{
+	size_t at = 0, k;
+	if (memchr(s, '\t', n)) { /* the list: the message is the sixth field, after "OpenSSH" */
+		size_t tab = 0, field3 = 0;
+		for (size_t i = 0; i < n && tab < 5; i++)
+			if (s[i] == '\t') {
+				if (++tab == 2)
+					field3 = i + 1;
+				else if (tab == 3 && !(i - field3 == 7 && memcmp(s + field3, "OpenSSH", 7) == 0))
+					return 0;
+				at = i + 1;
+			}
+		if (tab < 5)
+			return 0;
+	} else if (starts_with(s, n, "Message ") || starts_with(s, n, "Message:")) {
+		const char *c = memchr(s, ':', n);
+		at = (size_t)(c - s) + 1;
+		while (at < n && s[at] == ' ')
+			at++;
+	} else if (n > 0 && is_digit(s[0])) { /* the table: the message column after spaces */
+		const char *p = memmem(s, n, "  s", 3);
+		if (!p)
+			return 0;
+		at = (size_t)(p - s) + 2;
+	} else if (starts_with(s, n, "sshd: no hostkeys available")) {
+		return 0;
+	}
+	k = winevent_program(s + at, n - at, ours);
+	return k ? at + k : 0;
+}
+
+/* The time an event list gives an event, where it gives one: Event Viewer's list (its second
+ * field), Get-WinEvent's table (before the Id column) and list ("TimeCreated  : …"). Written
+ * in the system's own format ("2020/7/2 9:55:34", "11/20/2026 10:14:03 AM", "2026/11/20
+ * 午後 1:02:15"): *date is the text before the time of day, *secs the time of day. */
+bool winevent_time(const char *s, size_t n, const char **date, size_t *datelen, long *secs)
+{
+	size_t a = 0, b = 0;
+	if (memchr(s, '\t', n)) {
+		bool ours;
+		if (!winevent_message(s, n, &ours))
+			return false;
+		const char *t1 = memchr(s, '\t', n);
+		const char *t2 = memchr(t1 + 1, '\t', (size_t)(s + n - t1 - 1));
+		a = (size_t)(t1 + 1 - s);
+		b = (size_t)(t2 - s);
+	} else if (starts_with(s, n, "TimeCreated ")) {
+		const char *c = memchr(s, ':', n);
+		if (!c)
+			return false;
+		a = (size_t)(c - s) + 1;
+		b = n;
+	} else if (n > 0 && is_digit(s[0])) {
+		bool ours;
+		const char *gap = memmem(s, n, "  ", 2);
+		if (!gap || !winevent_message(s, n, &ours))
+			return false;
+		b = (size_t)(gap - s);
+	} else {
+		return false;
+	}
+	while (a < b && s[a] == ' ')
+		a++;
+	for (size_t i = a; i + 4 < b; i++) { /* the time of day: H:MM:SS or HH:MM:SS */
+		if (!is_digit(s[i]) || (i > a && is_digit(s[i - 1])))
+			continue;
+		size_t h = i;
+		long hh = s[h] - '0';
+		if (is_digit(s[h + 1]))
+			hh = hh * 10 + (s[++h] - '0');
+		if (h + 6 > b || !shaped(s + h + 1, b - h - 1, ":dd:dd"))
+			continue;
+		long mm = (s[h + 2] - '0') * 10 + (s[h + 3] - '0'), ss = (s[h + 5] - '0') * 10 + (s[h + 6] - '0');
+		bool pm = memmem(s + a, b - a, "PM", 2) || memmem(s + a, b - a, "\xe5\x8d\x88\xe5\xbe\x8c", 6); /* 午後 */
+		bool am = memmem(s + a, b - a, "AM", 2) || memmem(s + a, b - a, "\xe5\x8d\x88\xe5\x89\x8d", 6); /* 午前 */
+		if (pm && hh < 12)
+			hh += 12;
+		else if (am && hh == 12)
+			hh = 0;
+		*date = s + a;
+		*datelen = i - a;
+		*secs = hh * 3600 + mm * 60 + ss;
+		return true;
+	}
+	return false;
+}
+
+/* The rest of what those forms print: the list's header and other sources' rows, the table's
+ * headings ("   ProviderName: OpenSSH", "TimeCreated   Id LevelDisplayName Message", "----"),
+ * the list's other properties ("TimeCreated  : …", "Id           : 4"). */
+static bool winevent_furniture(const char *s, size_t n)
+{
+	size_t tabs = 0;
+	for (const char *p = s; (p = memchr(p, '\t', (size_t)(s + n - p))) != NULL; p++)
+		tabs++;
+	if (tabs >= 4)
+		return true;
+	while (n > 0 && *s == ' ') {
+		s++;
+		n--;
+	}
+	if (starts_with(s, n, "ProviderName") || starts_with(s, n, "TimeCreated") || starts_with(s, n, "-----------"))
+		return true;
+	if (!starts_with(s, n, "Id "))
+		return false;
+	size_t i = 3;
+	while (i < n && s[i] == ' ')
+		i++;
+	return i < n && s[i] == ':';
+}
+
 void tok_sshd_bare(const char *s, size_t n, struct event *ev)
 {
+	bool ours = true;
+	size_t m = winevent_message(s, n, &ours);
+	if ((m && !ours) || (!m && (is_blank(s, n) || winevent_furniture(s, n)))) {
+		/* ssh-agent's events, headings, and blank lines: no connection's */
+		ev->fam = FAM_SSHD;
+		ev->famask = 0;
+		ev->noise = true;
+		ev->body = s + m;
+		ev->bodylen = n - m;
+		return;
+	}
+	ev->win32 = m > 0;
+	s += m;
+	n -= m;
 	sshd_body(s, n, ev);
 	ev->bare = true;
 	if (!connection_named(ev->body, ev->bodylen, &ev->channel, &ev->chlen))

@@ -15,6 +15,11 @@ bool tok_openssh(const char *s, size_t n, struct event *ev);
 bool tok_sshd(const char *s, size_t n, struct event *ev);
 /* sshd lines without a syslog prefix (sshd -E, sshd -d, -D -e). */
 void tok_sshd_bare(const char *s, size_t n, struct event *ev);
+/* OpenSSH for Windows' event log, as pasted: the offset of an event's message in s, or 0 (for
+ * a line that is no event); *ours is false for a program other than sshd's. */
+size_t winevent_message(const char *s, size_t n, bool *ours);
+/* The time such a line gives its event: the date as written, and the time of day in seconds. */
+bool winevent_time(const char *s, size_t n, const char **date, size_t *datelen, long *secs);
 
 /* What a log collector writes before a line: docker compose's "service-1  | ", kubectl's
  * "[pod/NAME/CONTAINER] ", then a time stamp "2026-11-24T03:25:45.123456789Z " (docker logs

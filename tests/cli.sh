@@ -1906,6 +1906,38 @@ if jc ids "$W/ids.out" 1 "sessions# = 130" "summary.diagnoses# = 128" "summary.o
 else
 	fail "summary: at most 128 diagnoses, the rest counted" "$JC_OUT $(head -c 200 "$W/e")"
 fi
+# OpenSSH for Windows' event lists run newest first: read from the last line up, and said so at
+# the head of the input's report; one too long to hold (4 MB, 65 536 lines) is read as written,
+# and says that instead.
+ll 30 "$W/ev.txt" "$W/e" --color=never testdata/sshd/win-events-messages.sshd.log
+ll 30 "$W/ev-ja.txt" "$W/e" --color=never -l ja testdata/sshd/win-events-messages.sshd.log
+ll 30 "$W/ev-fwd.txt" "$W/e" --color=never testdata/sshd/win-events-messages-in-order.sshd.log
+if [ "$(sed -n 2p "$W/ev.txt")" = "   (newest event first: read from the last line up)" ] &&
+	[ "$(sed -n 2p "$W/ev-ja.txt")" = "   (新しいイベントが先頭の一覧のため、最後の行から読みました)" ] &&
+	[ -z "$(sed -n 2p "$W/ev-fwd.txt")" ]; then
+	pass "event list: a newest-first one is said to be read from its end"
+else
+	fail "event list: a newest-first one is said to be read from its end" "$(sed -n 1,2p "$W/ev.txt" "$W/ev-ja.txt" "$W/ev-fwd.txt" | tr '\n' ' ')"
+fi
+i=40000
+: > "$W/ev-long.log"
+while [ $i -gt 0 ]; do
+	printf 'sshd: Connection closed by authenticating user u%s 10.0.0.1 port %s [preauth]\r\n' $i $((i + 20000))
+	printf 'sshd: Connection from 10.0.0.1 port %s on 10.0.0.2 port 22\r\n' $((i + 20000))
+	i=$((i - 1))
+done > "$W/ev-long.log"
+ll 120 "$W/ev-long.json" "$W/e" --json "$W/ev-long.log"
+ll 120 "$W/ev-long.txt" "$W/e" --color=never "$W/ev-long.log"
+head -n 4000 "$W/ev-long.log" > "$W/ev-short.log"
+ll 30 "$W/ev-short.json" "$W/e" --json "$W/ev-short.log"
+if jc ev-long "$W/ev-long.json" 1 "inputs[0].order = newest-first" "inputs[0].lines = 80000" &&
+	jc ev-short "$W/ev-short.json" 1 "inputs[0].order = reversed" "sessions# = 2000" \
+		"sessions[0].channel = 10.0.0.1 port 58001" "sessions[0].lines.first = 3999" "sessions[0].lines.last = 4000" &&
+	grep -q '^   (newest event first, too long to turn round (4 MB): read as written' "$W/ev-long.txt"; then
+	pass "event list: one too long to hold is read as written"
+else
+	fail "event list: one too long to hold is read as written" "$JC_OUT $(sed -n 2p "$W/ev-long.txt")"
+fi
 # The README's "Real output" example is this program's output, byte for byte: a changed rule text
 # must change the README too.
 sed -n '/^\$ \.\/loglens testdata\/openssh\/lab-too-many-failures\.ssh-v\.log$/,/^```$/p' README.md |
