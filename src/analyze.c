@@ -457,10 +457,10 @@ static void window_add(struct window *w, const struct line *ln)
 	sb_add(&w->text, ln->s, ln->len);
 }
 
-/* Event lists run newest first (Event Viewer, Get-WinEvent), and a connection's lines then
- * from its end to its beginning. The window votes: each connection's first two lines (the
- * kinds of its lines go beginning < middle < end in time), and two events of one day whose
- * times differ, one after the other. */
+/* Event lists run newest first (Event Viewer, Get-WinEvent), as does `journalctl -r`, and a
+ * connection's lines then from its end to its beginning. The window votes: each connection's
+ * first two lines (the kinds of its lines go beginning < middle < end in time), and two lines
+ * of one day whose times differ, one after the other. */
 enum conn_part { PART_BEGIN, PART_MIDDLE, PART_END };
 
 static enum conn_part conn_part(const char *b, size_t n)
@@ -476,46 +476,74 @@ static enum conn_part conn_part(const char *b, size_t n)
 
 #define VOTERS 32
 
-static bool newest_first(const struct window *w)
-{
+struct voters {
 	struct { char name[CHANNEL_MAX]; size_t len; enum conn_part first; bool voted; } seen[VOTERS];
-	size_t nseen = 0;
-	long votes = 0; /* > 0: newest first */
-	const char *day = NULL;
-	size_t daylen = 0;
-	long then = 0;
+	size_t nseen;
+	const char *day;
+	size_t daylen;
+	long then;
+	long votes;              /* > 0: newest first */
+};
+
+static void vote_time(struct voters *v, const char *date, size_t datelen, long secs)
+{
+	if (v->day && v->daylen == datelen && memcmp(v->day, date, datelen) == 0 && secs != v->then)
+		v->votes += secs < v->then ? 1 : -1;
+	v->day = date;
+	v->daylen = datelen;
+	v->then = secs;
+}
+
+/* middle: do lines between a connection's beginning and end vote? Not under a PID: sshd's
+ * process logs its host keys before it names the peer, and PAM's words after the end. */
+static void vote_connection(struct voters *v, const struct event *ev, bool middle)
+{
+	if (!ev->channel || ev->chlen >= CHANNEL_MAX || ev->noise || ev->fam != FAM_SSHD)
+		return;
+	enum conn_part part = conn_part(ev->body, ev->bodylen);
+	if (part == PART_MIDDLE && !middle)
+		return;
+	size_t k = 0;
+	while (k < v->nseen && !(v->seen[k].len == ev->chlen && memcmp(v->seen[k].name, ev->channel, ev->chlen) == 0))
+		k++;
+	if (k == v->nseen) {
+		if (v->nseen < VOTERS) {
+			memcpy(v->seen[k].name, ev->channel, ev->chlen);
+			v->seen[k].len = ev->chlen;
+			v->seen[k].first = part;
+			v->seen[v->nseen++].voted = false;
+		}
+	} else if (!v->seen[k].voted && part != v->seen[k].first) {
+		v->votes += part < v->seen[k].first ? 1 : -1;
+		v->seen[k].voted = true;
+	}
+}
+
+/* Only an event list (bare lines) or a syslog can run newest first; other logs are a
+ * program's own output, written as it ran. */
+static bool newest_first(const struct window *w, enum format fmt)
+{
+	if (fmt != FMT_SSHD && fmt != FMT_SSHD_SYSLOG)
+		return false;
+	struct voters v = { .nseen = 0 };
 	for (size_t i = 0; i < w->n; i++) {
 		const char *s = w->text.s + w->off[i], *date;
-		size_t datelen;
+		size_t n = w->len[i], datelen;
 		long secs;
-		if (winevent_time(s, w->len[i], &date, &datelen, &secs)) {
-			if (day && daylen == datelen && memcmp(day, date, datelen) == 0 && secs != then)
-				votes += secs < then ? 1 : -1;
-			day = date;
-			daylen = datelen;
-			then = secs;
-		}
 		struct event ev = { 0 };
-		tok_sshd_bare(s, w->len[i], &ev);
-		if (!ev.win32 || !ev.channel || ev.chlen >= CHANNEL_MAX)
-			continue;
-		enum conn_part part = conn_part(ev.body, ev.bodylen);
-		size_t k = 0;
-		while (k < nseen && !(seen[k].len == ev.chlen && memcmp(seen[k].name, ev.channel, ev.chlen) == 0))
-			k++;
-		if (k == nseen) {
-			if (nseen < VOTERS) {
-				memcpy(seen[nseen].name, ev.channel, ev.chlen);
-				seen[nseen].len = ev.chlen;
-				seen[nseen].first = part;
-				seen[nseen++].voted = false;
-			}
-		} else if (!seen[k].voted && part != seen[k].first) {
-			votes += part < seen[k].first ? 1 : -1;
-			seen[k].voted = true;
+		if (fmt == FMT_SSHD) {
+			if (winevent_time(s, n, &date, &datelen, &secs))
+				vote_time(&v, date, datelen, secs);
+			tok_sshd_bare(s, n, &ev);
+			if (ev.win32)
+				vote_connection(&v, &ev, true);
+		} else if (tok_sshd(s, n, &ev)) {
+			if (syslog_time(s, n, &date, &datelen, &secs))
+				vote_time(&v, date, datelen, secs);
+			vote_connection(&v, &ev, false);
 		}
 	}
-	return votes > 0;
+	return v.votes > 0;
 }
 
 /* The rest of a newest-first list, to be read from its last line up: bounded, since it is
@@ -571,7 +599,7 @@ int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 	r.textfam = format_text_family(r.fmt);
 	info->format = r.fmt;
 	info->order = ORDER_AS_WRITTEN;
-	if (r.fmt == FMT_SSHD && newest_first(&w)) {
+	if (newest_first(&w, r.fmt)) {
 		more = more && rc > 0 && read_rest(a, &in, &w, &rc);
 		info->order = more ? ORDER_NEWEST_FIRST : ORDER_REVERSED;
 	}

@@ -382,46 +382,18 @@ size_t winevent_message(const char *s, size_t n, bool *ours)
 	return k ? at + k : 0;
 }
 
-/* The time an event list gives an event, where it gives one: Event Viewer's list (its second
- * field), Get-WinEvent's table (before the Id column) and list ("TimeCreated  : …"). Written
- * in the system's own format ("2020/7/2 9:55:34", "11/20/2026 10:14:03 AM", "2026/11/20
- * 午後 1:02:15"): *date is the text before the time of day, *secs the time of day. */
-bool winevent_time(const char *s, size_t n, const char **date, size_t *datelen, long *secs)
+/* The first time of day (H:MM:SS or HH:MM:SS) in s[a..b), with AM/PM (午前/午後) applied: the
+ * text before it is the date. */
+static bool time_of_day(const char *s, size_t a, size_t b, const char **date, size_t *datelen, long *secs)
 {
-	size_t a = 0, b = 0;
-	if (memchr(s, '\t', n)) {
-		bool ours;
-		if (!winevent_message(s, n, &ours))
-			return false;
-		const char *t1 = memchr(s, '\t', n);
-		const char *t2 = memchr(t1 + 1, '\t', (size_t)(s + n - t1 - 1));
-		a = (size_t)(t1 + 1 - s);
-		b = (size_t)(t2 - s);
-	} else if (starts_with(s, n, "TimeCreated ")) {
-		const char *c = memchr(s, ':', n);
-		if (!c)
-			return false;
-		a = (size_t)(c - s) + 1;
-		b = n;
-	} else if (n > 0 && is_digit(s[0])) {
-		bool ours;
-		const char *gap = memmem(s, n, "  ", 2);
-		if (!gap || !winevent_message(s, n, &ours))
-			return false;
-		b = (size_t)(gap - s);
-	} else {
-		return false;
-	}
-	while (a < b && s[a] == ' ')
-		a++;
-	for (size_t i = a; i + 4 < b; i++) { /* the time of day: H:MM:SS or HH:MM:SS */
+	for (size_t i = a; i + 4 < b; i++) {
 		if (!is_digit(s[i]) || (i > a && is_digit(s[i - 1])))
 			continue;
 		size_t h = i;
 		long hh = s[h] - '0';
 		if (is_digit(s[h + 1]))
 			hh = hh * 10 + (s[++h] - '0');
-		if (h + 6 > b || !shaped(s + h + 1, b - h - 1, ":dd:dd"))
+		if (h + 6 >= b || !shaped(s + h + 1, b - h - 1, ":dd:dd"))
 			continue;
 		long mm = (s[h + 2] - '0') * 10 + (s[h + 3] - '0'), ss = (s[h + 5] - '0') * 10 + (s[h + 6] - '0');
 		bool pm = memmem(s + a, b - a, "PM", 2) || memmem(s + a, b - a, "\xe5\x8d\x88\xe5\xbe\x8c", 6); /* 午後 */
@@ -435,6 +407,51 @@ bool winevent_time(const char *s, size_t n, const char **date, size_t *datelen, 
 		*secs = hh * 3600 + mm * 60 + ss;
 		return true;
 	}
+	return false;
+}
+
+/* The time an event list gives an event, where it gives one: Event Viewer's list (its second
+ * field), Get-WinEvent's table (before the Id column) and list ("TimeCreated  : …"). Written
+ * in the system's own format ("2020/7/2 9:55:34", "11/20/2026 10:14:03 AM", "2026/11/20
+ * 午後 1:02:15"). */
+bool winevent_time(const char *s, size_t n, const char **date, size_t *datelen, long *secs)
+{
+	size_t a = 0, b = 0;
+	bool ours;
+	if (memchr(s, '\t', n)) {
+		if (!winevent_message(s, n, &ours))
+			return false;
+		const char *t1 = memchr(s, '\t', n);
+		const char *t2 = memchr(t1 + 1, '\t', (size_t)(s + n - t1 - 1));
+		a = (size_t)(t1 + 1 - s);
+		b = (size_t)(t2 - s);
+	} else if (starts_with(s, n, "TimeCreated ")) {
+		const char *c = memchr(s, ':', n);
+		if (!c)
+			return false;
+		a = (size_t)(c - s) + 1;
+		b = n;
+	} else if (n > 0 && is_digit(s[0])) {
+		const char *gap = memmem(s, n, "  ", 2);
+		if (!gap || !winevent_message(s, n, &ours))
+			return false;
+		b = (size_t)(gap - s);
+	} else {
+		return false;
+	}
+	while (a < b && s[a] == ' ')
+		a++;
+	return time_of_day(s, a, b, date, datelen, secs);
+}
+
+/* A syslog line's time: "Mmm dd HH:MM:SS" or "YYYY-MM-DDTHH:MM:SS…" (journalctl -r prints
+ * newest first). */
+bool syslog_time(const char *s, size_t n, const char **date, size_t *datelen, long *secs)
+{
+	if (classic_stamp(s, n))
+		return time_of_day(s, 0, 15, date, datelen, secs);
+	if (iso_stamp(s, n))
+		return time_of_day(s, 0, 19, date, datelen, secs);
 	return false;
 }
 

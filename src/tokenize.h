@@ -20,6 +20,8 @@ void tok_sshd_bare(const char *s, size_t n, struct event *ev);
 size_t winevent_message(const char *s, size_t n, bool *ours);
 /* The time such a line gives its event: the date as written, and the time of day in seconds. */
 bool winevent_time(const char *s, size_t n, const char **date, size_t *datelen, long *secs);
+/* The same for a syslog line's time stamp (classic or ISO). */
+bool syslog_time(const char *s, size_t n, const char **date, size_t *datelen, long *secs);
 
 /* What a log collector writes before a line: docker compose's "service-1  | ", kubectl's
  * "[pod/NAME/CONTAINER] ", then a time stamp "2026-11-24T03:25:45.123456789Z " (docker logs

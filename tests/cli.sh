@@ -221,6 +221,22 @@ elif cmd == "tally":            # the closing summary agrees with the sessions i
     if sm != want:
         print("summary %s, sessions say %s" % (json.dumps(sm, sort_keys=True)[:300], json.dumps(want, sort_keys=True)[:300]))
         sys.exit(1)
+elif cmd == "mirror":           # a newest-first copy (N lines) reads as the log does, numbers mirrored
+    r, n = load(sys.argv[3]), int(sys.argv[4])
+    def sessions(doc, flip):
+        fl = lambda x: n + 1 - x if flip and x else x
+        out = []
+        for x in doc["sessions"]:
+            fs = [(f["rule"], sorted(fl(e["line"]) for e in f["evidence"])) for f in x["findings"]]
+            auth = sorted((a["method"], a["result"], fl(a["line"])) for a in x["auth_attempts"])
+            out.append((sorted([fl(x["lines"]["first"]), fl(x["lines"]["last"])]), x["channel"], x["outcome"],
+                        x["phase"], json.dumps(x["facts"], sort_keys=True), fs, auth))
+        return sorted(out)
+    a, b = sessions(d, False), sessions(r, True)
+    if r["inputs"][0]["order"] != "reversed" or a != b:
+        diff = [(p, q) for p, q in zip(a, b) if p != q][:1]
+        print("order %s, %d vs %d sessions %s" % (r["inputs"][0]["order"], len(a), len(b), str(diff)[:300]))
+        sys.exit(1)
 elif cmd == "get":              # a dotted path: inputs.0.encoding
     v = d
     for k in sys.argv[3].split("."):
@@ -1918,6 +1934,21 @@ if [ "$(sed -n 2p "$W/ev.txt")" = "   (newest event first: read from the last li
 	pass "event list: a newest-first one is said to be read from its end"
 else
 	fail "event list: a newest-first one is said to be read from its end" "$(sed -n 1,2p "$W/ev.txt" "$W/ev-ja.txt" "$W/ev-fwd.txt" | tr '\n' ' ')"
+fi
+# journalctl -r prints a syslog newest first: the same logs turned round (tac) give the same
+# sessions, findings and auth attempts, at the same lines of the file.
+if need_py "journalctl -r: a syslog newest first reads as in time order"; then
+	why=
+	for f in openssh10-penalty.sshd-syslog server-whole-journal.sshd-syslog server-history.sshd-syslog \
+		sftp-log-info.sshd-syslog info-default.sshd-syslog info-child-two-logins.sshd-syslog \
+		lab-overlap.sshd-rfc3339 lab-hostkey-perms.sshd-syslog faillock.sshd-syslog; do
+		awk '{ l[NR] = $0 } END { for (i = NR; i > 0; i--) print l[i] }' "testdata/sshd/$f.log" > "$W/tac.log"
+		ll 30 "$W/fwd.json" "$W/e" --json "testdata/sshd/$f.log"
+		ll 30 "$W/tac.json" "$W/e" --json "$W/tac.log"
+		out=$(jpy mirror "$W/fwd.json" "$W/tac.json" "$(wc -l < "testdata/sshd/$f.log")") || why="$why $f: $out;"
+	done
+	[ -z "$why" ] && pass "journalctl -r: a syslog newest first reads as in time order" ||
+		fail "journalctl -r: a syslog newest first reads as in time order" "$why"
 fi
 i=40000
 : > "$W/ev-long.log"
