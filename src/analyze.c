@@ -54,6 +54,8 @@ struct run {
 	int ps_after;            /* lines since a PowerShell-prefixed one, while its block may come */
 	bool ps_block;           /* inside that block */
 	bool proxy_asks;         /* PuTTY's SSH proxy is asking its questions (putty_interactor) */
+	size_t indent;           /* the spaces every line of the window began with (a code block) */
+	bool rtrim;              /* most lines end in blanks (a console's copy): they are cut */
 };
 
 /* A copy of the name of the session the last line went to: that session may end, and free
@@ -382,17 +384,34 @@ static bool syslog_event(const struct run *r, const char *s, size_t n, size_t st
 	return st && syslog_line(s + st, n - st, ev);
 }
 
-static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno)
+/* What the paste put around the line s[0..*n): the input's common indent, the padding of
+ * a console's copy (*n shortened), a quote's or VS Code's prefix; the length before it. */
+static size_t paste_framing(const struct run *r, const char *s, size_t *n)
+{
+	size_t k = 0;
+	while (k < r->indent && k < *n && s[k] == ' ')
+		k++;
+	if (r->rtrim)
+		while (*n > k && (s[*n - 1] == ' ' || s[*n - 1] == '\t'))
+			(*n)--;
+	return k + quote_prefix(s + k, *n - k);
+}
+
+static void process_line(struct run *r, const char *line, size_t linelen, uint64_t lineno)
 {
 	struct event ev;
-	new_event(&ev, r, s, n, lineno);
+	new_event(&ev, r, line, linelen, lineno);
 	if (r->fmt == FMT_WINSCP_XML) {
-		tok_winscp_xml(s, n, &ev);
+		tok_winscp_xml(line, linelen, &ev);
 		feed(r, &ev);
 		return;
 	}
+	/* tokenized without the framing; the evidence keeps the whole line */
+	size_t n = linelen;
+	const char *s = line + paste_framing(r, line, &n);
+	n -= (size_t)(s - line);
 	if (tok_winscp(s, n, &ev)) {
-		process_winscp(r, s, n, lineno, &ev);
+		process_winscp(r, line, linelen, lineno, &ev);
 		return;
 	}
 	/* a log collector's time stamp (docker logs -t, CI job logs): the program's line follows;
@@ -425,6 +444,8 @@ static void process_line(struct run *r, const char *s, size_t n, uint64_t lineno
 			tokenize_text(r, t + k, tn - (size_t)k, &ev);
 		}
 	}
+	ev.raw = line;
+	ev.rawlen = linelen;
 	feed(r, &ev);
 }
 
@@ -455,6 +476,35 @@ static void window_add(struct window *w, const struct line *ln)
 	w->len[w->n] = ln->len;
 	w->no[w->n++] = ln->no;
 	sb_add(&w->text, ln->s, ln->len);
+}
+
+static int by_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* How the window's lines were pasted: four in five or more indented by at least k spaces (a
+ * Markdown code block, a CI step's output under its title), or padded with blanks to a
+ * console's width (Windows' console copies so). Both are taken off every line of the input
+ * (paste_framing); a line indented less loses what it has. */
+static void frame_window(struct run *r, const struct window *w)
+{
+	size_t indents[WINDOW_LINES], lines = 0, padded = 0;
+	for (size_t i = 0; i < w->n && lines < WINDOW_LINES; i++) {
+		const char *s = w->text.s + w->off[i];
+		size_t n = w->len[i], k = 0;
+		if (is_blank(s, n))
+			continue;
+		while (k < n && s[k] == ' ')
+			k++;
+		indents[lines++] = k;
+		if (s[n - 1] == ' ' || s[n - 1] == '\t')
+			padded++;
+	}
+	qsort(indents, lines, sizeof *indents, by_size);
+	r->indent = lines ? indents[lines / 5] : 0;
+	r->rtrim = lines && padded * 5 >= lines * 4;
 }
 
 /* Event lists run newest first (Event Viewer, Get-WinEvent), as does `journalctl -r`, and a
@@ -521,15 +571,17 @@ static void vote_connection(struct voters *v, const struct event *ev, bool middl
 
 /* Only an event list (bare lines) or a syslog can run newest first; other logs are a
  * program's own output, written as it ran. */
-static bool newest_first(const struct window *w, enum format fmt)
+static bool newest_first(const struct run *r, const struct window *w, enum format fmt)
 {
 	if (fmt != FMT_SSHD && fmt != FMT_SSHD_SYSLOG)
 		return false;
 	struct voters v = { .nseen = 0 };
 	for (size_t i = 0; i < w->n; i++) {
 		const char *s = w->text.s + w->off[i], *date;
-		size_t n = w->len[i], datelen;
+		size_t n = w->len[i], datelen, f = paste_framing(r, s, &n);
 		long secs;
+		s += f;
+		n -= f;
 		struct event ev = { 0 };
 		if (fmt == FMT_SSHD) {
 			if (winevent_time(s, n, &date, &datelen, &secs))
@@ -587,19 +639,24 @@ int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 	int rc;
 	bool more = false;
 	while ((rc = next_line(a, &in, &ln)) > 0) {
-		size_t k = powershell_prefix(ln.s, ln.len);
-		detect_line(&d, ln.s + k, ln.len - k);
 		window_add(&w, &ln);
 		if (w.n == WINDOW_LINES || w.text.len >= WINDOW_BYTES) {
 			more = true;
 			break;
 		}
 	}
+	frame_window(&r, &w);
+	for (size_t i = 0; i < w.n; i++) {
+		const char *s = w.text.s + w.off[i];
+		size_t n = w.len[i], f = paste_framing(&r, s, &n);
+		size_t k = powershell_prefix(s + f, n - f);
+		detect_line(&d, s + f + k, n - f - k);
+	}
 	r.fmt = a->forced_format >= 0 ? (enum format)a->forced_format : detect_decide(&d);
 	r.textfam = format_text_family(r.fmt);
 	info->format = r.fmt;
 	info->order = ORDER_AS_WRITTEN;
-	if (newest_first(&w, r.fmt)) {
+	if (newest_first(&r, &w, r.fmt)) {
 		more = more && rc > 0 && read_rest(a, &in, &w, &rc);
 		info->order = more ? ORDER_NEWEST_FIRST : ORDER_REVERSED;
 	}

@@ -8,7 +8,11 @@
  * The time stamp is RFC 3339 in UTC with the 'Z' ending: syslog's and journalctl's ISO stamps
  * name an offset ("+00:00", "+0000") and are followed by a host and a tag (tok_sshd.c). What
  * follows the prefix is the program's own line and is tokenized as such; the evidence keeps
- * the whole line. */
+ * the whole line.
+ *
+ * And what a paste puts before a line: a Markdown or mail quote ("> ", "> > "), VS Code
+ * Remote-SSH's output channel ("[10:35:39.248] > " before the first line of each chunk of ssh's
+ * output, "> " before the others); quote_prefix below. */
 #include "tokenize.h"
 #include "util.h"
 
@@ -69,4 +73,34 @@ size_t collector_stamp(const char *s, size_t n)
 {
 	size_t k = source_name(s, n);
 	return k + zulu_stamp(s + k, n - k);
+}
+
+/* "[HH:MM:SS.mmm] " */
+static size_t bracket_time(const char *s, size_t n)
+{
+	static const char shape[] = "[dd:dd:dd.ddd] ";
+	if (n < sizeof shape - 1)
+		return 0;
+	for (size_t i = 0; i < sizeof shape - 1; i++)
+		if (shape[i] == 'd' ? !is_digit(s[i]) : s[i] != shape[i])
+			return 0;
+	return sizeof shape - 1;
+}
+
+size_t quote_prefix(const char *s, size_t n)
+{
+	size_t k = 0;
+	for (;;) {
+		/* WinSCP marks what it sent with '>' too: "> 2024-01-15 10:00:00.123 USER taro" */
+		if (winscp_shape(s + k, n - k))
+			return k;
+		size_t t = bracket_time(s + k, n - k);
+		if (t) {
+			k += t;
+		} else if (k < n && s[k] == '>' && (k + 1 == n || s[k + 1] == ' ')) {
+			k += k + 1 == n ? 1 : 2;
+		} else {
+			return k;
+		}
+	}
 }

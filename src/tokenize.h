@@ -28,6 +28,9 @@ bool syslog_time(const char *s, size_t n, const char **date, size_t *datelen, lo
  * -t, kubectl logs --timestamps, CI job logs); its length with the space, 0 if none
  * (tok_collector.c). */
 size_t collector_stamp(const char *s, size_t n);
+/* A quote's "> " (repeated), VS Code Remote-SSH's "[HH:MM:SS.mmm] > ": the length before the
+ * line itself (tok_collector.c). */
+size_t quote_prefix(const char *s, size_t n);
 
 /* Windows PowerShell 5.1's wrapping of a redirected native stderr (tok_powershell.c): the
  * length of a "ssh : " / "plink.exe : " prefix (0 if none), the error record's position line
