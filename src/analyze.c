@@ -430,7 +430,7 @@ static void process_line(struct run *r, const char *line, size_t linelen, uint64
 		}
 		flush_pending(r);
 	}
-	if (starts_with(t, tn, "Event Log: ")) {
+	if (starts_with(t, tn, "Event Log: ") || putty_window_stamp(t, tn)) {
 		tok_putty(t, tn, &ev);
 	} else if (syslog_event(r, s, n, st, lineno, &ev)) {
 		/* syslog / journal line */

@@ -292,6 +292,12 @@ void detect_line(struct detector *d, const char *s, size_t n)
 		d->score[FMT_SSHD_JOURNAL] += 5;
 		return;
 	}
+	size_t pw = putty_window_stamp(s, n); /* PuTTY's Event Log window: its events are PuTTY's */
+	if (pw) {
+		d->score[FMT_PUTTY] += 2;
+		s += pw;
+		n -= pw;
+	}
 	bool ours;
 	size_t m = winevent_message(s, n, &ours); /* OpenSSH for Windows' event log */
 	if (m) {

@@ -1,6 +1,6 @@
 /* tok_putty.c — PuTTY family: plink/psftp/pscp "-v" stderr (event lines and user messages
- * interleaved) and PuTTY log files ("=~=~=~ PuTTY log …" header, "Event Log: " lines,
- * packet headers and hex rows). */
+ * interleaved), PuTTY log files ("=~=~=~ PuTTY log …" header, "Event Log: " lines,
+ * packet headers and hex rows) and PuTTY's Event Log window as copied ("DATE TIME<TAB>…"). */
 #include "tokenize.h"
 #include "util.h"
 
@@ -32,14 +32,29 @@ static bool putty_error_text(const char *s, size_t n)
 	return false;
 }
 
+/* PuTTY's Event Log window, copied (Select All, Copy): each event as logevent() keeps it,
+ * "YYYY-MM-DD HH:MM:SS<TAB>event" (windows/windlg.c); the length of that stamp, or 0. */
+size_t putty_window_stamp(const char *s, size_t n)
+{
+	static const char shape[] = "dddd-dd-dd dd:dd:dd\t";
+	if (n < sizeof shape - 1)
+		return 0;
+	for (size_t i = 0; i < sizeof shape - 1; i++)
+		if (shape[i] == 'd' ? !is_digit(s[i]) : s[i] != shape[i])
+			return 0;
+	return sizeof shape - 1;
+}
+
 bool tok_putty(const char *s, size_t n, struct event *ev)
 {
 	ev->fam = FAM_PUTTY;
 	ev->famask = FAMBIT(FAM_PUTTY);
-	if (starts_with(s, n, "Event Log: ")) {
+	size_t w = 0;
+	if (starts_with(s, n, "Event Log: ") || (w = putty_window_stamp(s, n)) != 0) {
+		size_t k = w ? w : 11;
 		ev->mark = MARK_EVENT;
-		ev->body = s + 11;
-		ev->bodylen = n - 11;
+		ev->body = s + k;
+		ev->bodylen = n - k;
 	} else {
 		ev->mark = MARK_PLAIN;
 		ev->body = s;

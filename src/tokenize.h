@@ -11,6 +11,8 @@ bool tok_winscp(const char *s, size_t n, struct event *ev);
 bool tok_winscp_xml(const char *s, size_t n, struct event *ev);
 bool tok_putty(const char *s, size_t n, struct event *ev);
 void putty_interactor(struct event *ev, bool *proxy_asks);
+/* PuTTY's Event Log window, copied: the length of an event's "YYYY-MM-DD HH:MM:SS<TAB>", or 0. */
+size_t putty_window_stamp(const char *s, size_t n);
 bool tok_openssh(const char *s, size_t n, struct event *ev);
 bool tok_sshd(const char *s, size_t n, struct event *ev);
 /* sshd lines without a syslog prefix (sshd -E, sshd -d, -D -e). */
