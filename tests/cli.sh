@@ -1358,6 +1358,9 @@ secret_check "secret never shown: a password typed as the user name (ssh -v)" "$
 secret_check "secret never shown: a password typed as the user name (plink -v)" "$H/secret-password-as-user.plink-v.log" 'Summer2024!'
 
 secret_check "secret never shown: sshpass -p" "$H/secret-sshpass.log" S3cretPass2
+# a private key read as ssh_config (ssh -F KEY): ssh quotes its lines, lower-cased
+secret_check "secret never shown: a key's lines quoted by ssh -F KEY" testdata/openssh/key-as-config.ssh.log b3blbnnzac1rzxktdjeaaaaabg5vbmu
+secret_check "secret never shown: a key's lines quoted by ssh -v -F KEY" testdata/openssh/key-as-config.ssh-v.log aaaecvhhdynwomlhoncex
 # PuTTY's -pw given to ssh after a -p: the password is the host name ssh could not resolve,
 # lowercased; learned from the trace line, or from PowerShell's position block no rule reads
 secret_check "secret never shown: -pw as ssh's host (set -x trace)" testdata/openssh/putty-pw-as-host.trace.log S3cretPass7
