@@ -76,12 +76,12 @@ static bool shaped(const char *t, size_t n, const char *shape)
 
 /* Win32-OpenSSH's own log file (SyslogFacility LOCAL0: %ProgramData%\ssh\logs\sshd.log, one
  * file per program): "PID YYYY-MM-DD HH:MM:SS.mmm message" (w32log.c syslog_file), before 8.x
- * "PID HH:MM:SS:mmm message". The file is the program's own, so it names no program: its lines
- * are sshd's. */
+ * "PID HH:MM:SS:mmm message", in the first releases (2016-17) "PID HH:MM:SS mmm message". The
+ * file is the program's own, so it names no program: its lines are sshd's. */
 static bool win32_prefix(const char *s, size_t n, size_t *msg_off, const char **prog, size_t *proglen,
 			 const char **pid, size_t *pidlen)
 {
-	static const char *const shapes[] = { "dddd-dd-dd dd:dd:dd.ddd ", "dd:dd:dd:ddd " };
+	static const char *const shapes[] = { "dddd-dd-dd dd:dd:dd.ddd ", "dd:dd:dd:ddd ", "dd:dd:dd ddd " };
 	size_t d = 0;
 	while (d < n && d < 11 && is_digit(s[d]))
 		d++;
