@@ -54,8 +54,9 @@ struct run {
 	int ps_after;            /* lines since a PowerShell-prefixed one, while its block may come */
 	bool ps_block;           /* inside that block */
 	bool proxy_asks;         /* PuTTY's SSH proxy is asking its questions (putty_interactor) */
-	size_t indent;           /* the spaces every line of the window began with (a code block) */
-	bool rtrim;              /* most lines end in blanks (a console's copy): they are cut */
+	size_t indent;           /* the indent four in five of the window's lines have (a code block) */
+	size_t indent_all;       /* the one all of them have */
+	bool rtrim;              /* four in five end in blanks (a console's copy): they are cut */
 };
 
 /* A copy of the name of the session the last line went to: that session may end, and free
@@ -487,7 +488,8 @@ static int by_size(const void *a, const void *b)
 /* How the window's lines were pasted: four in five or more indented by at least k spaces (a
  * Markdown code block, a CI step's output under its title), or padded with blanks to a
  * console's width (Windows' console copies so). Both are taken off every line of the input
- * (paste_framing); a line indented less loses what it has. */
+ * (paste_framing); a line indented less loses what it has. A PuTTY log file's own packet
+ * rows are indented: there only the indent all lines share is the paste's. */
 static void frame_window(struct run *r, const struct window *w)
 {
 	size_t indents[WINDOW_LINES], lines = 0, padded = 0;
@@ -504,6 +506,7 @@ static void frame_window(struct run *r, const struct window *w)
 	}
 	qsort(indents, lines, sizeof *indents, by_size);
 	r->indent = lines ? indents[lines / 5] : 0;
+	r->indent_all = lines ? indents[0] : 0;
 	r->rtrim = lines && padded * 5 >= lines * 4;
 }
 
@@ -614,7 +617,6 @@ static bool read_rest(const struct analyzer *a, struct input *in, struct window 
 	return false;
 }
 
-
 int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 		  void (*on_format)(const struct input_info *, void *), void *arg)
 {
@@ -654,6 +656,8 @@ int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 	}
 	r.fmt = a->forced_format >= 0 ? (enum format)a->forced_format : detect_decide(&d);
 	r.textfam = format_text_family(r.fmt);
+	if (r.fmt == FMT_PUTTY_LOG) /* most of its lines are packet rows, indented by PuTTY */
+		r.indent = r.indent_all;
 	info->format = r.fmt;
 	info->order = ORDER_AS_WRITTEN;
 	if (newest_first(&r, &w, r.fmt)) {

@@ -9,7 +9,8 @@
 #include "input.h"
 #include "session.h"
 
-/* The order of an input's lines in time: OpenSSH for Windows' event lists run newest first. */
+/* The order of an input's lines in time: event lists (Event Viewer, Get-WinEvent) and
+ * `journalctl -r` run newest first. */
 enum order {
 	ORDER_AS_WRITTEN,
 	ORDER_REVERSED,          /* newest first: read from the last line up */

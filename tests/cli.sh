@@ -1938,6 +1938,19 @@ if [ "$(sed -n 2p "$W/ev.txt")" = "   (newest event first: read from the last li
 else
 	fail "event list: a newest-first one is said to be read from its end" "$(sed -n 1,2p "$W/ev.txt" "$W/ev-ja.txt" "$W/ev-fwd.txt" | tr '\n' ' ')"
 fi
+# A PuTTY log file's packet rows are indented by PuTTY: they stay packet rows (skipped before any
+# rule), also when the whole log is pasted indented.
+sed 's/^/    /' testdata/putty/lab-key-refused.putty-sshlog.log > "$W/ind-sshlog.log"
+export LOGLENS_STATS=1
+ll 30 "$W/sshlog.json" "$W/sshlog.err" --json testdata/putty/lab-key-refused.putty-sshlog.log
+ll 30 "$W/ind-sshlog.json" "$W/ind-sshlog.err" --json "$W/ind-sshlog.log"
+unset LOGLENS_STATS
+if grep -q ' 355 noise,' "$W/sshlog.err" && grep -q ' 355 noise,' "$W/ind-sshlog.err" &&
+	jc sshlog "$W/ind-sshlog.json" 1 "sessions[0].findings[0].rule = auth.key-refused/putty" "sessions[0].findings[0].evidence[0].line = 384"; then
+	pass "paste framing: a PuTTY log's packet rows keep their own indent"
+else
+	fail "paste framing: a PuTTY log's packet rows keep their own indent" "$(cat "$W/sshlog.err" "$W/ind-sshlog.err" | tr '\n' ' ') $JC_OUT"
+fi
 # journalctl -r prints a syslog newest first: the same logs turned round (tac) give the same
 # sessions, findings and auth attempts, at the same lines of the file.
 if need_py "journalctl -r: a syslog newest first reads as in time order"; then
