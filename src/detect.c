@@ -191,6 +191,7 @@ static const struct sig sigs[] = {
 	{ "sshd: no hostkeys available -- exiting.", false, FMT_SSHD, 30 },
 	{ "Unable to load host key", false, FMT_SSHD, 10 },
 	{ "Missing privilege separation directory: ", false, FMT_SSHD, 10 },
+	{ " must be owned by root and not group or world-writable.", true, FMT_SSHD, 10 },
 	{ "Cannot bind any address.", false, FMT_SSHD, 10 },
 	{ "Bind to port ", false, FMT_SSHD, 3 },
 	{ "bad addr or host: ", false, FMT_SSHD, 10 },
