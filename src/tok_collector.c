@@ -79,12 +79,7 @@ size_t collector_stamp(const char *s, size_t n)
 static size_t bracket_time(const char *s, size_t n)
 {
 	static const char shape[] = "[dd:dd:dd.ddd] ";
-	if (n < sizeof shape - 1)
-		return 0;
-	for (size_t i = 0; i < sizeof shape - 1; i++)
-		if (shape[i] == 'd' ? !is_digit(s[i]) : s[i] != shape[i])
-			return 0;
-	return sizeof shape - 1;
+	return shaped(s, n, shape) ? sizeof shape - 1 : 0;
 }
 
 size_t quote_prefix(const char *s, size_t n)

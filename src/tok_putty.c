@@ -37,12 +37,7 @@ static bool putty_error_text(const char *s, size_t n)
 size_t putty_window_stamp(const char *s, size_t n)
 {
 	static const char shape[] = "dddd-dd-dd dd:dd:dd\t";
-	if (n < sizeof shape - 1)
-		return 0;
-	for (size_t i = 0; i < sizeof shape - 1; i++)
-		if (shape[i] == 'd' ? !is_digit(s[i]) : s[i] != shape[i])
-			return 0;
-	return sizeof shape - 1;
+	return shaped(s, n, shape) ? sizeof shape - 1 : 0;
 }
 
 bool tok_putty(const char *s, size_t n, struct event *ev)

@@ -64,16 +64,6 @@ static size_t tag(const char *s, size_t n, const char **prog, size_t *proglen, c
 	return i + 2;
 }
 
-/* Does t (n bytes) begin with shape ('d': a digit, else that byte)? */
-static bool shaped(const char *t, size_t n, const char *shape)
-{
-	size_t i = 0;
-	for (; shape[i]; i++)
-		if (i >= n || (shape[i] == 'd' ? !is_digit(t[i]) : t[i] != shape[i]))
-			return false;
-	return true;
-}
-
 /* Win32-OpenSSH's own log file (SyslogFacility LOCAL0: %ProgramData%\ssh\logs\sshd.log, one
  * file per program): "PID YYYY-MM-DD HH:MM:SS.mmm message" (w32log.c syslog_file), before 8.x
  * "PID HH:MM:SS:mmm message", in the first releases (2016-17) "PID HH:MM:SS mmm message". The

@@ -72,6 +72,15 @@ static inline bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* Does t (n bytes) begin with shape ('d': a digit, else that byte)? The time stamps of logs. */
+static inline bool shaped(const char *t, size_t n, const char *shape)
+{
+	for (size_t i = 0; shape[i]; i++)
+		if (i >= n || (shape[i] == 'd' ? !is_digit(t[i]) : t[i] != shape[i]))
+			return false;
+	return true;
+}
+
 /* FNV-1a: the hash of the project's tables (sessions by channel, rules by id, --redact's values). */
 static inline uint32_t hash_bytes(const char *p, size_t n)
 {
