@@ -357,6 +357,8 @@ size_t winevent_message(const char *s, size_t n, bool *ours)
 			return 0;
 	} else if (starts_with(s, n, "Message ") || starts_with(s, n, "Message:")) {
 		const char *c = memchr(s, ':', n);
+		if (!c)
+			return 0;
 		at = (size_t)(c - s) + 1;
 		while (at < n && s[at] == ' ')
 			at++;
