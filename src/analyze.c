@@ -164,7 +164,7 @@ static void feed(struct run *r, struct event *ev)
 		engine_feed(r->a->e, r->a->tr, ev);
 		return;
 	}
-	if (ev->bare && !ev->noise && !ev->channel) {
+	if (ev->bare && !ev->channel) {
 		/* a line that begins a session of its own ("… logging rate-limited: additional N
 		 * connections dropped") is no connection's: the held lines end the one before it */
 		bool starts = engine_starts_session(r->a->e, ev);

@@ -85,14 +85,16 @@ static size_t bracket_time(const char *s, size_t n)
 size_t quote_prefix(const char *s, size_t n)
 {
 	size_t k = 0;
-	for (;;) {
-		/* WinSCP marks what it sent with '>' too: "> 2024-01-15 10:00:00.123 USER taro" */
-		if (winscp_shape(s + k, n - k))
-			return k;
-		size_t t = bracket_time(s + k, n - k);
-		if (t) {
+	for (;;) { /* every line passes here: one byte test decides for nearly all of them */
+		if (k < n && s[k] == '[') {
+			size_t t = bracket_time(s + k, n - k);
+			if (!t)
+				return k;
 			k += t;
 		} else if (k < n && s[k] == '>' && (k + 1 == n || s[k + 1] == ' ')) {
+			/* WinSCP marks what it sent with '>' too: "> 2024-01-15 10:00:00.123 USER taro" */
+			if (winscp_shape(s + k, n - k))
+				return k;
 			k += k + 1 == n ? 1 : 2;
 		} else {
 			return k;
