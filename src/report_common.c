@@ -36,11 +36,12 @@ static bool default_key_name(const char *v)
 }
 
 /* The values a finding took from its lines that no fact holds (a second key file, the Windows
- * account icacls names, a key's bare name). */
+ * account icacls names, a key's bare name, the account a Git host greets). */
 static void learn_captures(struct redactor *r, const struct session *s)
 {
 	static const struct { const char *name; enum pseudo_kind kind; } known[] = {
 		{ "keyfile", PK_PATH }, { "keyname", PK_PATH }, { "acl_user", PK_USER }, { "user", PK_USER },
+		{ "account", PK_USER },
 	};
 	for (int i = 0; i < s->nfindings; i++) {
 		const struct hit *h = s->findings[i].hit;

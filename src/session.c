@@ -811,7 +811,8 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 		s->phase_seen = r->phase;
 	if (r->session_end)
 		s->ended = true;
-	if (r->outcome && (own || r->outcome != OUT_SUCCESS)) {
+	/* a finding that must end the log sets its outcome only if it does (collect_findings) */
+	if (r->outcome && (own || r->outcome != OUT_SUCCESS) && !(r->last_line && !r->signal)) {
 		s->outcome = s->outcome_seen = r->outcome;
 		if (r->outcome == OUT_SUCCESS) {
 			s->success_input = ev->input;
@@ -977,6 +978,8 @@ static void collect_findings(struct session *s, const struct ruletable *t)
 			continue;
 		if (r->last_line && h->last != s->last_line)
 			continue; /* the log went on after this line */
+		if (r->last_line && r->outcome && (!h->in_hop || r->outcome != OUT_SUCCESS))
+			s->outcome = r->outcome; /* the last line: no later one overrides it */
 		/* a finding's phase counts only if it holds: WinSCP's "Authentication failed." after
 		 * "Error opening tunnel." is the jump host's, and the target was never reached */
 		if (r->phase > s->phase && !h->in_hop)

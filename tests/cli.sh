@@ -951,6 +951,19 @@ done
 [ -z "$why" ] && pass "--redact: a user name in OpenSSH's octal escapes (once and twice) is pseudonymised" ||
 	fail "--redact: a user name in OpenSSH's octal escapes (once and twice) is pseudonymised" "$why"
 
+# The account a Git host greets (its login user is "git") gets a pseudonym, in the text and the JSON
+printf '%s\n' "debug1: Authenticating to github.com:22 as 'git'" \
+	"Hi octocat! You've successfully authenticated, but GitHub does not provide shell access." > "$W/gh.log"
+why=
+for fmt in "" "--json"; do
+	ll 30 "$W/gh-red.out" "$W/e" --redact $fmt "$W/gh.log"
+	[ -n "$why" ] || [ "$RC" -eq 0 ] || why="--redact $fmt: $(why_rc)"
+	[ -n "$why" ] || ! grep -q octocat "$W/gh-red.out" || why="--redact $fmt: $(grep -m1 -o '.\{0,30\}octocat.\{0,10\}' "$W/gh-red.out")"
+	[ -n "$why" ] || grep -q 'session.git-host' "$W/gh-red.out" || why="--redact $fmt: no session.git-host"
+done
+[ -z "$why" ] && pass "--redact: the account a Git host's greeting names is pseudonymised" ||
+	fail "--redact: the account a Git host's greeting names is pseudonymised" "$why"
+
 # Every diagnosis id of the default rules is described in loglens(1)'s DIAGNOSIS IDS
 ll 30 "$W/ids.txt" "$W/e" --list-rules
 why=
