@@ -272,7 +272,7 @@ static bool template_ok(struct loadctx *c, const char *what, const char *tmpl)
 {
 	long at = template_bad_filter(tmpl);
 	if (at >= 0)
-		load_error(c, "%s: unknown placeholder filter at \"%.24s\" (known: |sh, |-X)", what, tmpl + at);
+		load_error(c, "%s: unknown placeholder filter at \"%.24s\" (known: |sh, |-X, |?words)", what, tmpl + at);
 	return at < 0;
 }
 

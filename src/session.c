@@ -1326,6 +1326,8 @@ void render_placeholder(struct sbuf *out, const struct template_piece *pc, const
 			if (pc->space)
 				sb_addc(out, ' ');
 		}
+	} else if (unknown && pc->alt) {
+		sb_add(out, pc->alt, pc->altlen);
 	} else if (unknown) {
 		sb_addc(out, '<');
 		sb_add(out, name, n);

@@ -1,5 +1,6 @@
-/* template.c — the syntax of rule texts' placeholders ("{name}", "{name|sh}", "{port|-p}"), read
- * by the loader (which rejects an unknown filter) and by the renderer (session.c). */
+/* template.c — the syntax of rule texts' placeholders ("{name}", "{name|sh}", "{port|-p}",
+ * "{host|?the server}"), read by the loader (which rejects an unknown filter) and by the renderer
+ * (session.c). */
 #include "template.h"
 
 #include <ctype.h>
@@ -11,12 +12,14 @@ size_t placeholder_at(const char *p, size_t *n)
 {
 	size_t i = 1, bar = 0;
 	for (; p[i] != '}'; i++) {
-		if (!p[i] || p[i] == ' ' || p[i] == '{' || i > 64)
+		/* the words a "|?" puts in place of an unknown value may have spaces */
+		bool words = bar && p[bar + 1] == '?';
+		if (!p[i] || p[i] == '{' || (!words && (p[i] == ' ' || i > 64)) || i > 200)
 			return 0;
 		if (p[i] == '|' && !bar)
 			bar = i;
 	}
-	if (i == 1)
+	if (i == 1 || bar == 1)
 		return 0;
 	*n = (bar ? bar : i) - 1;
 	return i + 1;
@@ -56,6 +59,10 @@ size_t template_piece(const char *p, struct template_piece *pc)
 	size_t fn = filter_of(p, n, len, &f);
 	*pc = (struct template_piece){ .s = p + 1, .len = n, .placeholder = true,
 				       .sh = fn == 2 && memcmp(f, "sh", 2) == 0 };
+	if (fn >= 1 && f[0] == '?') {
+		pc->alt = f + 1;
+		pc->altlen = fn - 1;
+	}
 	if (fn == 2 && f[0] == '-' && isalpha((unsigned char)f[1])) {
 		pc->opt = f[1];
 		pc->space = p[len] == ' ';
@@ -72,7 +79,7 @@ long template_bad_filter(const char *tmpl)
 			continue;
 		const char *f;
 		size_t plen = placeholder_at(tmpl + at, &(size_t){ 0 });
-		if (filter_of(tmpl + at, pc.len, plen, &f) && !pc.sh && !pc.opt)
+		if (filter_of(tmpl + at, pc.len, plen, &f) && !pc.sh && !pc.opt && !pc.alt)
 			return (long)at;
 	}
 	return -1;

@@ -543,6 +543,16 @@ printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/{"en": "r"
 rule_check "exit 4: an unknown placeholder filter ({port|pp})" "$W/filter.json" "filter.json:2:" "cli-test" "{port|pp}"
 printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"title"/"sets": {"host": "{host|zz}"}, "title"/')" > "$W/setfilter.json"
 rule_check "exit 4: an unknown placeholder filter in sets" "$W/setfilter.json" "setfilter.json:2:" "cli-test" "{host|zz}"
+# "{name|?words}": the words where the value is not known (they may hold spaces); a known value as it is
+printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/"title": {"en": "t"/"title": {"en": "cli {host|?the far server} says {port|?no port} to {protocol}"/')" > "$W/alt.json"
+printf 'zzqq cli test line\n' > "$W/alt.log"
+ll 30 "$W/o" "$W/e" --json -f openssh --rules "$W/alt.json" "$W/alt.log"
+why=
+[ "$RC" -eq 1 ] || why="$(why_rc), expected 1: $(head -n 2 "$W/e" | tr '\n' ' ')"
+[ -n "$why" ] || grep -q '"title": *"cli the far server says no port to <protocol>"' "$W/o" ||
+	why="title: $(grep -o '"title": *"cli[^"]*"' "$W/o")"
+[ -z "$why" ] && pass "rule texts: {name|?words} shows the words for an unknown value" ||
+	fail "rule texts: {name|?words} shows the words for an unknown value" "$why"
 printf '{"rules": [\n  %s\n]}\n' "$(printf '%s' "$GOOD_RULE" | sed 's/\^zzqq cli test line\$/^zzqq(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)(x)$/')" > "$W/groups.json"
 rule_check "exit 4: a regex with more groups than a match keeps" "$W/groups.json" "groups.json:2:" "33 groups"
 printf '{"rules": [\n  %s\n]}\n xyz\n' "$GOOD_RULE" > "$W/trailing.json"

@@ -42,19 +42,23 @@ POLITE = ("ます", "ました", "ません", "ませんでした", "です", "�
 
 
 def placeholders(s):
-    """The placeholders of a text, as src/template.c placeholder_at reads them."""
+    """The placeholders of a text, as src/template.c placeholder_at reads them; the words of a
+    "{name|?words}" are the language's own, so it counts as "{name|?}"."""
     out, i = [], 0
     while True:
         i = s.find("{", i)
         if i < 0:
             return sorted(out)
-        j = i + 1
+        j, bar = i + 1, 0
         while j < len(s) and s[j] != "}":
-            if s[j] in " {" or j - i > 64:
+            words = bar and s[bar + 1] == "?"
+            if s[j] == "{" or (not words and (s[j] == " " or j - i > 64)) or j - i > 200:
                 break
+            if s[j] == "|" and not bar:
+                bar = j
             j += 1
-        if j < len(s) and s[j] == "}" and j > i + 1:
-            out.append(s[i:j + 1])
+        if j < len(s) and s[j] == "}" and j > i + 1 and bar != i + 1:
+            out.append(s[i:bar + 2] + "}" if bar and s[bar + 1] == "?" else s[i:j + 1])
             i = j + 1
         else:
             i += 1
