@@ -199,6 +199,48 @@ static void sshd_body(const char *b, size_t bn, struct event *ev)
 		       starts_with(b, bn, "subsystem request") || starts_with(b, bn, "bad ownership");
 }
 
+/* The kernel's or systemd-coredump's words on a crashed sshd process, in the same log as sshd's
+ * own lines: "[  123.456] sshd[4321]: segfault at 0 ip …", "traps: sshd[4321] general protection
+ * …", "Process 4321 (sshd) of user 0 dumped core.". They belong to the connection whose process
+ * that was: the PID they name, not their own, is the line's. Returns the message's offset in b
+ * (past the kernel's time in brackets) and sets *pid, or returns n (not such a line). */
+static size_t sshd_crash(const char *prog, size_t proglen, const char *b, size_t n, const char **pid, size_t *pidlen)
+{
+	size_t i = 0, name;
+	if (proglen == 6 && memcmp(prog, "kernel", 6) == 0) {
+		if (n > 2 && b[0] == '[') { /* the kernel's own time, when the syslog daemon keeps it */
+			while (i < n && b[i] != ']')
+				i++;
+			i += 2;
+			if (i >= n || b[i - 1] != ' ')
+				return n;
+		}
+		size_t m = i + (starts_with(b + i, n - i, "traps: ") ? 7 : 0);
+		for (name = m; name < n && b[name] != '['; name++)
+			if (b[name] == ' ')
+				return n;
+		if (name >= n || !sshd_program(b + m, name - m))
+			return n;
+		*pid = b + name + 1;
+	} else if (proglen == 16 && memcmp(prog, "systemd-coredump", 16) == 0 && starts_with(b, n, "Process ")) {
+		*pid = b + 8;
+		for (name = 8; name < n && is_digit(b[name]); name++)
+			;
+		if (name + 2 >= n || b[name] != ' ' || b[name + 1] != '(')
+			return n;
+		size_t e = name + 2;
+		while (e < n && b[e] != ')')
+			e++;
+		if (e >= n || !sshd_program(b + name + 2, e - name - 2))
+			return n;
+	} else {
+		return n;
+	}
+	for (*pidlen = 0; *pid + *pidlen < b + n && is_digit((*pid)[*pidlen]); ++*pidlen)
+		;
+	return *pidlen ? i : n;
+}
+
 /* journalctl -o json: one object per line; MESSAGE, _PID, SYSLOG_IDENTIFIER. */
 static char jbuf[64 * 1024 + 8];
 static char jpid[32];
@@ -221,10 +263,17 @@ static bool journal_json(const char *s, size_t n, struct event *ev)
 		memcpy(jbuf, msg->valuestring, ml);
 		jbuf[ml] = '\0';
 		snprintf(jpid, sizeof jpid, "%s", cJSON_IsString(pid) ? pid->valuestring : "");
-		size_t il = strlen(id->valuestring);
+		size_t il = strlen(id->valuestring), at;
+		const char *cp;
+		size_t cl;
 		if (sshd_program(id->valuestring, il) || systemd_on_sshd(id->valuestring, il, jbuf, ml)) {
 			sshd_body(jbuf, ml, ev);
 			ev->channel = *jpid ? jpid : NULL;
+			ev->chlen = strlen(jpid);
+		} else if ((at = sshd_crash(id->valuestring, il, jbuf, ml, &cp, &cl)) < ml) {
+			sshd_body(jbuf + at, ml - at, ev);
+			snprintf(jpid, sizeof jpid, "%.*s", (int)(cl < 20 ? cl : 20), cp);
+			ev->channel = jpid;
 			ev->chlen = strlen(jpid);
 		} else {
 			ev->fam = FAM_SSHD;
@@ -247,6 +296,14 @@ bool tok_sshd(const char *s, size_t n, struct event *ev)
 	ev->win32 = win32;
 	ev->ts = s;
 	ev->tslen = off;
+	size_t at = n - off;
+	if (!sshd_program(prog, proglen) && !systemd_on_sshd(prog, proglen, s + off, n - off) &&
+	    (at = sshd_crash(prog, proglen, s + off, n - off, &pid, &pidlen)) < n - off) {
+		sshd_body(s + off + at, n - off - at, ev); /* the crash of an sshd process */
+		ev->channel = pid;
+		ev->chlen = pidlen;
+		return true;
+	}
 	if (!sshd_program(prog, proglen) && !systemd_on_sshd(prog, proglen, s + off, n - off)) {
 		/* another program's line in the same log: not ours to judge */
 		ev->fam = FAM_SSHD;
