@@ -57,6 +57,10 @@ struct run {
 	size_t indent;           /* the indent four in five of the window's lines have (a code block) */
 	size_t indent_all;       /* the one all of them have */
 	bool rtrim;              /* four in five end in blanks (a console's copy): they are cut */
+	struct sbuf wrap;        /* a line a terminal cut at its width, waiting for the rest */
+	uint64_t wrap_no;        /* its line number */
+	size_t wrap_cols;        /* the width it was cut at; 0: none held */
+	size_t wrap_first;       /* the length of its first part, the line the evidence quotes */
 };
 
 /* A copy of the name of the session the last line went to: that session may end, and free
@@ -398,7 +402,127 @@ static size_t paste_framing(const struct run *r, const char *s, size_t *n)
 	return k + quote_prefix(s + k, *n - k);
 }
 
-static void process_line(struct run *r, const char *line, size_t linelen, uint64_t lineno)
+static void process_line(struct run *r, const char *line, size_t linelen, uint64_t lineno, size_t shown);
+
+/* ---- lines a terminal cut at its width ----
+ * A console's copy breaks a long line where the window ends: "Permissions 0644 for '…' are t"
+ * then "oo open." at 80 columns (cmd.exe, Git Bash, most terminals' default) or 120 (Windows'
+ * console since Windows 10). A line exactly that wide whose next line goes on in lower case
+ * is joined with it before it is read; the evidence names the first line. */
+
+/* A code point's columns in a terminal: 2 for the wide East Asian ranges. */
+static size_t cp_columns(unsigned cp)
+{
+	return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
+			       (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) ||
+			       (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD)
+		       ? 2
+		       : 1;
+}
+
+/* The columns s[0..n) takes, if 80 or 120; else 0. high: it may hold a byte >= 0x80 (if not,
+ * its length is its width, and most lines are known to be ASCII: nothing is scanned). */
+static size_t cut_width(const char *s, size_t n, bool high)
+{
+	if (!high)
+		return n == 80 || n == 120 ? n : 0;
+	if (n < 80 || n > 480)
+		return 0;
+	size_t cols = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < 0x80) {
+			cols++;
+			continue;
+		}
+		size_t k = p[i] >= 0xF0 ? 3 : p[i] >= 0xE0 ? 2 : p[i] >= 0xC0 ? 1 : 0;
+		unsigned cp = p[i] & (0x3F >> k);
+		for (size_t j = 0; j < k && i + 1 < n && (p[i + 1] & 0xC0) == 0x80; j++)
+			cp = cp << 6 | (p[++i] & 0x3F);
+		cols += cp_columns(cp);
+	}
+	return cols == 80 || cols == 120 ? cols : 0;
+}
+
+/* Can a cut line's rest begin with c: a word's letters or digits, or what closes a quoted path
+ * or name ("_deploy' are too open.", "loy\": bad permissions")? */
+static bool goes_on(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '\'' || c == '"' || c == ')' ||
+	       c == ']' || c == ',' || c == ';' || c == '.';
+}
+
+/* Does s[0..n) read as the rest of the cut line c[0..cn): a word going on (or, where the cut
+ * fell on a space, one space and a lower-case word), and not a line of its own ("debug1:",
+ * "/etc/ssh/ssh_config: …", "channel 0: …", a prompt "sftp> ", a collector's "sftp-1  | ", a
+ * WinSCP record ". 2024-…", or a line that begins as the cut one does)? */
+static bool continues_cut(const char *c, size_t cn, const char *s, size_t n)
+{
+	size_t i = n > 1 && s[0] == ' ' ? 1 : 0;
+	if (i >= n || !goes_on((unsigned char)s[i]) || (i && !(s[1] >= 'a' && s[1] <= 'z')) ||
+	    (s[i] == '.' && i + 1 < n && s[i + 1] == ' ') || starts_with(s + i, n - i, "debug") ||
+	    starts_with(s + i, n - i, "channel ") || collector_stamp(s, n) || (n >= 4 && memcmp(c, s, 4) == 0) ||
+	    (cn > 0 && c[0] == ' ' && s[0] == ' '))
+		return false;
+	size_t w = i;
+	bool quoted = false, named = false; /* a quote in the word; a '_' or '/' (a function, a path) */
+	for (; w < n && s[w] != ' '; w++) {
+		quoted |= s[w] == '\'' || s[w] == '"';
+		named |= s[w] == '_' || s[w] == '/';
+	}
+	char last = s[w - 1];
+	if (last == '>' || last == '$' || last == '#')
+		return false;
+	if (last != ':' || quoted)
+		return true;
+	/* "word:" begins most messages ("ssh: …", "client_loop: …"); it goes on a cut word only
+	 * after a letter or digit ("Their o" / "ffer: aes128-ctr"), and is no program's name */
+	static const char *const programs[] = { "ssh:", "scp:", "sftp:", "plink:", "psftp:", "pscp:", "bash:", "sh:",
+						"zsh:", "rsync:", "error:", "fatal:", "warning:", "hint:", "remote:", "git:" };
+	unsigned char e = (unsigned char)c[cn - 1];
+	if (named || !((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9')))
+		return false;
+	for (size_t k = 0; k < sizeof programs / sizeof programs[0]; k++)
+		if (w - i == strlen(programs[k]) && memcmp(s + i, programs[k], w - i) == 0)
+			return false;
+	return true;
+}
+
+static void flush_cut(struct run *r)
+{
+	if (!r->wrap_cols)
+		return;
+	r->wrap_cols = 0;
+	process_line(r, r->wrap.s, r->wrap.len, r->wrap_no, r->wrap_first);
+}
+
+/* process_line, for lines read in their order: a line cut at the terminal's width waits for the
+ * next one. WinSCP's records are never cut (its own log file). */
+static void take_line(struct run *r, const char *line, size_t n, uint64_t no, bool high)
+{
+	if (r->wrap_cols) {
+		if (continues_cut(r->wrap.s, r->wrap.len, line, n) && r->wrap.len + n <= JOIN_MAX) {
+			sb_add(&r->wrap, line, n);
+			if (cut_width(line, n, high) != r->wrap_cols) /* cut again: wait for the next part */
+				flush_cut(r);
+			return;
+		}
+		flush_cut(r);
+	}
+	size_t cols = r->fmt != FMT_WINSCP && r->fmt != FMT_WINSCP_XML ? cut_width(line, n, high) : 0;
+	if (cols) {
+		sb_clear(&r->wrap);
+		sb_add(&r->wrap, line, n);
+		r->wrap_no = no;
+		r->wrap_first = n;
+		r->wrap_cols = cols;
+		return;
+	}
+	process_line(r, line, n, no, n);
+}
+
+/* shown: how much of line the evidence quotes (a cut line's first part: the line as given) */
+static void process_line(struct run *r, const char *line, size_t linelen, uint64_t lineno, size_t shown)
 {
 	struct event ev;
 	new_event(&ev, r, line, linelen, lineno);
@@ -446,7 +570,7 @@ static void process_line(struct run *r, const char *line, size_t linelen, uint64
 		}
 	}
 	ev.raw = line;
-	ev.rawlen = linelen;
+	ev.rawlen = shown;
 	feed(r, &ev);
 }
 
@@ -634,6 +758,7 @@ int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 	sb_init(&r.pend.raw);
 	sb_init(&r.pend.body);
 	sb_init(&r.held.text);
+	sb_init(&r.wrap);
 	struct window w = { 0 };
 	sb_init(&w.text);
 	struct detector d = { 0 };
@@ -673,12 +798,12 @@ int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 		if (on_format)
 			on_format(info, arg);
 		for (size_t i = w.n; i-- > 0;)
-			process_line(&r, w.text.s + w.off[i], w.len[i], info->reverse_base - w.no[i]);
+			process_line(&r, w.text.s + w.off[i], w.len[i], info->reverse_base - w.no[i], w.len[i]);
 	} else {
 		if (on_format)
 			on_format(info, arg);
 		for (size_t i = 0; i < w.n; i++)
-			process_line(&r, w.text.s + w.off[i], w.len[i], w.no[i]);
+			take_line(&r, w.text.s + w.off[i], w.len[i], w.no[i], true);
 	}
 	sb_free(&w.text);
 	free(w.off);
@@ -686,13 +811,15 @@ int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 	free(w.no);
 	if (more && rc > 0)
 		while ((rc = next_line(a, &in, &ln)) > 0)
-			process_line(&r, ln.s, ln.len, ln.no);
+			take_line(&r, ln.s, ln.len, ln.no, ln.high);
+	flush_cut(&r);
 	flush_pending(&r);
 	release_held(&r, NULL, 0);
 	tracker_flush(a->tr);
 	sb_free(&r.pend.raw);
 	sb_free(&r.pend.body);
 	sb_free(&r.held.text);
+	sb_free(&r.wrap);
 	info->lines = in.lineno;
 	info->bytes = in.bytes;
 	info->truncated_lines = in.truncated_lines;

@@ -974,6 +974,25 @@ done
 [ -z "$why" ] && pass "--redact: the account a Git host's greeting names is pseudonymised" ||
 	fail "--redact: the account a Git host's greeting names is pseudonymised" "$why"
 
+# A console's copy cut at 80 or 120 columns (fold -w) reads as the lines it was cut from: the same first
+# findings as the original, for real transcripts whose decisive lines are long
+why=
+for f in openssh/lab-no-common-cipher.ssh-v openssh/lab-no-common-mac.ssh-v openssh/lab-keyfile-perms.ssh-v \
+	openssh/lab-hostkey-changed.ssh-v putty/lab-hostkey-changed.plink-v putty/lab-key-refused.plink-v; do
+	ll 30 "$W/fold-o.json" "$W/e" --json "testdata/$f.log"
+	want=$(grep -o '"findings": *\[ *{ *"id": *"[^"]*"' "$W/fold-o.json" | head -n 1 | sed 's/.*"id": *//')
+	for wd in 80 120; do
+		tr -d '\r' < "testdata/$f.log" | fold -w "$wd" > "$W/fold.log"
+		ll 30 "$W/fold-n.json" "$W/e" --json "$W/fold.log"
+		got=$(grep -o '"findings": *\[ *{ *"id": *"[^"]*"' "$W/fold-n.json" | head -n 1 | sed 's/.*"id": *//')
+		if [ -z "$why" ] && { [ -z "$want" ] || [ "$got" != "$want" ]; }; then
+			why="$f at $wd columns: '$got', not '$want'"
+		fi
+	done
+done
+[ -z "$why" ] && pass "a console's copy cut at 80 or 120 columns gives the original's first findings" ||
+	fail "a console's copy cut at 80 or 120 columns gives the original's first findings" "$why"
+
 # Every diagnosis id of the default rules is described in loglens(1)'s DIAGNOSIS IDS
 ll 30 "$W/ids.txt" "$W/e" --list-rules
 why=
