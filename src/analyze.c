@@ -124,17 +124,19 @@ static void release_held_at_start(struct run *r, const struct event *start)
 static bool hold_unnamed(struct run *r, const struct event *ev)
 {
 	struct held *h = &r->held;
-	if (h->n == HELD_LINES || h->text.len + ev->rawlen > HELD_BYTES) {
+	/* bare lines are tokenized in place: the body lies within the line, which may go on past
+	 * what the evidence shows (a line a console cut, read joined with its rest) */
+	size_t at = (size_t)(ev->body - ev->raw), span = at + ev->bodylen > ev->rawlen ? at + ev->bodylen : ev->rawlen;
+	if (h->n == HELD_LINES || h->text.len + span > HELD_BYTES) {
 		release_held(r, NULL, 0);
-		if (ev->rawlen > HELD_BYTES)
+		if (span > HELD_BYTES)
 			return false;
 	}
 	struct event *c = &h->ev[h->n++];
 	*c = *ev;
-	/* bare lines are tokenized in place: the body lies within the raw line */
-	c->body = (const char *)(uintptr_t)(h->text.len + (size_t)(ev->body - ev->raw));
+	c->body = (const char *)(uintptr_t)(h->text.len + at);
 	c->raw = (const char *)(uintptr_t)h->text.len;
-	sb_add(&h->text, ev->raw, ev->rawlen);
+	sb_add(&h->text, ev->raw, span);
 	return true;
 }
 
