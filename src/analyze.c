@@ -460,6 +460,13 @@ static bool goes_on(unsigned char c)
  * WinSCP record ". 2024-…", or a line that begins as the cut one does)? */
 static bool continues_cut(const char *c, size_t cn, const char *s, size_t n)
 {
+	/* a cut falls inside a word or a path, or after a space; a line that ends otherwise ("…
+	 * options for *", "…known hosts.") or is ssh's debug output is a whole line of that width */
+	unsigned char e = cn ? (unsigned char)c[cn - 1] : 0;
+	if (!((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9') || e == '_' || e == '-' ||
+	      e == '/' || e == '\\' || e == ' ') ||
+	    starts_with(c, cn, "debug"))
+		return false;
 	size_t i = n > 1 && s[0] == ' ' ? 1 : 0;
 	if (i >= n || !goes_on((unsigned char)s[i]) || (i && !(s[1] >= 'a' && s[1] <= 'z')) ||
 	    (s[i] == '.' && i + 1 < n && s[i + 1] == ' ') || starts_with(s + i, n - i, "debug") ||
@@ -481,7 +488,6 @@ static bool continues_cut(const char *c, size_t cn, const char *s, size_t n)
 	 * after a letter or digit ("Their o" / "ffer: aes128-ctr"), and is no program's name */
 	static const char *const programs[] = { "ssh:", "scp:", "sftp:", "plink:", "psftp:", "pscp:", "bash:", "sh:",
 						"zsh:", "rsync:", "error:", "fatal:", "warning:", "hint:", "remote:", "git:" };
-	unsigned char e = (unsigned char)c[cn - 1];
 	if (named || !((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9')))
 		return false;
 	for (size_t k = 0; k < sizeof programs / sizeof programs[0]; k++)
