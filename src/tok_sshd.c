@@ -296,15 +296,14 @@ bool tok_sshd(const char *s, size_t n, struct event *ev)
 	ev->win32 = win32;
 	ev->ts = s;
 	ev->tslen = off;
-	size_t at = n - off;
-	if (!sshd_program(prog, proglen) && !systemd_on_sshd(prog, proglen, s + off, n - off) &&
-	    (at = sshd_crash(prog, proglen, s + off, n - off, &pid, &pidlen)) < n - off) {
-		sshd_body(s + off + at, n - off - at, ev); /* the crash of an sshd process */
-		ev->channel = pid;
-		ev->chlen = pidlen;
-		return true;
-	}
 	if (!sshd_program(prog, proglen) && !systemd_on_sshd(prog, proglen, s + off, n - off)) {
+		size_t at = sshd_crash(prog, proglen, s + off, n - off, &pid, &pidlen);
+		if (at < n - off) { /* the kernel's or systemd-coredump's report of an sshd process */
+			sshd_body(s + off + at, n - off - at, ev);
+			ev->channel = pid;
+			ev->chlen = pidlen;
+			return true;
+		}
 		/* another program's line in the same log: not ours to judge */
 		ev->fam = FAM_SSHD;
 		ev->famask = 0;
