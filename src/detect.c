@@ -306,9 +306,10 @@ void detect_line(struct detector *d, const char *s, size_t n)
 		s += m;
 		n -= m;
 	}
+	size_t x = exception_prefix(s, n); /* a wrapping program's exception type */
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		const struct sig *g = &sigs[i];
-		if (g->anywhere ? contains(s, n, g->text) : starts_with(s, n, g->text))
+		if (g->anywhere ? contains(s, n, g->text) : starts_with(s + x, n - x, g->text))
 			d->score[g->fmt] += g->weight;
 	}
 	enum format missing = missing_client(s, n);

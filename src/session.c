@@ -811,8 +811,9 @@ void session_apply(struct session *s, const struct rule *r, int ruleidx, const s
 		s->phase_seen = r->phase;
 	if (r->session_end)
 		s->ended = true;
-	/* a finding that must end the log sets its outcome only if it does (collect_findings) */
-	if (r->outcome && (own || r->outcome != OUT_SUCCESS) && !(r->last_line && !r->signal)) {
+	/* a finding that must end the log, or whose facts must match, sets its outcome only if
+	 * it holds (collect_findings) */
+	if (r->outcome && (own || r->outcome != OUT_SUCCESS) && !((r->last_line || r->nwhen) && !r->signal)) {
 		s->outcome = s->outcome_seen = r->outcome;
 		if (r->outcome == OUT_SUCCESS) {
 			s->success_input = ev->input;
@@ -966,6 +967,17 @@ static int find_diag(const struct session *s, const char *diag)
 	return -1;
 }
 
+/* The outcome of a finding that holds only when the session's facts match (when): known at
+ * the end, it is the last word, as of the finding's latest line. */
+static void set_held_outcome(struct session *s, const struct rule *r, const struct hit *h)
+{
+	s->outcome = r->outcome;
+	if (r->outcome == OUT_SUCCESS && h->nev > 0) {
+		s->success_input = h->ev[h->nev - 1].input;
+		s->success_line = h->last;
+	}
+}
+
 /* One finding per diagnosis id: the highest-priority variant leads, the others add evidence. */
 static void collect_findings(struct session *s, const struct ruletable *t)
 {
@@ -980,6 +992,8 @@ static void collect_findings(struct session *s, const struct ruletable *t)
 			continue; /* the log went on after this line */
 		if (r->last_line && r->outcome && (!h->in_hop || r->outcome != OUT_SUCCESS))
 			s->outcome = r->outcome; /* the last line: no later one overrides it */
+		else if (r->nwhen && r->outcome && (!h->in_hop || r->outcome != OUT_SUCCESS))
+			set_held_outcome(s, r, h); /* its facts say what the lines meant */
 		/* a finding's phase counts only if it holds: WinSCP's "Authentication failed." after
 		 * "Error opening tunnel." is the jump host's, and the target was never reached */
 		if (r->phase > s->phase && !h->in_hop)

@@ -101,3 +101,28 @@ size_t quote_prefix(const char *s, size_t n)
 		}
 	}
 }
+
+/* A program that runs plink and shows its failure as an exception puts the exception's type
+ * before plink's first line, and again before the inner exception's ("GitExtUtils.
+ * ExternalOperationException: Using username …", " ---> System.Exception: Using username …"):
+ * a dotted name ending in "Exception", then ": ". */
+size_t exception_prefix(const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && i < 8 && s[i] == ' ')
+		i++;
+	if (starts_with(s + i, n - i, "---> "))
+		i += 5;
+	size_t start = i;
+	bool dotted = false;
+	while (i < n && i - start < 200 && (name_char(s[i]) && s[i] != '-')) {
+		dotted |= s[i] == '.';
+		i++;
+	}
+	static const char tail[] = "Exception: ";
+	size_t k = sizeof tail - 1;
+	if (!dotted || s[start] == '.' || i + 1 >= n || i - start <= k - 2 || s[i] != ':' || s[i + 1] != ' ' ||
+	    memcmp(s + i - (k - 2), tail, k - 2) != 0)
+		return 0;
+	return i + 2;
+}

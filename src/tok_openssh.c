@@ -29,9 +29,10 @@ bool tok_openssh(const char *s, size_t n, struct event *ev)
 		ev->bodylen = n - 8;
 		return true;
 	}
+	size_t x = exception_prefix(s, n); /* a program that ran ssh shows its stderr so */
 	ev->mark = MARK_PLAIN;
-	ev->body = s;
-	ev->bodylen = n;
-	ev->is_error = n > 0 && !informational(s, n) && !(s[0] == ' ' || s[0] == '\t');
+	ev->body = s + x;
+	ev->bodylen = n - x;
+	ev->is_error = n > x && !informational(ev->body, ev->bodylen) && !(ev->body[0] == ' ' || ev->body[0] == '\t');
 	return true;
 }

@@ -51,9 +51,10 @@ bool tok_putty(const char *s, size_t n, struct event *ev)
 		ev->body = s + k;
 		ev->bodylen = n - k;
 	} else {
+		size_t x = exception_prefix(s, n);
 		ev->mark = MARK_PLAIN;
-		ev->body = s;
-		ev->bodylen = n;
+		ev->body = s + x;
+		ev->bodylen = n - x;
 		ev->noise = hex_row(s, n);
 	}
 	/* PuTTY's SSH proxy type (a jump host) logs that connection's events with this prefix:

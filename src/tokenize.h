@@ -33,6 +33,9 @@ size_t collector_stamp(const char *s, size_t n);
 /* A quote's "> " (repeated), VS Code Remote-SSH's "[HH:MM:SS.mmm] > ": the length before the
  * line itself (tok_collector.c). */
 size_t quote_prefix(const char *s, size_t n);
+/* An exception's type that a program wrapping plink puts before its line ("X.YException: ",
+ * " ---> System.Exception: "): its length, 0 if none (tok_collector.c). */
+size_t exception_prefix(const char *s, size_t n);
 
 /* Windows PowerShell 5.1's wrapping of a redirected native stderr (tok_powershell.c): the
  * length of a "ssh : " / "plink.exe : " prefix (0 if none), the error record's position line

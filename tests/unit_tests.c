@@ -271,6 +271,26 @@ static void test_tokenizers(void)
 			ok(collector_stamp(cases[i].line, strlen(cases[i].line)) == cases[i].len, name, cases[i].line);
 		}
 	}
+	/* a wrapping program's exception type before a client's line */
+	{
+		static const struct { const char *line; size_t len; } cases[] = {
+			{ "GitExtUtils.ExternalOperationException: Using username \"git\".", 40 },
+			{ " ---> System.Exception: Using username \"git\".", 24 },
+			{ "System.ComponentModel.Win32Exception: x", 38 },
+			{ "Exception: no dotted type", 0 },
+			{ "java.io.IOException:no space", 0 },
+			{ "Some.Error: not an exception", 0 },
+			{ "   --- End of inner exception stack trace ---", 0 },
+			{ "Host key fingerprint is:", 0 },
+			{ "a.Exception: short", 13 },
+			{ ".Exception: ", 0 },
+		};
+		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+			char name[64];
+			snprintf(name, sizeof name, "exception prefix, case %zu", i + 1);
+			ok(exception_prefix(cases[i].line, strlen(cases[i].line)) == cases[i].len, name, cases[i].line);
+		}
+	}
 	/* a bare line (sshd -E / -D -e) names its connection by its peer, or names none */
 	{
 		static const struct { const char *line, *peer; } cases[] = {
