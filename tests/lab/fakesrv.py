@@ -16,6 +16,12 @@ MODE
                    and relays both ways; "502 Bad Gateway" when that connection fails.
   http-proxy-auth  an HTTP proxy that wants a user name and password: answers every request
                    "407 Proxy Authentication Required" (Basic), keeping the connection open.
+  kex-mismatch     an SSH server whose key exchange negotiation is broken, as old embedded
+                   SSH libraries' was: it offers group exchange first, then takes its own first
+                   method instead of the client's (RFC 4253 7.1 says the client's), and when the
+                   client's first key exchange message is not the one that method starts with, it
+                   sends SSH_MSG_DISCONNECT (key exchange failed) with Apache MINA SSHD's words
+                   "Protocol error: expected packet 34, got 30".
 Error answers carry a short body, as real proxies' do (PuTTY reads one byte past a header's end).
 """
 import socket
@@ -112,6 +118,61 @@ def http_proxy(conn, auth):
     up.close()
 
 
+def ssh_string(b):
+    return struct.pack(">I", len(b)) + b
+
+
+def ssh_packet(payload):
+    """Unencrypted binary packet (RFC 4253 6): what every packet before NEWKEYS is."""
+    pad = 8 - (5 + len(payload)) % 8
+    if pad < 4:
+        pad += 8
+    return struct.pack(">IB", 1 + len(payload) + pad, pad) + payload + bytes(pad)
+
+
+def read_packet(conn):
+    head = b""
+    while len(head) < 5:
+        part = conn.recv(5 - len(head))
+        if not part:
+            return None
+        head += part
+    length, pad = struct.unpack(">IB", head)
+    rest = b""
+    while len(rest) < length - 1:
+        part = conn.recv(length - 1 - len(rest))
+        if not part:
+            return None
+        rest += part
+    return rest[:length - 1 - pad]
+
+
+def kex_mismatch(conn):
+    conn.sendall(b"SSH-2.0-SSHD-CORE-0.11.0\r\n")
+    conn.settimeout(5)
+    line = b""
+    while not line.endswith(b"\n"):
+        part = conn.recv(1)
+        if not part:
+            return
+        line += part
+    names = [b"diffie-hellman-group-exchange-sha256,curve25519-sha256,ecdh-sha2-nistp256",
+             b"ssh-ed25519,rsa-sha2-256", b"aes128-ctr", b"aes128-ctr",
+             b"hmac-sha2-256", b"hmac-sha2-256", b"none", b"none", b"", b""]
+    kexinit = bytes([20]) + bytes(range(16)) + b"".join(ssh_string(n) for n in names) + b"\0" + bytes(4)
+    conn.sendall(ssh_packet(kexinit))
+    expected = 34  # SSH_MSG_KEX_DH_GEX_REQUEST: what its own first method starts with
+    while True:
+        p = read_packet(conn)
+        if p is None:
+            return
+        if p and p[0] not in (2, 4, 20):  # past IGNORE, DEBUG and the client's KEXINIT
+            break
+    if p[0] != expected:
+        desc = "Protocol error: expected packet %d, got %d" % (expected, p[0])
+        conn.sendall(ssh_packet(bytes([1]) + struct.pack(">I", 3) + ssh_string(desc.encode()) + ssh_string(b"")))
+
+
 def handle(mode, conn):
     try:
         if mode == "ftp":
@@ -128,12 +189,17 @@ def handle(mode, conn):
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         elif mode in ("http-proxy", "http-proxy-auth"):
             http_proxy(conn, mode == "http-proxy-auth")
+        elif mode == "kex-mismatch":
+            kex_mismatch(conn)
+    except OSError:
+        pass
     finally:
         conn.close()
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("ftp", "silent", "close", "reset", "http-proxy", "http-proxy-auth"):
+    if len(sys.argv) != 3 or sys.argv[1] not in ("ftp", "silent", "close", "reset", "http-proxy", "http-proxy-auth",
+                                                 "kex-mismatch"):
         sys.stderr.write(__doc__)
         return 2
     mode, port = sys.argv[1], int(sys.argv[2])

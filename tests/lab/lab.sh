@@ -106,7 +106,7 @@ SCENARIOS=(
     rsa-short-hostkey max-sessions-0 sftp-server-missing cmdline-putty-pw cmdline-ssh-option-to-putty askpass-missing
     askpass-missing-hostkey cert-expired cert-principal no-common-cipher no-common-mac hostkey-perms
     sshd-no-address disk-full http-server passphrase-batch known-hosts-readonly
-    jump-hostkey jump-denied jump-loop
+    jump-hostkey jump-denied jump-loop kex-mismatch
 )
 declare -A PORT
 i=0
@@ -360,7 +360,7 @@ $match
 EOF
 }
 
-server_kind() { # SCENARIO -> sshd|ftp|silent|close|reset|none
+server_kind() { # SCENARIO -> sshd|ftp|silent|close|reset|kex-mismatch|none
     case $1 in
         refused|dns|net-timeout|net-unreachable) echo none ;;
         not-ssh) echo ftp ;;
@@ -375,6 +375,7 @@ server_kind() { # SCENARIO -> sshd|ftp|silent|close|reset|none
         sshd-bad-config) echo sshd-broken ;;
         sshd-no-address) echo sshd-fails ;;
         http-server) echo http ;;
+        kex-mismatch) echo kex-mismatch ;;
         *) echo sshd ;;
     esac
 }
@@ -458,7 +459,7 @@ for s in "${ORDER[@]}"; do
             "$PY" -m http.server "$p" --bind 127.0.0.1 --directory "$LAB/www" </dev/null >"$LAB/sshd/$s.http.log" 2>&1 &
             PIDS+=($!)
             ;;
-        ftp|silent|close|reset|http-proxy|http-proxy-auth)
+        ftp|silent|close|reset|http-proxy|http-proxy-auth|kex-mismatch)
             "$PY" "$LAB/fakesrv.py" "$kind" "$p" </dev/null >"$LAB/sshd/$s.fake.log" 2>&1 &
             PIDS+=($!)
             ;;
@@ -571,7 +572,7 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
         cert-principal)    KEYS=$CH/.ssh/id_cert_other ;;
         no-common-cipher)  SSH_EXTRA=(-c aes256-gcm@openssh.com) ;;
         no-common-mac)     SSH_EXTRA=(-c aes128-ctr -m hmac-sha2-256) ;;
-        hostkey-perms|sshd-no-address|http-server) ;;
+        hostkey-perms|sshd-no-address|http-server|kex-mismatch) ;;
         passphrase-batch)  KEYS=$CH/.ssh/id_enc ;;
         known-hosts-readonly) KH=readonly; SSH_EXTRA=(-o StrictHostKeyChecking=accept-new) ;;
         # OpenSSH's ProxyJump (-J) with this scenario's sshd as the jump host, to a port where
@@ -620,6 +621,7 @@ scenario_note() {
         jump-loop)          echo "ssh -J lltuser@127.0.0.1:PORT to lltuser@127.0.0.1 -p PORT: the jump host is the target itself" ;;
         known-hosts-readonly) echo "host key not known; StrictHostKeyChecking=accept-new, but the known_hosts file belongs to root: ssh cannot save the key, and logs in" ;;
         http-server)        echo "a web server (Python's http.server) listens on the port the client is pointed at" ;;
+        kex-mismatch)       echo "an SSH server that negotiates the key exchange by its own order (fakesrv.py kex-mismatch) and disconnects with Apache MINA SSHD's 'Protocol error: expected packet 34, got 30'" ;;
         sshd-no-address)    echo "sshd_config: ListenAddress 192.0.2.1, an address this host does not have: sshd cannot bind and exits, nothing listens" ;;
         cert-expired)       echo "server: TrustedUserCAKeys; the client's key id_cert_old has a certificate of that CA for lltuser that expired in 2024 (not in authorized_keys)" ;;
         cert-principal)     echo "server: TrustedUserCAKeys; the client's key id_cert_other has a valid certificate of that CA, issued for the principal lltsomeone, not lltuser" ;;
