@@ -106,7 +106,7 @@ SCENARIOS=(
     rsa-short-hostkey max-sessions-0 sftp-server-missing cmdline-putty-pw cmdline-ssh-option-to-putty askpass-missing
     askpass-missing-hostkey cert-expired cert-principal no-common-cipher no-common-mac hostkey-perms
     sshd-no-address disk-full http-server passphrase-batch known-hosts-readonly
-    jump-hostkey jump-denied jump-loop kex-mismatch
+    jump-hostkey jump-denied jump-loop kex-mismatch net-stopped
 )
 declare -A PORT
 i=0
@@ -362,7 +362,7 @@ EOF
 
 server_kind() { # SCENARIO -> sshd|ftp|silent|close|reset|kex-mismatch|none
     case $1 in
-        refused|dns|net-timeout|net-unreachable) echo none ;;
+        refused|dns|net-timeout|net-unreachable|net-stopped) echo none ;;
         not-ssh) echo ftp ;;
         banner-timeout) echo silent ;;
         closed-early) echo close ;;
@@ -509,6 +509,7 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
         unknown-user)      TUSER=lltnosuch; AUTH=password; REPLY_=$PASSWORD ;;
         bashrc)            TUSER=lltbashrc ;;
         net-timeout)       NS=drop; SSH_EXTRA=(-o ConnectTimeout=5) ;;
+        net-stopped)       NS=drop; TMO=2 ;; # stopped before the SYN retries end (about 3 s)
         net-unreachable)   NS=unreach; THOST=192.0.2.10; TPORT=22 ;;
         maxstartups)       ;;
         sha1-refused)      KEYS=$CH/.ssh/id_rsa_legacy; SSH_EXTRA=(-o PubkeyAcceptedAlgorithms=ssh-rsa) ;;
@@ -651,6 +652,7 @@ scenario_note() {
         openssh-to-plink)   echo "plink/psftp -i given an OpenSSH private key" ;;
         pub-as-private)     echo "-i given the public key file id_ed25519.pub" ;;
         net-timeout)        echo "private network namespace, iptables DROP on the port; ssh -o ConnectTimeout=5, tcp_syn_retries 1" ;;
+        net-stopped)        echo "as net-timeout, without ConnectTimeout: the client is stopped after 2 s, while it still waits for the connection" ;;
         net-unreachable)    echo "private network namespace with no route to 192.0.2.10" ;;
         sha1-refused)       echo "ssh -o PubkeyAcceptedAlgorithms=ssh-rsa with a registered RSA key; sshd 9.2 refuses SHA-1 signatures" ;;
         rsa-short-client)   echo "ssh -o RequiredRSASize=4096 -i the registered 3072-bit RSA key: ssh skips its own key" ;;
