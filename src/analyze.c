@@ -53,11 +53,13 @@ struct run {
 	struct held held;
 	int ps_after;            /* lines since a PowerShell-prefixed one, while its block may come */
 	bool ps_block;           /* inside that block */
+	bool ps_command_seen;    /* past the block's first line (the command as typed) */
 	bool proxy_asks;         /* PuTTY's SSH proxy is asking its questions (putty_interactor) */
 	size_t indent;           /* the indent four in five of the window's lines have (a code block) */
 	size_t indent_all;       /* the one all of them have */
 	bool rtrim;              /* four in five end in blanks (a console's copy): they are cut */
 	struct sbuf wrap;        /* a line a terminal cut at its width, waiting for the rest */
+	struct sbuf command;     /* PowerShell's echo of the command, as a prompt's line */
 	uint64_t wrap_no;        /* its line number */
 	size_t wrap_cols;        /* the width it was cut at; 0: none held */
 	size_t wrap_first;       /* the length of its first part, the line the evidence quotes */
@@ -336,15 +338,22 @@ static enum family family_switch(const char *s, size_t n)
 
 /* Windows PowerShell 5.1 writes a run's first stderr line as "ssh : …", and the error record's
  * position block after it (tok_powershell.c). Given the line's prefix length k (0: none),
- * returns the length to take off the line, or -1 for a line of the block (up to the blank
- * line that ends it): those are PowerShell's, not the client's, and no rule sees them. */
+ * returns the length to take off the line, -1 for a line of the block (up to the blank line
+ * that ends it): those are PowerShell's, not the client's, and no rule sees them; or
+ * PS_COMMAND for the block's first "+ " line, the command as typed (powershell_command). */
 #define PS_WAIT 4 /* lines after the prefixed one (wrapped at the console's width) */
+#define PS_COMMAND (-2)
 static long powershell_wrapping(struct run *r, const char *s, size_t n, size_t k)
 {
 	if (r->ps_block) {
 		if (powershell_block_line(s, n)) {
-			if (n > 2 && s[0] == '+' && s[1] == ' ') /* the command as typed: "-pw X" teaches X */
+			bool first = !r->ps_command_seen;
+			r->ps_command_seen = true;
+			if (n > 2 && s[0] == '+' && s[1] == ' ') { /* the command as typed: "-pw X" teaches X */
 				redact_learn_secrets(s, n);
+				if (first)
+					return PS_COMMAND;
+			}
 			return -1;
 		}
 		r->ps_block = false;
@@ -352,6 +361,7 @@ static long powershell_wrapping(struct run *r, const char *s, size_t n, size_t k
 			return -1;
 	} else if (r->ps_after && powershell_position(s, n)) {
 		r->ps_block = true;
+		r->ps_command_seen = false;
 		r->ps_after = 0;
 		return -1;
 	}
@@ -405,6 +415,38 @@ static size_t paste_framing(const struct run *r, const char *s, size_t *n)
 }
 
 static void process_line(struct run *r, const char *line, size_t linelen, uint64_t lineno, size_t shown);
+
+/* The position block's "+ ssh -i key user@host 2> log.txt": the command the run's first line
+ * came from, read as a command line of the run (the user, host, port and key it names are the
+ * session's until its own lines say otherwise), without the "+ ", its indent and the
+ * redirection or pipe that follows it, and after a prompt ("PS> "), where it was typed: the
+ * command-line rules then take a remote command after the destination, as they do there. */
+static void powershell_command(struct run *r, const char *s, size_t n, struct event *ev)
+{
+	size_t i = 2;
+	while (i < n && s[i] == ' ')
+		i++;
+	size_t end = i;
+	char quote = 0;
+	for (; end < n; end++) {
+		char c = s[end];
+		if (quote) {
+			quote = c == quote ? 0 : quote;
+		} else if (c == '"' || c == '\'') {
+			quote = c;
+		} else if (c == ' ' && end + 1 < n &&
+			   (s[end + 1] == '>' || s[end + 1] == '|' ||
+			    ((s[end + 1] == '2' || s[end + 1] == '*') && end + 2 < n && s[end + 2] == '>'))) {
+			break;
+		}
+	}
+	sb_clear(&r->command);
+	sb_adds(&r->command, "PS> ");
+	sb_add(&r->command, s + i, end - i);
+	tokenize_text(r, r->command.s, r->command.len, ev);
+	ev->echoed = true;
+	ev->is_error = false;
+}
 
 /* ---- lines a terminal cut at its width ----
  * A console's copy breaks a long line where the window ends: "Permissions 0644 for '…' are t"
@@ -572,9 +614,13 @@ static void process_line(struct run *r, const char *line, size_t linelen, uint64
 			tok_openssh(t, tn, &ev); /* ssh -v output pasted into a WinSCP ticket */
 		} else {
 			long k = powershell_wrapping(r, t, tn, pk);
-			if (k < 0)
-				return;
-			tokenize_text(r, t + k, tn - (size_t)k, &ev);
+			if (k == PS_COMMAND) {
+				powershell_command(r, t, tn, &ev);
+			} else {
+				if (k < 0)
+					return;
+				tokenize_text(r, t + k, tn - (size_t)k, &ev);
+			}
 		}
 	}
 	ev.raw = line;
@@ -767,6 +813,7 @@ int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 	sb_init(&r.pend.body);
 	sb_init(&r.held.text);
 	sb_init(&r.wrap);
+	sb_init(&r.command);
 	struct window w = { 0 };
 	sb_init(&w.text);
 	struct detector d = { 0 };
@@ -828,6 +875,7 @@ int analyze_input(struct analyzer *a, const char *path, struct input_info *info,
 	sb_free(&r.pend.body);
 	sb_free(&r.held.text);
 	sb_free(&r.wrap);
+	sb_free(&r.command);
 	info->lines = in.lineno;
 	info->bytes = in.bytes;
 	info->truncated_lines = in.truncated_lines;

@@ -705,7 +705,7 @@ static void run_pattern(struct engine *e, struct tracker *tr, const struct event
 			return;
 	} else {
 		/* a proxy hop's own start line (PuTTY's "proxy: Looking up host") is within the attempt */
-		s = tracker_session(tr, ev, r->session_start && !ev->hop);
+		s = tracker_session(tr, ev, r->session_start && !ev->hop && !ev->echoed);
 	}
 	session_apply(s, r, p->rule, ev, caps, ncaps);
 }

@@ -50,6 +50,8 @@ struct event {
 	bool win32;              /* a line of Win32-OpenSSH's own log file: the server is Windows */
 	bool bare;               /* an sshd line without PID: with no peer named, its connection is
 				  * the next line's (analyze.c holds it back until then) */
+	bool echoed;             /* the command as typed, echoed by PowerShell after the run's first
+				  * line: it tells about that run and starts no attempt of its own */
 };
 
 const char *family_name(enum family f);
