@@ -106,7 +106,7 @@ SCENARIOS=(
     rsa-short-hostkey max-sessions-0 sftp-server-missing cmdline-putty-pw cmdline-ssh-option-to-putty askpass-missing
     askpass-missing-hostkey cert-expired cert-principal no-common-cipher no-common-mac hostkey-perms
     sshd-no-address disk-full http-server passphrase-batch known-hosts-readonly
-    jump-hostkey jump-denied jump-loop kex-mismatch net-stopped
+    jump-hostkey jump-denied jump-loop kex-mismatch net-stopped banner-stopped
 )
 declare -A PORT
 i=0
@@ -364,7 +364,7 @@ server_kind() { # SCENARIO -> sshd|ftp|silent|close|reset|kex-mismatch|none
     case $1 in
         refused|dns|net-timeout|net-unreachable|net-stopped) echo none ;;
         not-ssh) echo ftp ;;
-        banner-timeout) echo silent ;;
+        banner-timeout|banner-stopped) echo silent ;;
         closed-early) echo close ;;
         reset-early) echo reset ;;
         proxy-ok|proxy-bad-gateway) echo http-proxy ;;
@@ -493,6 +493,7 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
         dns)               THOST=nosuchhost.invalid; TPORT=22; NS=dns ;;
         not-ssh)           ;;
         banner-timeout)    SSH_EXTRA=(-o ConnectTimeout=5); TMO=8 ;;
+        banner-stopped)    TMO=2 ;; # stopped while it waits for the greeting
         closed-early|reset-early) ;;
         deny-users)        TUSER=lltdeny ;;
         no-common-alg|legacy-hostkey) ;;
@@ -652,6 +653,7 @@ scenario_note() {
         openssh-to-plink)   echo "plink/psftp -i given an OpenSSH private key" ;;
         pub-as-private)     echo "-i given the public key file id_ed25519.pub" ;;
         net-timeout)        echo "private network namespace, iptables DROP on the port; ssh -o ConnectTimeout=5, tcp_syn_retries 1" ;;
+        banner-stopped)     echo "as banner-timeout, without ConnectTimeout: the client is stopped after 2 s, while it still waits for the server's greeting" ;;
         net-stopped)        echo "as net-timeout, without ConnectTimeout: the client is stopped after 2 s, while it still waits for the connection" ;;
         net-unreachable)    echo "private network namespace with no route to 192.0.2.10" ;;
         sha1-refused)       echo "ssh -o PubkeyAcceptedAlgorithms=ssh-rsa with a registered RSA key; sshd 9.2 refuses SHA-1 signatures" ;;
