@@ -106,7 +106,7 @@ SCENARIOS=(
     rsa-short-hostkey max-sessions-0 sftp-server-missing cmdline-putty-pw cmdline-ssh-option-to-putty askpass-missing
     askpass-missing-hostkey cert-expired cert-principal no-common-cipher no-common-mac hostkey-perms
     sshd-no-address disk-full http-server passphrase-batch known-hosts-readonly
-    jump-hostkey jump-denied jump-loop kex-mismatch net-stopped banner-stopped
+    jump-hostkey jump-denied jump-loop kex-mismatch net-stopped banner-stopped kex-stalled
 )
 declare -A PORT
 i=0
@@ -360,7 +360,7 @@ $match
 EOF
 }
 
-server_kind() { # SCENARIO -> sshd|ftp|silent|close|reset|kex-mismatch|none
+server_kind() { # SCENARIO -> sshd|sshd-ns|ftp|silent|close|reset|kex-mismatch|none
     case $1 in
         refused|dns|net-timeout|net-unreachable|net-stopped) echo none ;;
         not-ssh) echo ftp ;;
@@ -376,6 +376,7 @@ server_kind() { # SCENARIO -> sshd|ftp|silent|close|reset|kex-mismatch|none
         sshd-no-address) echo sshd-fails ;;
         http-server) echo http ;;
         kex-mismatch) echo kex-mismatch ;;
+        kex-stalled) echo sshd-ns ;;
         *) echo sshd ;;
     esac
 }
@@ -445,6 +446,13 @@ for s in "${ORDER[@]}"; do
             fi
             continue
             ;;
+        sshd-ns)
+            # sshd runs in the client's network namespace (ns_script starts it there)
+            conf=$LAB/sshd/$s.conf
+            sshd_config "$s" > "$conf"
+            if ! err=$("$SSHD" -t -f "$conf" 2>&1); then SERVER_ERR[$s]="sshd -t: $err"; fi
+            continue
+            ;;
         sshd-fails)
             # sshd starts and exits (it cannot listen): its own log is the server's log
             conf=$LAB/sshd/$s.conf
@@ -511,6 +519,7 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
         bashrc)            TUSER=lltbashrc ;;
         net-timeout)       NS=drop; SSH_EXTRA=(-o ConnectTimeout=5) ;;
         net-stopped)       NS=drop; TMO=2 ;; # stopped before the SYN retries end (about 3 s)
+        kex-stalled)       NS=mtu; TMO=4 ;;
         net-unreachable)   NS=unreach; THOST=192.0.2.10; TPORT=22 ;;
         maxstartups)       ;;
         sha1-refused)      KEYS=$CH/.ssh/id_rsa_legacy; SSH_EXTRA=(-o PubkeyAcceptedAlgorithms=ssh-rsa) ;;
@@ -654,6 +663,7 @@ scenario_note() {
         pub-as-private)     echo "-i given the public key file id_ed25519.pub" ;;
         net-timeout)        echo "private network namespace, iptables DROP on the port; ssh -o ConnectTimeout=5, tcp_syn_retries 1" ;;
         banner-stopped)     echo "as banner-timeout, without ConnectTimeout: the client is stopped after 2 s, while it still waits for the server's greeting" ;;
+        kex-stalled)        echo "the client and an sshd in a private network namespace whose firewall drops the server port's packets of 1,000 bytes or more (an MTU black hole); the client is stopped after 4 s" ;;
         net-stopped)        echo "as net-timeout, without ConnectTimeout: the client is stopped after 2 s, while it still waits for the connection" ;;
         net-unreachable)    echo "private network namespace with no route to 192.0.2.10" ;;
         sha1-refused)       echo "ssh -o PubkeyAcceptedAlgorithms=ssh-rsa with a registered RSA key; sshd 9.2 refuses SHA-1 signatures" ;;
@@ -739,6 +749,11 @@ ns_script() {
         dns)     echo "mount --bind '$LAB/nsswitch.conf' /etc/nsswitch.conf" ;;
         drop)    echo "ip link set lo up && iptables -I INPUT -p tcp --dport $TPORT -j DROP && echo 1 > /proc/sys/net/ipv4/tcp_syn_retries" ;;
         unreach) echo "ip link set lo up" ;;
+        # the server's port loses packets of 1,000 bytes or more (an MTU black hole); its sshd
+        # runs in this namespace for 8 s, long enough for the client's 4
+        mtu)     echo "ip link set lo up && iptables -I INPUT -p tcp --dport $TPORT -m length --length 1000:65535 -j DROP &&" \
+                      "{ timeout 8 $SSHD -D -f '$LAB/sshd/$s.conf' -E '$LAB/sshd/$s.log' </dev/null >/dev/null 2>&1 & } &&" \
+                      "for i in \$(seq 50); do ss -Hltn 'sport = :$TPORT' | grep -q . && break; sleep 0.1; done" ;;
     esac
 }
 
@@ -746,7 +761,7 @@ run_client() { # SCENARIO CLIENT
     local s=$1 c=$2 d=$LAB/run/$1.$2 log=$OUT/$1.$2.log rc tmo=$TMO
     rm -f "$log" "$OUT/$s.$c.skip"
     if [ -n "$NS" ] && [ -n "$NS_ERR" ]; then echo "$NS_ERR" > "$OUT/$s.$c.skip"; return; fi
-    if [ "$NS" = drop ] && [ -n "$NS_DROP_ERR" ]; then echo "$NS_DROP_ERR" > "$OUT/$s.$c.skip"; return; fi
+    if { [ "$NS" = drop ] || [ "$NS" = mtu ]; } && [ -n "$NS_DROP_ERR" ]; then echo "$NS_DROP_ERR" > "$OUT/$s.$c.skip"; return; fi
     mkdir -p "$d/home/.putty"
     if [ $KH = known ]; then
         printf '[%s]:%s %s\n' "$THOST" "$TPORT" "$HOSTPUB" > "$d/known_hosts"
