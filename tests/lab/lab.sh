@@ -752,7 +752,7 @@ ns_script() {
         # the server's port loses packets of 1,000 bytes or more (an MTU black hole); its sshd
         # runs in this namespace for 8 s, long enough for the client's 4
         mtu)     echo "ip link set lo up && iptables -I INPUT -p tcp --dport $TPORT -m length --length 1000:65535 -j DROP &&" \
-                      "{ timeout 8 $SSHD -D -f '$LAB/sshd/$s.conf' -E '$LAB/sshd/$s.log' </dev/null >/dev/null 2>&1 & } &&" \
+                      "{ timeout 8 $SSHD -D -o LoginGraceTime=6 -f '$LAB/sshd/$s.conf' -E '$LAB/sshd/$s.log' </dev/null >/dev/null 2>&1 & } &&" \
                       "for i in \$(seq 50); do ss -Hltn 'sport = :$TPORT' | grep -q . && break; sleep 0.1; done" ;;
     esac
 }
