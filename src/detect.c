@@ -154,6 +154,8 @@ static const struct sig sigs[] = {
 	{ "Connection closed by ", false, FMT_OPENSSH, 1 },
 	{ "Connection reset by ", false, FMT_OPENSSH, 1 },
 	{ "subsystem request failed on channel", false, FMT_OPENSSH, 5 },
+	{ "shell request failed on channel", false, FMT_OPENSSH, 5 },
+	{ "exec request failed on channel", false, FMT_OPENSSH, 5 },
 	{ "hostname contains invalid characters", false, FMT_OPENSSH, 5 },
 	{ "remote username contains invalid characters", false, FMT_OPENSSH, 5 },
 	/* a command line ssh, sftp or scp refused before connecting (often the whole log) */
