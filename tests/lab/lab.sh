@@ -14,7 +14,7 @@
 #     OUTDIR/meta/<scenario>.<client>.{cmd,rc}   the command line and its exit status
 #
 # Needs: root, bash, openssh-server, openssh-client (ssh, sftp, ssh-keygen), putty-tools
-# (plink, psftp, puttygen), python3 (the non-SSH listeners), util-linux (setsid, setpriv,
+# (plink, psftp, puttygen), python3 (the non-SSH listeners), util-linux (setsid, setpriv, prlimit,
 # unshare, flock), iproute2 (ip, ss), iptables (net-timeout only), passwd (useradd, chpasswd).
 #
 # Environment:
@@ -107,6 +107,7 @@ SCENARIOS=(
     askpass-missing-hostkey cert-expired cert-principal no-common-cipher no-common-mac hostkey-perms
     sshd-no-address disk-full http-server passphrase-batch known-hosts-readonly
     jump-hostkey jump-denied jump-loop kex-mismatch net-stopped banner-stopped kex-stalled
+    fork-limit
 )
 declare -A PORT
 i=0
@@ -419,7 +420,9 @@ for s in "${ORDER[@]}"; do
             conf=$LAB/sshd/$s.conf
             sshd_config "$s" > "$conf"
             if ! err=$("$SSHD" -t -f "$conf" 2>&1); then SERVER_ERR[$s]="sshd -t: $err"; continue; fi
-            mnt=true
+            mnt=true wrap=()
+            # the logged-in user's processes may not fork (root's, sshd's own, are exempt)
+            [ $s = fork-limit ] && wrap=(prlimit --nproc=1:1 --)
             if [ $s = disk-full ]; then
                 mnt="mount -t tmpfs -o size=64k,mode=1777 lltfull $LAB/full"
                 unshare -m sh -c "$mnt" 2>/dev/null ||
@@ -427,11 +430,11 @@ for s in "${ORDER[@]}"; do
             fi
             if [ "$SYSLOG" = 1 ]; then
                 unshare -m sh -c "$MKDEV && $mnt && exec \"\$@\"" "$LAB/sshd/$s.sock" \
-                    "$SSHD" -D -f "$conf" </dev/null >"$LAB/sshd/$s.err" 2>&1 &
+                    "${wrap[@]}" "$SSHD" -D -f "$conf" </dev/null >"$LAB/sshd/$s.err" 2>&1 &
             else
                 : > "$LAB/sshd/$s.log"
                 unshare -m sh -c "$mnt && exec \"\$@\"" lab-sshd \
-                    "$SSHD" -D -f "$conf" -E "$LAB/sshd/$s.log" </dev/null >/dev/null 2>&1 &
+                    "${wrap[@]}" "$SSHD" -D -f "$conf" -E "$LAB/sshd/$s.log" </dev/null >/dev/null 2>&1 &
             fi
             PIDS+=($!)
             ;;
@@ -583,7 +586,7 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
         cert-principal)    KEYS=$CH/.ssh/id_cert_other ;;
         no-common-cipher)  SSH_EXTRA=(-c aes256-gcm@openssh.com) ;;
         no-common-mac)     SSH_EXTRA=(-c aes128-ctr -m hmac-sha2-256) ;;
-        hostkey-perms|sshd-no-address|http-server|kex-mismatch) ;;
+        hostkey-perms|sshd-no-address|http-server|kex-mismatch|fork-limit) ;;
         passphrase-batch)  KEYS=$CH/.ssh/id_enc ;;
         known-hosts-readonly) KH=readonly; SSH_EXTRA=(-o StrictHostKeyChecking=accept-new) ;;
         # OpenSSH's ProxyJump (-J) with this scenario's sshd as the jump host, to a port where
@@ -663,6 +666,7 @@ scenario_note() {
         pub-as-private)     echo "-i given the public key file id_ed25519.pub" ;;
         net-timeout)        echo "private network namespace, iptables DROP on the port; ssh -o ConnectTimeout=5, tcp_syn_retries 1" ;;
         banner-stopped)     echo "as banner-timeout, without ConnectTimeout: the client is stopped after 2 s, while it still waits for the server's greeting" ;;
+        fork-limit)         echo "sshd started with a process limit of 1 (ulimit -u 1): after the login it cannot fork the user's command" ;;
         kex-stalled)        echo "the client and an sshd in a private network namespace whose firewall drops the server port's packets of 1,000 bytes or more (an MTU black hole); the client is stopped after 4 s" ;;
         net-stopped)        echo "as net-timeout, without ConnectTimeout: the client is stopped after 2 s, while it still waits for the connection" ;;
         net-unreachable)    echo "private network namespace with no route to 192.0.2.10" ;;
