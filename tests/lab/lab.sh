@@ -15,7 +15,7 @@
 #
 # Needs: root, bash, openssh-server, openssh-client (ssh, sftp, ssh-keygen), putty-tools
 # (plink, psftp, puttygen), python3 (the non-SSH listeners), util-linux (setsid, setpriv, prlimit,
-# unshare, flock), iproute2 (ip, ss), iptables (net-timeout only), passwd (useradd, chpasswd).
+# unshare, flock), iproute2 (ip, ss), iptables (net-timeout, net-stopped, kex-stalled), passwd (useradd, chpasswd).
 #
 # Environment:
 #   LAB_DIR        lab directory (default /tmp/loglens-lab; paths show up in transcripts)
@@ -151,7 +151,7 @@ done
 [ $ok = 1 ] || die "no free block of $NPORTS ports from $PORT_BASE"
 for s in "${SCENARIOS[@]}"; do PORT[$s]=$((base + PORT[$s])); done
 
-# Private network namespaces (dns, net-timeout, net-unreachable): can this machine do them?
+# Private network namespaces (dns, net-timeout, net-stopped, net-unreachable, kex-stalled): can this machine do them?
 NS_ERR=""; NS_DROP_ERR=""
 unshare -m -n true 2>/dev/null || NS_ERR="unshare -m -n is not permitted here"
 if [ -z "$NS_ERR" ]; then
