@@ -57,7 +57,7 @@ die() { echo "lab.sh: $*" >&2; exit 2; }
 cannot() { echo "lab.sh: $*" >&2; exit 77; }   # this machine cannot run the lab
 note() { echo "lab.sh: $*" >&2; }
 
-LAB_USERS="lltclient lltuser lltperm lltakperm lltdeny lltnologin lltnohome lltchroot lltbashrc lltexpired lltlocked"
+LAB_USERS="lltclient lltuser lltperm lltakperm lltdeny lltnologin lltnohome lltchroot lltbashrc lltexpired lltlocked lltwait"
 
 [ $# -ge 1 ] || die "usage: lab.sh OUTDIR [SCENARIO...] | lab.sh --remove-users"
 if [ "$1" = --remove-users ]; then
@@ -107,7 +107,7 @@ SCENARIOS=(
     askpass-missing-hostkey cert-expired cert-principal no-common-cipher no-common-mac hostkey-perms
     sshd-no-address disk-full http-server passphrase-batch known-hosts-readonly
     jump-hostkey jump-denied jump-loop kex-mismatch net-stopped banner-stopped kex-stalled
-    fork-limit
+    fork-limit bashrc-wait
 )
 declare -A PORT
 i=0
@@ -249,6 +249,9 @@ ensure_user lltchroot  /bin/bash         /home/lltchroot;  make_home lltchroot k
 ensure_user lltbashrc  /bin/bash         /home/lltbashrc;  make_home lltbashrc keys
 printf 'echo "Welcome to the lab server, $USER!"\n' > /home/lltbashrc/.bashrc
 chown lltbashrc:lltbashrc /home/lltbashrc/.bashrc
+ensure_user lltwait    /bin/bash         /home/lltwait;    make_home lltwait keys
+printf 'sleep 30\n' > /home/lltwait/.bashrc   # a login script that holds every shell up
+chown lltwait:lltwait /home/lltwait/.bashrc
 ensure_user lltexpired /bin/bash         /home/lltexpired; make_home lltexpired keys
 chage -d 0 lltexpired || die "chage lltexpired"              # password-expired
 ensure_user lltlocked  /bin/bash         /home/lltlocked;  make_home lltlocked keys
@@ -520,6 +523,7 @@ scenario() { # SCENARIO -> sets TUSER THOST TPORT AUTH KEYS PPK KH NS BATCH SFTP
         pub-as-private)    KEYS=$CH/.ssh/id_ed25519.pub; PPK=$CH/.ssh/id_ed25519.pub ;;
         unknown-user)      TUSER=lltnosuch; AUTH=password; REPLY_=$PASSWORD ;;
         bashrc)            TUSER=lltbashrc ;;
+        bashrc-wait)       TUSER=lltwait; TMO=4 ;;
         net-timeout)       NS=drop; SSH_EXTRA=(-o ConnectTimeout=5) ;;
         net-stopped)       NS=drop; TMO=2 ;; # stopped before the SYN retries end (about 3 s)
         kex-stalled)       NS=mtu; TMO=4 ;;
@@ -661,6 +665,7 @@ scenario_note() {
         chroot)             echo "server: Match User lltchroot, ChrootDirectory %h, ForceCommand internal-sftp; /home/lltchroot is owned by the user" ;;
         chroot-info)        echo "as chroot, at sshd's default LogLevel INFO: no 'User child is on pid' line ties the child's fatal line to the login" ;;
         bashrc)             echo "~lltbashrc/.bashrc prints a welcome line for every shell" ;;
+        bashrc-wait)        echo "~lltwait/.bashrc runs sleep 30 for every shell; the client is stopped after 4 s" ;;
         ppk-to-ssh)         echo "ssh -i given a PuTTY .ppk key" ;;
         openssh-to-plink)   echo "plink/psftp -i given an OpenSSH private key" ;;
         pub-as-private)     echo "-i given the public key file id_ed25519.pub" ;;
