@@ -160,6 +160,14 @@ static void test_reader(void)
 	input_close(&in);
 }
 
+/* Case i of a table for a function that measures a prefix: f(line) must be len. */
+static void prefix_case(const char *what, size_t i, size_t (*f)(const char *, size_t), const char *line, size_t len)
+{
+	char name[64];
+	snprintf(name, sizeof name, "%s, case %zu", what, i + 1);
+	ok(f(line, strlen(line)) == len, name, line);
+}
+
 static struct event tok(bool (*f)(const char *, size_t, struct event *), const char *s, bool *shaped)
 {
 	struct event ev = { 0 };
@@ -265,11 +273,8 @@ static void test_tokenizers(void)
 			{ "-x  | y", 0 },
 			{ "[pod/x y] z", 0 },
 		};
-		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-			char name[64];
-			snprintf(name, sizeof name, "collector prefix, case %zu", i + 1);
-			ok(collector_stamp(cases[i].line, strlen(cases[i].line)) == cases[i].len, name, cases[i].line);
-		}
+		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+			prefix_case("collector prefix", i, collector_stamp, cases[i].line, cases[i].len);
 	}
 	/* a wrapping program's exception type before a client's line */
 	{
@@ -285,11 +290,8 @@ static void test_tokenizers(void)
 			{ "a.Exception: short", 13 },
 			{ ".Exception: ", 0 },
 		};
-		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-			char name[64];
-			snprintf(name, sizeof name, "exception prefix, case %zu", i + 1);
-			ok(exception_prefix(cases[i].line, strlen(cases[i].line)) == cases[i].len, name, cases[i].line);
-		}
+		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+			prefix_case("exception prefix", i, exception_prefix, cases[i].line, cases[i].len);
 	}
 	/* a bare line (sshd -E / -D -e) names its connection by its peer, or names none */
 	{
