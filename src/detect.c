@@ -259,6 +259,28 @@ static enum format missing_client(const char *s, size_t n)
 	return FMT_UNKNOWN;
 }
 
+/* ssh's own last words when the server disconnected it, "Disconnected from HOST port N"
+ * (sshpkt_fatal): sshd words the same event "Disconnected from [authenticating|invalid] user U
+ * ADDR port N", or ends it with " [preauth]". */
+static bool client_disconnected(const char *s, size_t n)
+{
+	static const char head[] = "Disconnected from ";
+	if (!starts_with(s, n, head))
+		return false;
+	while (n > 0 && s[n - 1] == '\r')
+		n--;
+	size_t i = sizeof head - 1, host = i;
+	while (i < n && s[i] != ' ')
+		i++;
+	if (i == host || !starts_with(s + i, n - i, " port "))
+		return false;
+	i += 6;
+	size_t digits = i;
+	while (i < n && is_digit(s[i]))
+		i++;
+	return i > digits && i == n;
+}
+
 void detect_line(struct detector *d, const char *s, size_t n)
 {
 	d->lines++;
@@ -314,6 +336,8 @@ void detect_line(struct detector *d, const char *s, size_t n)
 		if (g->anywhere ? contains(s, n, g->text) : starts_with(s + x, n - x, g->text))
 			d->score[g->fmt] += g->weight;
 	}
+	if (client_disconnected(s, n))
+		d->score[FMT_OPENSSH] += 3;
 	enum format missing = missing_client(s, n);
 	if (missing != FMT_UNKNOWN)
 		d->score[missing] += 5;
