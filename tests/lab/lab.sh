@@ -425,7 +425,12 @@ for s in "${ORDER[@]}"; do
             if ! err=$("$SSHD" -t -f "$conf" 2>&1); then SERVER_ERR[$s]="sshd -t: $err"; continue; fi
             mnt=true wrap=()
             # the logged-in user's processes may not fork (root's, sshd's own, are exempt)
-            [ $s = fork-limit ] && wrap=(prlimit --nproc=1:1 --)
+            if [ $s = fork-limit ]; then
+                wrap=(prlimit --nproc=1:1 --)
+                # root is exempt only in the first user namespace: elsewhere sshd itself could not fork
+                "${wrap[@]}" sh -c 'true & wait' 2>/dev/null ||
+                    { SERVER_ERR[$s]="root is held to the process limit here (a user namespace)"; continue; }
+            fi
             if [ $s = disk-full ]; then
                 mnt="mount -t tmpfs -o size=64k,mode=1777 lltfull $LAB/full"
                 unshare -m sh -c "$mnt" 2>/dev/null ||
