@@ -160,14 +160,6 @@ static void test_reader(void)
 	input_close(&in);
 }
 
-/* Case i of a table for a function that measures a prefix: f(line) must be len. */
-static void prefix_case(const char *what, size_t i, size_t (*f)(const char *, size_t), const char *line, size_t len)
-{
-	char name[64];
-	snprintf(name, sizeof name, "%s, case %zu", what, i + 1);
-	ok(f(line, strlen(line)) == len, name, line);
-}
-
 static struct event tok(bool (*f)(const char *, size_t, struct event *), const char *s, bool *shaped)
 {
 	struct event ev = { 0 };
@@ -254,44 +246,48 @@ static void test_tokenizers(void)
 	ok(shaped && ev.noise, "other programs in auth.log are skipped", "not skipped");
 	ev = tok(tok_sshd, "{\"MESSAGE\":\"Invalid user bob from 127.0.0.1 port 5\",\"_PID\":\"44\",\"SYSLOG_IDENTIFIER\":\"sshd\"}", &shaped);
 	ok(shaped && body_is(&ev, "Invalid user bob from 127.0.0.1 port 5") && ev.chlen == 2, "sshd journalctl -o json", "not parsed");
-	/* a log collector's prefix before a program's line */
+	/* what comes before a program's line: a log collector's prefix, a wrapping program's
+	 * exception type; each function measures it */
 	{
-		static const struct { const char *line; size_t len; } cases[] = {
-			{ "2026-11-24T03:25:45.123456789Z Accepted publickey for u from 192.0.2.7 port 5 ssh2", 31 },
-			{ "2026-11-24T03:25:45.1234567Z debug1: Connecting to h [192.0.2.10] port 22.", 29 },
-			{ "2026-11-24T03:25:45Z ssh: connect to host h port 22: Connection refused", 21 },
-			{ "sftp-1  | Accepted password for foo from 172.18.0.1 port 41234 ssh2", 10 },
-			{ "sshd-1  | 2026-11-24T03:25:45.000000000Z Server listening on :: port 22.", 41 },
-			{ "web_1 |", 7 },
-			{ "[pod/sshd-7d9f6c/sshd] Accepted publickey for u from 10.0.0.3 port 5 ssh2", 23 },
-			{ "2026-11-22T03:57:19+00:00 host sshd[12]: Accepted publickey for u", 0 },
-			{ "2026-11-22T03:57:19.123456+0000 host sshd[12]: m", 0 },
-			{ "2026-11-24T03:25:45.Z x", 0 },
-			{ "2026-11-24T03:25:45.1234567890Z x", 0 },
-			{ "Nov 22 03:57:19 host sshd[7]: m", 0 },
-			{ "ssh: connect to host h | port 22", 0 },
-			{ "-x  | y", 0 },
-			{ "[pod/x y] z", 0 },
+		static const struct {
+			const char *what;
+			size_t (*f)(const char *, size_t);
+			const char *line;
+			size_t len;
+		} cases[] = {
+			{ "collector prefix", collector_stamp, "2026-11-24T03:25:45.123456789Z Accepted publickey for u from 192.0.2.7 port 5 ssh2", 31 },
+			{ "collector prefix", collector_stamp, "2026-11-24T03:25:45.1234567Z debug1: Connecting to h [192.0.2.10] port 22.", 29 },
+			{ "collector prefix", collector_stamp, "2026-11-24T03:25:45Z ssh: connect to host h port 22: Connection refused", 21 },
+			{ "collector prefix", collector_stamp, "sftp-1  | Accepted password for foo from 172.18.0.1 port 41234 ssh2", 10 },
+			{ "collector prefix", collector_stamp, "sshd-1  | 2026-11-24T03:25:45.000000000Z Server listening on :: port 22.", 41 },
+			{ "collector prefix", collector_stamp, "web_1 |", 7 },
+			{ "collector prefix", collector_stamp, "[pod/sshd-7d9f6c/sshd] Accepted publickey for u from 10.0.0.3 port 5 ssh2", 23 },
+			{ "collector prefix", collector_stamp, "2026-11-22T03:57:19+00:00 host sshd[12]: Accepted publickey for u", 0 },
+			{ "collector prefix", collector_stamp, "2026-11-22T03:57:19.123456+0000 host sshd[12]: m", 0 },
+			{ "collector prefix", collector_stamp, "2026-11-24T03:25:45.Z x", 0 },
+			{ "collector prefix", collector_stamp, "2026-11-24T03:25:45.1234567890Z x", 0 },
+			{ "collector prefix", collector_stamp, "Nov 22 03:57:19 host sshd[7]: m", 0 },
+			{ "collector prefix", collector_stamp, "ssh: connect to host h | port 22", 0 },
+			{ "collector prefix", collector_stamp, "-x  | y", 0 },
+			{ "collector prefix", collector_stamp, "[pod/x y] z", 0 },
+			{ "exception prefix", exception_prefix, "GitExtUtils.ExternalOperationException: Using username \"git\".", 40 },
+			{ "exception prefix", exception_prefix, " ---> System.Exception: Using username \"git\".", 24 },
+			{ "exception prefix", exception_prefix, "System.ComponentModel.Win32Exception: x", 38 },
+			{ "exception prefix", exception_prefix, "Exception: no dotted type", 0 },
+			{ "exception prefix", exception_prefix, "java.io.IOException:no space", 0 },
+			{ "exception prefix", exception_prefix, "Some.Error: not an exception", 0 },
+			{ "exception prefix", exception_prefix, "   --- End of inner exception stack trace ---", 0 },
+			{ "exception prefix", exception_prefix, "Host key fingerprint is:", 0 },
+			{ "exception prefix", exception_prefix, "a.Exception: short", 13 },
+			{ "exception prefix", exception_prefix, ".Exception: ", 0 },
 		};
-		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
-			prefix_case("collector prefix", i, collector_stamp, cases[i].line, cases[i].len);
-	}
-	/* a wrapping program's exception type before a client's line */
-	{
-		static const struct { const char *line; size_t len; } cases[] = {
-			{ "GitExtUtils.ExternalOperationException: Using username \"git\".", 40 },
-			{ " ---> System.Exception: Using username \"git\".", 24 },
-			{ "System.ComponentModel.Win32Exception: x", 38 },
-			{ "Exception: no dotted type", 0 },
-			{ "java.io.IOException:no space", 0 },
-			{ "Some.Error: not an exception", 0 },
-			{ "   --- End of inner exception stack trace ---", 0 },
-			{ "Host key fingerprint is:", 0 },
-			{ "a.Exception: short", 13 },
-			{ ".Exception: ", 0 },
-		};
-		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
-			prefix_case("exception prefix", i, exception_prefix, cases[i].line, cases[i].len);
+		size_t nth = 0;
+		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+			nth = i > 0 && cases[i].f == cases[i - 1].f ? nth + 1 : 1;
+			char name[64];
+			snprintf(name, sizeof name, "%s, case %zu", cases[i].what, nth);
+			ok(cases[i].f(cases[i].line, strlen(cases[i].line)) == cases[i].len, name, cases[i].line);
+		}
 	}
 	/* a bare line (sshd -E / -D -e) names its connection by its peer, or names none */
 	{
